@@ -1,0 +1,1 @@
+"""The holdings: collections, documents, pages, geometry, texts; ingest and permissions."""

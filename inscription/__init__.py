@@ -1,0 +1,1 @@
+"""The memory layer: inscriptions, annotations, comparisons, reflections, models and jobs."""

@@ -1,0 +1,67 @@
+"""Job: one background act. The row is the truth about its state and progress."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class JobKind(models.TextChoices):
+    SEGMENT = "segment", "Segment"
+    TRANSCRIBE = "transcribe", "Transcribe"
+    SUMMARISE = "summarise", "Summarise"
+    TRAIN = "train", "Fine-tune"
+    EVALUATE = "evaluate", "Evaluate"
+    COMPARE = "compare", "Compare"
+    IMPORT = "import", "Import"
+    EXPORT = "export", "Export"
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+FINAL_STATES = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
+
+
+class Job(models.Model):
+    kind = models.CharField(max_length=20, choices=JobKind.choices)
+    state = models.CharField(max_length=20, choices=JobState.choices, default=JobState.QUEUED)
+    collection = models.ForeignKey("archive.Collection", on_delete=models.CASCADE, related_name="jobs")
+    document = models.ForeignKey("archive.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
+    page = models.ForeignKey("archive.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
+    parameters = models.JSONField(default=dict, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    progress_message = models.CharField(max_length=500, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    celery_task_id = models.CharField(max_length=100, blank=True)
+    worker_host = models.CharField(max_length=200, blank=True)
+    device = models.CharField(max_length=50, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    result = models.JSONField(default=dict, blank=True, help_text="What the job produced: layer, model version, file, figures")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["collection", "state"]), models.Index(fields=["kind", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} job {self.pk} ({self.state})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.progress_total:
+            return 100 if self.state == JobState.SUCCEEDED else 0
+        return min(100, int(100 * self.progress_done / self.progress_total))

@@ -1,0 +1,1 @@
+"""Signal receivers of the inscription app (connected in InscriptionConfig.ready)."""

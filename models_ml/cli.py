@@ -1,0 +1,47 @@
+"""The one command line of models_ml.
+
+Each area registers its own sub-commands, so the recognizer and the summariser
+never edit the same file: a module listed in ``COMMAND_MODULES`` exposes
+``register(subparsers)`` and sets ``func`` on each parser it adds. ``func``
+receives the parsed arguments and returns an exit code.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMAND_MODULES = (
+    "models_ml.htr.commands",
+    "models_ml.summarise.commands",
+)
+
+
+class CliError(Exception):
+    """A user-facing error: printed on stderr without a traceback, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m models_ml", description=__doc__.splitlines()[0])
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and name.startswith(exc.name):
+                continue  # that area is not built yet
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
