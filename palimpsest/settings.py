@@ -203,11 +203,13 @@ CELERY_TASK_ROUTES = {
     "inscription.tasks.summarise_*": {"queue": "gpu"},
     "inscription.tasks.train_*": {"queue": "gpu"},
     "inscription.tasks.evaluate_*": {"queue": "gpu"},
-    "inscription.tasks.compare_*": {"queue": "io"},
+    "inscription.compare_tasks.*": {"queue": "io"},
     "inscription.tasks.import_*": {"queue": "io"},
     "inscription.tasks.export_*": {"queue": "io"},
     "archive.tasks.*": {"queue": "io"},
 }
+# Task modules outside the autodiscovered tasks.py files.
+CELERY_IMPORTS = ("inscription.compare_tasks",)
 # Threads per worker process for torch on CPU, so two workers on one machine do not fight.
 WORKER_TORCH_THREADS = env_int("WORKER_TORCH_THREADS", 0)
 

@@ -1,6 +1,7 @@
-"""Routes under /api/v1/."""
-from rest_framework.routers import DefaultRouter
+"""Routes under /api/v1/ for the holdings, and for the standard formats in and out."""
+from django.urls import include, path
 
-router = DefaultRouter(trailing_slash=True)
-
-urlpatterns = router.urls
+urlpatterns = [
+    path("", include("archive.api.routes_holdings")),
+    path("", include("archive.api.routes_formats")),
+]

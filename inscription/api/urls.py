@@ -1,6 +1,7 @@
-"""Routes under /api/v1/."""
-from rest_framework.routers import DefaultRouter
+"""Routes under /api/v1/ for the memory layer; each concept has its own route module."""
+from django.urls import include, path
 
-router = DefaultRouter(trailing_slash=True)
-
-urlpatterns = router.urls
+urlpatterns = [
+    path("", include("inscription.api.routes_inscriptions")),
+    path("", include("inscription.api.routes_annotations")),
+]

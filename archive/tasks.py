@@ -1,0 +1,1 @@
+"""Celery tasks for ingest, import and export (io queue)."""

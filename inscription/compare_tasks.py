@@ -1,0 +1,1 @@
+"""Celery tasks for comparisons (no ML: they run on the io queue)."""
