@@ -1,0 +1,220 @@
+"""The task-side lifecycle of a Job: every background task runs through here.
+
+Why one helper: the Job row is the truth about a background act, so every task must
+mark it running (host, device, attempt), report progress, honour cooperative cancel,
+and end it as succeeded / failed / cancelled in the same way. A redelivered task
+(worker killed, ``acks_late`` + ``reject_on_worker_lost``) finds its job either still
+running (it runs again; the task body must be idempotent) or already final (no-op).
+
+Usage, for any engineer's task module (compare, export, import...)::
+
+    from inscription.runner import JobRun, job_task
+
+    @job_task(device="cpu")            # Celery name = "<module>.<function>", routed by settings
+    def run_comparison(run: JobRun) -> dict:
+        items = list(...)                               # run.job / run.params are the Job row
+        run.progress(0, total=len(items), message="comparing")
+        for i, item in enumerate(items, 1):
+            run.check_cancelled()                       # raises JobCancelled -> state "cancelled"
+            with transaction.atomic():                  # one unit of work per transaction
+                ...
+            run.progress(i)                             # one short UPDATE
+        return {"comparison": comparison.pk}            # stored in Job.result, state "succeeded"
+
+    # enqueue (web side): inscription.services.jobs.create_job(kind, collection, ..., task_name=...)
+    # the task receives the job id: run_comparison.delay(job.pk)
+
+Errors: an exception in the body marks the job failed with its text. Transient errors
+(database ``OperationalError``/``InterfaceError``, Redis/kombu connection errors) are
+retried by Celery's autoretry with exponential back-off; only when retries are
+exhausted is the job marked failed. ``execute(job_id, fn)`` is the same lifecycle
+without Celery (used by tests and the ``run_job --inline`` path).
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import InterfaceError, OperationalError, close_old_connections, transaction
+from django.utils import timezone
+
+from inscription.models import Job, JobState
+from inscription.models.jobs import FINAL_STATES
+
+log = logging.getLogger(__name__)
+
+
+def _transient_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [OperationalError, InterfaceError]
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
+        errors += [RedisConnectionError, RedisTimeoutError]
+    except ImportError:  # pragma: no cover - redis is a pinned dependency
+        pass
+    from kombu.exceptions import OperationalError as KombuOperationalError
+
+    errors.append(KombuOperationalError)
+    return tuple(errors)
+
+
+TRANSIENT_ERRORS = _transient_errors()
+MAX_RETRIES = 5
+
+
+class JobCancelled(Exception):
+    """Raised by ``JobRun.check_cancelled`` when a cancel was requested; the helper ends the job as cancelled."""
+
+
+class JobRun:
+    """What a task body sees: its Job row, progress reporting and the cancel check."""
+
+    def __init__(self, job: Job, task: Any = None) -> None:
+        self.job = job
+        self.task = task
+
+    @property
+    def params(self) -> dict:
+        return self.job.parameters or {}
+
+    def progress(self, done: int | None = None, total: int | None = None, message: str | None = None) -> None:
+        """Record progress with one short UPDATE (never a full save: the API may be reading the row)."""
+        fields: dict[str, Any] = {}
+        if done is not None:
+            fields["progress_done"] = self.job.progress_done = max(0, int(done))
+        if total is not None:
+            fields["progress_total"] = self.job.progress_total = max(0, int(total))
+        if message is not None:
+            fields["progress_message"] = self.job.progress_message = message[:500]
+        if fields:
+            Job.objects.filter(pk=self.job.pk).update(**fields)
+
+    def set_device(self, device: str) -> None:
+        """Record the device the work runs on (known once the model is loaded)."""
+        self.job.device = device[:50]
+        Job.objects.filter(pk=self.job.pk).update(device=self.job.device)
+
+    def cancel_requested(self) -> bool:
+        return bool(Job.objects.filter(pk=self.job.pk).values_list("cancel_requested", flat=True).first())
+
+    def check_cancelled(self) -> None:
+        """Call between batches / pages: stops the task cleanly if a cancel was requested."""
+        if self.cancel_requested():
+            raise JobCancelled()
+
+
+def _begin(job_id: int, task: Any, device: str) -> Job | None:
+    """Mark the job running (or return None when there is nothing to do)."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id).first()
+        if job is None:
+            log.warning("job %s does not exist; task dropped", job_id)
+            return None
+        if job.state in FINAL_STATES:
+            log.info("job %s is already %s; redelivery ignored", job_id, job.state)
+            return None
+        now = timezone.now()
+        if job.cancel_requested:
+            job.state, job.finished_at = JobState.CANCELLED, now
+            job.progress_message = "cancelled before it started"
+            job.save(update_fields=["state", "finished_at", "progress_message"])
+            return None
+        job.state = JobState.RUNNING
+        job.started_at = job.started_at or now
+        job.worker_host = socket.gethostname()[:200]
+        job.device = (device or job.device)[:50]
+        job.attempts += 1
+        request_id = getattr(getattr(task, "request", None), "id", None)
+        if request_id:
+            job.celery_task_id = request_id
+        job.save(update_fields=["state", "started_at", "worker_host", "device", "attempts", "celery_task_id"])
+        return job
+
+
+def _finish(job_id: int, state: str, **fields: Any) -> None:
+    """Write the final state unless the job is already final (a cancel may have raced us)."""
+    fields.update(state=state, finished_at=timezone.now())
+    if state == JobState.SUCCEEDED:
+        total = Job.objects.filter(pk=job_id).values_list("progress_total", flat=True).first() or 0
+        fields.setdefault("progress_done", total)
+    Job.objects.filter(pk=job_id).exclude(state__in=FINAL_STATES).update(**fields)
+
+
+def execute(job_id: int, fn: Callable[[JobRun], dict | None], task: Any = None, device: str = "") -> str | None:
+    """Run ``fn`` under the job lifecycle; return the final state (None when nothing ran)."""
+    close_old_connections()
+    job = _begin(job_id, task, device)
+    if job is None:
+        return None
+    run = JobRun(job, task)
+    try:
+        result = fn(run) or {}
+    except JobCancelled:
+        _finish(job_id, JobState.CANCELLED, progress_message="cancelled")
+        log.info("job %s cancelled", job_id)
+        return JobState.CANCELLED
+    except TRANSIENT_ERRORS as exc:
+        retries = getattr(getattr(task, "request", None), "retries", MAX_RETRIES)
+        if task is not None and retries < getattr(task, "max_retries", MAX_RETRIES):
+            log.warning("job %s: transient error (%s); Celery retries with back-off", job_id, exc)
+            try:
+                Job.objects.filter(pk=job_id).update(progress_message=f"transient error, retrying: {exc}"[:500])
+            except TRANSIENT_ERRORS:
+                pass
+            raise  # autoretry_for re-enqueues the task
+        _finish(job_id, JobState.FAILED, error=f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}")
+        return JobState.FAILED
+    except SoftTimeLimitExceeded:
+        _finish(job_id, JobState.FAILED, error="time limit exceeded")
+        return JobState.FAILED
+    except Exception as exc:  # noqa: BLE001 - the job row records every failure
+        log.exception("job %s failed", job_id)
+        _finish(job_id, JobState.FAILED, error=f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}")
+        return JobState.FAILED
+    _finish(job_id, JobState.SUCCEEDED, result=result, progress_message="done")
+    return JobState.SUCCEEDED
+
+
+def job_task(name: str | None = None, device: str = "cpu", **celery_options: Any) -> Callable:
+    """Decorator: ``fn(run: JobRun) -> dict`` becomes a Celery task taking ``job_id``.
+
+    ``device="auto"`` asks torch (lazily) for CUDA; ML tasks may also call ``run.set_device``.
+    """
+
+    def wrap(fn: Callable[[JobRun], dict | None]) -> Any:
+        task_name = name or f"{fn.__module__}.{fn.__name__}"
+        options = {
+            "autoretry_for": TRANSIENT_ERRORS,
+            "retry_backoff": True,
+            "retry_backoff_max": 300,
+            "retry_jitter": True,
+            "max_retries": MAX_RETRIES,
+            **celery_options,
+        }
+
+        @shared_task(name=task_name, bind=True, **options)
+        def task(self, job_id: int) -> str | None:
+            return execute(job_id, fn, task=self, device=_resolve_device(device))
+
+        task.__doc__ = fn.__doc__
+        task.body = fn  # the plain function, for tests and inline runs
+        return task
+
+    return wrap
+
+
+def _resolve_device(device: str) -> str:
+    if device != "auto":
+        return device
+    try:
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    except ImportError:  # pragma: no cover
+        return "cpu"
