@@ -1,0 +1,1 @@
+"""UI views, one module per concept (collections, documents, workspace, annotate, compare, reflect, jobs, models)."""

@@ -1,0 +1,6 @@
+"""Home and collections."""
+from django.http import HttpRequest, HttpResponse
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("Palimpsest")
