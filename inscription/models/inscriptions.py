@@ -22,7 +22,7 @@ class LayerKind(models.TextChoices):
 class Layer(models.Model):
     """A named set of inscriptions on one document, e.g. "htr-default v3 (greedy)"."""
 
-    document = models.ForeignKey("archive.Document", on_delete=models.CASCADE, related_name="layers")
+    document = models.ForeignKey("archive.Document", on_delete=models.PROTECT, related_name="layers")
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=LayerKind.choices)
     model_version = models.ForeignKey(
@@ -100,7 +100,12 @@ class Inscription(models.Model):
                 name="inscription_has_an_agent",
             ),
         ]
-        indexes = [models.Index(fields=["document", "is_current"]), models.Index(fields=["line", "is_current"])]
+        indexes = [
+            models.Index(fields=["document", "is_current"]),
+            models.Index(fields=["line", "is_current"]),
+            # "has this job already written this page?" (idempotent redelivery)
+            models.Index(fields=["layer", "job", "page"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.target_key} v{self.version} in {self.layer}"
