@@ -1,0 +1,148 @@
+"""ALTO 4.4 export: one page, or a whole document as one multi-page ALTO file.
+
+Provenance: every distinct agent (model version + decoder, or person) gets one
+``Description/Processing`` step (processingSoftware = model name/version, settings =
+sha256 + decoder) and one ``Tags/OtherTag``; each TextLine points at both through
+PROCESSINGREFS and TAGREFS. Confidences: String/@WC (mean of the word's characters)
+and Glyph/@GC per character, from the inscription's char_confidences.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lxml import etree
+
+from archive.formats import common
+from archive.models import Page
+from inscription.models import Inscription, Layer
+
+NS = "http://www.loc.gov/standards/alto/ns-v4#"
+XLINK = "http://www.w3.org/1999/xlink"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+SCHEMA_LOCATION = f"{NS} http://www.loc.gov/standards/alto/v4/alto-4-4.xsd"
+
+
+def _el(parent, _tag: str, **attrs) -> etree._Element:
+    el = etree.SubElement(parent, f"{{{NS}}}{_tag}")
+    for key, value in attrs.items():
+        if value is not None:
+            el.set(key, str(value))
+    return el
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def export_alto(pages: Sequence[Page], layer: Layer | None = None) -> bytes:
+    """ALTO 4.4 bytes for ``pages`` (one Page element each) with each line's current text."""
+    pages = list(pages)
+    texts = common.current_line_inscriptions(pages, layer)
+    lines_by_page = {p.pk: common.ordered_lines(p) for p in pages}
+    line_ids = common.xml_line_ids(pages, lines_by_page)
+
+    root = etree.Element(f"{{{NS}}}alto", nsmap={None: NS, "xlink": XLINK, "xsi": XSI})
+    root.set(f"{{{XSI}}}schemaLocation", SCHEMA_LOCATION)
+    root.set("SCHEMAVERSION", "4.4")
+    description = _el(root, "Description")
+    _el(description, "MeasurementUnit").text = "pixel"
+    if len(pages) == 1:
+        info = _el(description, "sourceImageInformation")
+        _el(info, "fileName").text = pages[0].original_filename or f"{pages[0].sha256}"
+
+    agents: dict[str, tuple[str, common.Agent, str]] = {}  # key -> (processing id, agent, latest date)
+    for ins in texts.values():
+        agent = common.agent_of(ins)
+        if agent.key not in agents:
+            agents[agent.key] = (f"agent{len(agents) + 1}", agent, ins.created_at.isoformat())
+        elif ins.created_at.isoformat() > agents[agent.key][2]:
+            agents[agent.key] = (agents[agent.key][0], agent, ins.created_at.isoformat())
+    for ident, agent, when in agents.values():
+        proc = _el(description, "Processing", ID=f"proc_{ident}")
+        _el(proc, "processingCategory").text = "contentGeneration"
+        _el(proc, "processingDateTime").text = when
+        if agent.kind == "model":
+            _el(proc, "processingStepDescription").text = "handwritten text recognition"
+            _el(proc, "processingStepSettings").text = f"sha256={agent.sha256}; decoder={agent.decoder or 'unknown'}"
+            software = _el(proc, "processingSoftware")
+            _el(software, "softwareCreator").text = "Palimpsest"
+            _el(software, "softwareName").text = agent.name
+            _el(software, "softwareVersion").text = agent.version
+        else:
+            _el(proc, "processingAgency").text = agent.username
+            _el(proc, "processingStepDescription").text = f"transcribed or corrected by {agent.label}"
+            software = _el(proc, "processingSoftware")
+            _el(software, "softwareName").text = "Palimpsest"
+    if agents:
+        tags = _el(root, "Tags")
+        for ident, agent, _ in agents.values():
+            _el(tags, "OtherTag", ID=ident, TYPE=f"{agent.kind}-agent", LABEL=agent.label, DESCRIPTION=agent.describe())
+
+    layout = _el(root, "Layout")
+    for index, page in enumerate(pages, 1):
+        page_el = _el(layout, "Page", ID=f"page_{index}", PHYSICAL_IMG_NR=index, WIDTH=page.width, HEIGHT=page.height)
+        if page.label:
+            page_el.set("PRINTED_IMG_NR", page.label)
+        space = _el(page_el, "PrintSpace", HPOS=0, VPOS=0, WIDTH=page.width, HEIGHT=page.height)
+        _write_blocks(space, page, index, lines_by_page[page.pk], texts, line_ids, agents)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _write_blocks(space, page: Page, page_index: int, lines, texts: dict[int, Inscription], line_ids, agents) -> None:
+    block = None
+    block_region = object()
+    blocks = 0
+    for line in lines:
+        if block is None or line.region_id != block_region:
+            blocks += 1
+            block_region = line.region_id
+            if line.region_id and line.region.polygon:
+                points = [common.clamp(p, page) for p in line.region.polygon]
+            else:
+                points = None
+            block = _el(space, "TextBlock", ID=f"p{page_index}_block{blocks}")
+            if points and len(points) >= 3:
+                x, y, w, h = common.bbox(points)
+                block.set("HPOS", str(x))
+                block.set("VPOS", str(y))
+                block.set("WIDTH", str(w))
+                block.set("HEIGHT", str(h))
+                _el(_el(block, "Shape"), "Polygon", POINTS=common.points_str(points))
+        _write_line(block, page, line, texts.get(line.pk), line_ids[line.pk], agents)
+
+
+def _write_line(block, page: Page, line, ins: Inscription | None, line_id: str, agents) -> None:
+    polygon = common.polygon_of(line, page)
+    x, y, w, h = common.bbox(polygon)
+    el = _el(block, "TextLine", ID=line_id, HPOS=x, VPOS=y, WIDTH=w, HEIGHT=h)
+    baseline = common.baseline_of(line, page)
+    if baseline:
+        el.set("BASELINE", common.points_str(baseline))
+    if ins is not None:
+        ident = agents[common.agent_of(ins).key][0]
+        el.set("TAGREFS", ident)
+        el.set("PROCESSINGREFS", f"proc_{ident}")
+    _el(_el(el, "Shape"), "Polygon", POINTS=common.points_str(polygon))
+    text = ins.text if ins is not None else ""
+    spans = common.words_of(text)
+    if not spans:
+        _el(el, "String", CONTENT="")
+        return
+    confs = common.char_confidences(ins) if ins is not None else None
+    for n, (start, end) in enumerate(spans):
+        if n:
+            _el(el, "SP")
+        word = _el(el, "String", ID=f"{line_id}_w{n + 1}", CONTENT=text[start:end])
+        box = common.word_box(ins, start, end, (x, y, w, h))
+        if box:
+            word.set("HPOS", str(box[0]))
+            word.set("VPOS", str(box[1]))
+            word.set("WIDTH", str(box[2]))
+            word.set("HEIGHT", str(box[3]))
+        if confs:
+            word_confs = confs[start:end]
+            word.set("WC", _fmt(sum(word_confs) / len(word_confs)))
+            for char, conf in zip(text[start:end], word_confs, strict=True):
+                _el(word, "Glyph", CONTENT=char, GC=_fmt(conf))
+        elif ins is not None and ins.confidence is not None:
+            word.set("WC", _fmt(min(1.0, max(0.0, ins.confidence))))

@@ -1,0 +1,197 @@
+"""What every export needs: which text is current on each line, who wrote it, absolute URLs, geometry."""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.urls import NoReverseMatch, reverse
+
+from archive.models import Document, Line, Page
+from inscription.models import Inscription, InscriptionKind, Layer, LayerKind
+from palimpsest.errors import InputError
+
+# Which layer's text is "the current transcription" when none is asked for: a person's
+# reading first, then imported ones, then the machine's.
+LAYER_PRECEDENCE = {LayerKind.GROUND_TRUTH: 0, LayerKind.IMPORT: 1, LayerKind.MACHINE: 2, LayerKind.OTHER: 3}
+NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+def base_url(request=None) -> str:
+    """Scheme + host for absolute URLs: from the request, else SITE_URL (exports run without one)."""
+    if request is not None:
+        return request.build_absolute_uri("/").rstrip("/")
+    return (getattr(settings, "SITE_URL", "") or os.environ.get("SITE_URL") or "http://localhost:8000").rstrip("/")
+
+
+def api_url(base: str, name: str, fallback: str, **kwargs) -> str:
+    """Absolute URL of a named route; ``fallback`` (a path) while the route's owner has not registered it."""
+    try:
+        path = reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        path = fallback
+    return base + path
+
+
+def page_image_url(base: str, page: Page) -> str:
+    return api_url(base, "page-image", f"/api/v1/pages/{page.pk}/image/", pk=page.pk)
+
+
+def page_thumbnail_url(base: str, page: Page) -> str:
+    return api_url(base, "page-thumbnail", f"/api/v1/pages/{page.pk}/image/?width=256", pk=page.pk)
+
+
+def resolve_layer(document: Document, layer_param: str | None) -> Layer | None:
+    """The layer named by ``?layer=`` (its id or its name) on this document, or None for 'best current'."""
+    if not layer_param:
+        return None
+    qs = Layer.objects.filter(document=document)
+    layer = qs.filter(pk=int(layer_param)).first() if str(layer_param).isdigit() else None
+    layer = layer or qs.filter(name=layer_param).first()
+    if layer is None:
+        raise InputError(f"This document has no layer '{layer_param}'.", code="unknown_layer")
+    return layer
+
+
+def current_line_inscriptions(pages: Iterable[Page], layer: Layer | None = None) -> dict[int, Inscription]:
+    """line id → the inscription whose text is current on that line.
+
+    With a layer: that layer's current, not withdrawn version. Without: per line, the
+    layer with the best precedence (ground truth > import > machine), newest layer first.
+    """
+    page_ids = [p.pk for p in pages]
+    qs: QuerySet[Inscription] = Inscription.objects.filter(
+        page_id__in=page_ids, line__isnull=False, is_current=True, withdrawn=False, kind=InscriptionKind.TRANSCRIPTION
+    ).select_related("layer", "created_by", "model_version")
+    if layer is not None:
+        qs = qs.filter(layer=layer)
+    best: dict[int, Inscription] = {}
+    for ins in qs:
+        rank = (LAYER_PRECEDENCE.get(ins.layer.kind, 9), -ins.layer.created_at.timestamp(), -ins.layer_id)
+        held = best.get(ins.line_id)
+        if held is None or rank < (LAYER_PRECEDENCE.get(held.layer.kind, 9), -held.layer.created_at.timestamp(), -held.layer_id):
+            best[ins.line_id] = ins
+    return best
+
+
+@dataclass(frozen=True)
+class Agent:
+    """Who wrote a text: a person (username) or a model version with its decoder."""
+
+    kind: str  # "human" | "model"
+    label: str
+    name: str = ""
+    version: str = ""
+    sha256: str = ""
+    decoder: str = ""
+    username: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"model:{self.name}:{self.version}:{self.sha256}:{self.decoder}" if self.kind == "model" else f"human:{self.username}"
+
+    def describe(self) -> str:
+        if self.kind == "model":
+            return f"model={self.name}; version={self.version}; sha256={self.sha256}; decoder={self.decoder or 'unknown'}"
+        return f"human={self.username}"
+
+
+def agent_of(ins: Inscription) -> Agent:
+    if ins.model_version_id:
+        mv = ins.model_version
+        decoder = str((ins.parameters or {}).get("decoder") or (ins.layer.parameters or {}).get("decoder") or "")
+        return Agent("model", f"{mv.name} {mv.version}", name=mv.name, version=mv.version, sha256=mv.sha256, decoder=decoder)
+    username = ins.created_by.get_username() if ins.created_by_id else "unknown"
+    software = (ins.layer.parameters or {}).get("software") if ins.layer.kind == LayerKind.IMPORT else ""
+    label = f"{username} (import from {software})" if software else username
+    return Agent("human", label, username=username)
+
+
+def ordered_lines(page: Page) -> list[Line]:
+    """Lines of a page in reading order."""
+    return list(page.lines.select_related("region").order_by("order", "id"))
+
+
+def xml_line_ids(pages: Iterable[Page], lines_by_page: dict[int, list[Line]]) -> dict[int, str]:
+    """A stable XML ID per line: its external id when that is a valid, unique NCName, else p{n}_l{m}.
+
+    Derived from content order (not database ids), so a restored archive exports the same ids.
+    """
+    ids: dict[int, str] = {}
+    used: set[str] = set()
+    for page_index, page in enumerate(pages, 1):
+        for line_index, line in enumerate(lines_by_page[page.pk], 1):
+            candidate = line.external_id
+            if not candidate or not NCNAME.match(candidate) or candidate in used:
+                candidate = f"p{page_index}_l{line_index}"
+                while candidate in used:
+                    candidate += "_"
+            used.add(candidate)
+            ids[line.pk] = candidate
+    return ids
+
+
+def polygon_of(line: Line, page: Page) -> list[list[int]]:
+    """The line polygon as integer points inside the page; the bbox of the baseline or the page as fallback."""
+    points = line.polygon or []
+    if len(points) < 3 and line.baseline:
+        xs = [p[0] for p in line.baseline]
+        ys = [p[1] for p in line.baseline]
+        points = [[min(xs), min(ys) - 20], [max(xs), min(ys) - 20], [max(xs), max(ys) + 5], [min(xs), max(ys) + 5]]
+    if len(points) < 3:
+        points = [[0, 0], [page.width, 0], [page.width, page.height], [0, page.height]]
+    return [clamp(p, page) for p in points]
+
+
+def clamp(point, page: Page) -> list[int]:
+    x = int(round(float(point[0])))
+    y = int(round(float(point[1])))
+    return [min(max(x, 0), max(page.width, 1)), min(max(y, 0), max(page.height, 1))]
+
+
+def bbox(points: list[list[int]]) -> tuple[int, int, int, int]:
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
+
+
+def points_str(points: Iterable) -> str:
+    return " ".join(f"{int(p[0])},{int(p[1])}" for p in points)
+
+
+def baseline_of(line: Line, page: Page) -> list[list[int]]:
+    pts = [clamp(p, page) for p in (line.baseline or [])]
+    return pts if len(pts) >= 2 else []
+
+
+def words_of(text: str) -> list[tuple[int, int]]:
+    """(start, end) character spans of the space-separated words of a line."""
+    return [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+
+
+def word_box(ins: Inscription, start: int, end: int, line_box: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
+    """Page box of characters start..end from the machine's char_columns (line-image columns), if it kept them."""
+    cols = ins.char_columns or []
+    if len(cols) != len(ins.text) or not cols[start:end]:
+        return None
+    try:
+        x0 = min(int(c[0]) for c in cols[start:end])
+        x1 = max(int(c[1]) for c in cols[start:end])
+    except (TypeError, ValueError, IndexError):
+        return None
+    lx, ly, lw, lh = line_box
+    x0, x1 = max(0, min(x0, lw)), max(0, min(x1, lw))
+    return lx + x0, ly, max(1, x1 - x0), max(1, lh)
+
+
+def char_confidences(ins: Inscription) -> list[float] | None:
+    confs = ins.char_confidences
+    if not isinstance(confs, list) or len(confs) != len(ins.text):
+        return None
+    try:
+        return [min(1.0, max(0.0, float(c))) for c in confs]
+    except (TypeError, ValueError):
+        return None
