@@ -14,6 +14,7 @@ from django.db import transaction
 from archive.models import Collection, Document, Page
 from inscription.models import Job, JobKind, JobState
 from inscription.models.jobs import FINAL_STATES
+from inscription.services.job_params import validate_params
 from palimpsest.errors import InputError
 
 # Kind → Celery task name. Routing to queues is the one table in settings (CELERY_TASK_ROUTES).
@@ -70,13 +71,14 @@ def create_job(
         raise InputError("The document does not belong to the collection.", code="bad_target")
     if params is not None and not isinstance(params, dict):
         raise InputError("Job parameters must be an object.", code="bad_parameters")
+    params = validate_params(kind, collection, document, page, params or {})
     with transaction.atomic():
         job = Job.objects.create(
             kind=kind,
             collection=collection,
             document=document,
             page=page,
-            parameters=dict(params or {}),
+            parameters=params,
             requested_by=user if (user is not None and user.is_authenticated) else None,
             celery_task_id=str(uuid.uuid4()),
         )

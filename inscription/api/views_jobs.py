@@ -1,0 +1,77 @@
+"""Jobs over REST: POST → 202 + Location, poll, cancel, list with filters. The Job row is the truth."""
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from archive.models import Collection, Document, Page
+from archive.permissions import WRITE, CollectionAccess, readable_collection_ids, require
+from inscription.api.serializers import JobCreateSerializer, JobSerializer
+from inscription.models import Job, JobKind, JobState
+from inscription.services.jobs import create_job, request_cancel
+
+
+class JobFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=JobState.choices)
+    kind = django_filters.ChoiceFilter(choices=JobKind.choices)
+    collection = django_filters.CharFilter(method="filter_collection", help_text="Collection id or slug")
+    document = django_filters.NumberFilter()
+
+    class Meta:
+        model = Job
+        fields = ["state", "kind", "collection", "document", "page"]
+
+    def filter_collection(self, queryset, name, value):
+        return queryset.filter(collection_id=value) if value.isdigit() else queryset.filter(collection__slug=value)
+
+
+class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = JobSerializer
+    permission_classes = [CollectionAccess]
+    filterset_class = JobFilter
+    ordering_fields = ["created_at", "id", "state"]
+
+    def collection_of(self, obj: Job) -> Collection:
+        return obj.collection
+
+    def get_queryset(self):
+        return (
+            Job.objects.filter(collection__in=readable_collection_ids(self.request.user))
+            .select_related("collection", "requested_by")
+            .order_by("-created_at", "-id")
+        )
+
+    @extend_schema(request=JobCreateSerializer, responses={202: JobSerializer})
+    def create(self, request):
+        """Queue a job; answers 202 Accepted with the job and its URL in Location."""
+        body = JobCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        v = body.validated_data
+        ref = v["collection"]
+        collection = Collection.objects.filter(**({"pk": int(ref)} if ref.isdigit() else {"slug": ref})).first()
+        if collection is None:
+            raise NotFound("No such collection.")
+        require(request.user, collection, WRITE)
+        document = page = None
+        if v.get("document"):
+            document = Document.objects.filter(pk=v["document"], collection=collection).first()
+            if document is None:
+                raise NotFound("No such document in this collection.")
+        if v.get("page"):
+            page = Page.objects.filter(pk=v["page"], document__collection=collection).first()
+            if page is None:
+                raise NotFound("No such page in this collection.")
+        job = create_job(v["kind"], collection, document=document, page=page, params=v.get("parameters"), user=request.user)
+        data = JobSerializer(job, context={"request": request}).data
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Ask the job to stop; a queued job is cancelled at once, a running one at its next batch."""
+        job = request_cancel(self.get_object())
+        return Response(JobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)

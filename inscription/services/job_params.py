@@ -1,0 +1,97 @@
+"""Checking a job's parameters before it is queued, so a bad request fails with 400 and queues nothing."""
+from __future__ import annotations
+
+from typing import Any
+
+from archive.models import Collection, Document, Page
+from inscription.models import JobKind, Layer, ModelTask, ModelVersion
+from palimpsest.errors import InputError
+
+DECODERS = ("greedy", "beam")
+
+
+def _int(params: dict, key: str, low: int, high: int, default: int | None = None) -> int | None:
+    value = params.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InputError(f"'{key}' must be an integer.", code="bad_parameters")
+    try:
+        value = int(value)
+    except ValueError as exc:
+        raise InputError(f"'{key}' must be an integer.", code="bad_parameters") from exc
+    if not low <= value <= high:
+        raise InputError(f"'{key}' must be between {low} and {high}.", code="bad_parameters")
+    return value
+
+
+def _model(params: dict, task: str) -> ModelVersion | None:
+    if params.get("model") in (None, ""):
+        return None
+    pk = _int(params, "model", 1, 2**62)
+    model = ModelVersion.objects.filter(pk=pk, task=task).first()
+    if model is None:
+        raise InputError(f"No {task} model version {pk}.", code="bad_parameters")
+    return model
+
+
+def _layer(params: dict, collection: Collection, document: Document | None, required: bool) -> Layer | None:
+    if params.get("layer") in (None, ""):
+        if required:
+            raise InputError("'layer' (a layer id) is required for this job.", code="bad_parameters")
+        return None
+    pk = _int(params, "layer", 1, 2**62)
+    layer = Layer.objects.filter(pk=pk, document__collection=collection).first()
+    if layer is None or (document is not None and layer.document_id != document.pk):
+        raise InputError(f"No layer {pk} in this collection/document.", code="bad_parameters")
+    return layer
+
+
+def validate_params(kind: str, collection: Collection, document: Document | None, page: Page | None,
+                    params: dict[str, Any]) -> dict[str, Any]:
+    """Return the cleaned parameters (defaults filled in) or raise InputError."""
+    params = dict(params or {})
+    if kind in (JobKind.SEGMENT, JobKind.SUMMARISE) and document is None:
+        raise InputError(f"A {kind} job needs a document.", code="bad_target")
+    if kind == JobKind.TRANSCRIBE:
+        decoder = params.setdefault("decoder", "greedy")
+        if decoder not in DECODERS:
+            raise InputError(f"'decoder' must be one of {', '.join(DECODERS)}.", code="bad_parameters")
+        params["lm"] = bool(params.get("lm", False))
+        if params["lm"] and decoder != "beam":
+            raise InputError("'lm' needs the beam decoder.", code="bad_parameters")
+        params["batch_size"] = _int(params, "batch_size", 1, 512, 32)
+        model = _model(params, ModelTask.HTR)
+        params["model"] = model.pk if model else None
+        pages = params.get("pages")
+        if pages is not None:
+            if document is None or not isinstance(pages, list) or not pages:
+                raise InputError("'pages' must be a non-empty list of page ids of the job's document.", code="bad_parameters")
+            ids = [_int({"p": p}, "p", 1, 2**62) for p in pages]
+            if Page.objects.filter(pk__in=ids, document=document).count() != len(set(ids)):
+                raise InputError("'pages' must be page ids of the job's document.", code="bad_parameters")
+            params["pages"] = ids
+        elif page is not None:
+            params["pages"] = [page.pk]
+    elif kind == JobKind.TRAIN:
+        layer = _layer(params, collection, document, required=True)
+        params["layer"] = layer.pk
+        params["epochs"] = _int(params, "epochs", 1, 200, 5)
+        params["holdout_every"] = _int(params, "holdout_every", 2, 100, 5)
+        model = _model(params, ModelTask.HTR)
+        params["model"] = model.pk if model else None
+        name = params.get("name")
+        if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 100 or "/" in name):
+            raise InputError("'name' must be a short model name without '/'.", code="bad_parameters")
+    elif kind == JobKind.EVALUATE:
+        layer = _layer(params, collection, document, required=True)
+        params["layer"] = layer.pk
+        model = _model(params, ModelTask.HTR)
+        params["model"] = model.pk if model else None
+        params.setdefault("decoder", "greedy")
+        if params["decoder"] not in DECODERS:
+            raise InputError(f"'decoder' must be one of {', '.join(DECODERS)}.", code="bad_parameters")
+    elif kind == JobKind.SUMMARISE:
+        layer = _layer(params, collection, document, required=False)
+        params["layer"] = layer.pk if layer else None
+    return params
