@@ -39,7 +39,10 @@ class Job(models.Model):
     progress_message = models.CharField(max_length=500, blank=True)
     cancel_requested = models.BooleanField(default=False)
     celery_task_id = models.CharField(max_length=100, blank=True)
+    task_name = models.CharField(max_length=200, blank=True, help_text="Celery task that runs this job (for re-sending)")
     worker_host = models.CharField(max_length=200, blank=True)
+    worker_pid = models.PositiveIntegerField(null=True, blank=True, help_text="Process running the job (its lease)")
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the running worker")
     device = models.CharField(max_length=50, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
@@ -51,7 +54,11 @@ class Job(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["collection", "state"]), models.Index(fields=["kind", "state"])]
+        indexes = [
+            models.Index(fields=["collection", "state"]),
+            models.Index(fields=["kind", "state"]),
+            models.Index(fields=["state", "heartbeat_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} job {self.pk} ({self.state})"
