@@ -102,7 +102,8 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "palimpsest.sqlite3",
+            # PALIMPSEST_DB_NAME lets a test's Celery worker open the test database file.
+            "NAME": os.environ.get("PALIMPSEST_DB_NAME") or (VAR_DIR / "palimpsest.sqlite3"),
             # The web server and the worker share this file: wait for locks instead of failing.
             "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
             # A file, not memory, so a separate worker process sees the test database.
@@ -211,6 +212,10 @@ CELERY_TASK_ROUTES = {
 }
 # Task modules outside the autodiscovered tasks.py files.
 CELERY_IMPORTS = ("inscription.compare_tasks",)
+# Job lease: a running job's worker writes a heartbeat; a job whose heartbeat is older than
+# JOB_STALE_SECONDS (or whose worker process is gone) may be taken over by another worker.
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 10)
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 90)
 # Threads per worker process for torch on CPU, so two workers on one machine do not fight.
 WORKER_TORCH_THREADS = env_int("WORKER_TORCH_THREADS", 0)
 
