@@ -1,0 +1,187 @@
+"""Running comparisons: resolve two inscription sets, align them, store figures; cached by versions.
+
+A side is asked as one of (in a scope of one document or one collection):
+- ``{"layer": id}``: the current, not withdrawn inscriptions of a layer;
+- ``{"layer_name": "ground truth"}``: the same, for the layers of that name in the scope
+  (one per document, so a whole collection can be compared);
+- ``{"model_version": id}``: current inscriptions written by that model version;
+- ``{"inscriptions": [id, ...]}``: exact versions (e.g. an older version of each line).
+The left side is the reference, the right the hypothesis. Targets are matched by
+``target_key`` (line:ID, page:ID or document:ID). The result is keyed by the sorted
+inscription ids on each side: the same versions give back the stored comparison; any
+new version gives a new one. Above ``PALIMPSEST_COMPARE_SYNC_LINES`` targets (2,000 by
+default) the work runs as a ``compare`` Job on the io queue.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from archive.models import Collection, Document
+from archive.permissions import READ, WRITE, can, require
+from inscription.annotations.alignment import NORMALISATION, compare_pairs
+from inscription.models import Comparison, ComparisonLine, ComparisonState, Inscription, JobKind, Layer
+from palimpsest.errors import InputError
+
+BATCH = 500
+SIDE_KINDS = ("layer", "layer_name", "model_version", "inscriptions")
+COMPARE_TASK = "inscription.compare_tasks.run_comparison"
+MAX_INSCRIPTIONS = 200_000
+
+
+def sync_line_limit() -> int:
+    return int(getattr(settings, "PALIMPSEST_COMPARE_SYNC_LINES", 2000))
+
+
+def _scope(user: AbstractBaseUser, scope: Any, sides: list[dict]) -> tuple[Collection, Document | None]:
+    """The collection (and document) compared; from ``scope`` or from a layer side."""
+    if scope is None:
+        layer_ids = [s["layer"] for s in sides if isinstance(s, dict) and isinstance(s.get("layer"), int)]
+        layer = Layer.objects.select_related("document__collection").filter(pk__in=layer_ids[:1]).first()
+        if layer is None or not can(user, layer.document.collection, READ):
+            raise InputError("Give a scope ({\"document\": id} or {\"collection\": id}) or a layer side that exists.",
+                             code="bad_scope")
+        return layer.document.collection, layer.document
+    if not isinstance(scope, dict) or len(scope) != 1 or not isinstance(next(iter(scope.values())), int):
+        raise InputError("scope is {\"document\": id} or {\"collection\": id}.", code="bad_scope")
+    if "document" in scope:
+        document = Document.objects.select_related("collection").filter(pk=scope["document"]).first()
+        if document is None or not can(user, document.collection, READ):
+            raise InputError("The scope document does not exist or you cannot read it.", code="bad_scope")
+        return document.collection, document
+    if "collection" in scope:
+        collection = Collection.objects.filter(pk=scope["collection"]).first()
+        if collection is None or not can(user, collection, READ):
+            raise InputError("The scope collection does not exist or you cannot read it.", code="bad_scope")
+        return collection, None
+    raise InputError("scope is {\"document\": id} or {\"collection\": id}.", code="bad_scope")
+
+
+def resolve_side(spec: Any, collection: Collection, document: Document | None, name: str) -> dict[str, Inscription]:
+    """target_key → inscription for one side; errors name the side ("left"/"right")."""
+    if not isinstance(spec, dict) or len(spec) != 1 or next(iter(spec)) not in SIDE_KINDS:
+        raise InputError(f"{name}: a side is one of {{\"layer\": id}}, {{\"layer_name\": str}}, {{\"model_version\": id}}, "
+                         "{\"inscriptions\": [id, ...]}.", code="bad_side")
+    kind, value = next(iter(spec.items()))
+    qs = Inscription.objects.filter(document__collection=collection)
+    if document is not None:
+        qs = qs.filter(document=document)
+    if kind == "inscriptions":
+        if not isinstance(value, list) or not value or not all(isinstance(v, int) for v in value) or len(value) > MAX_INSCRIPTIONS:
+            raise InputError(f"{name}: inscriptions is a non-empty list of ids.", code="bad_side")
+        rows = list(qs.filter(pk__in=value))
+        if len(rows) != len(set(value)):
+            raise InputError(f"{name}: some inscriptions do not exist in the scope.", code="bad_side")
+    else:
+        if kind == "layer_name":
+            if not isinstance(value, str) or not value:
+                raise InputError(f"{name}: layer_name is a string.", code="bad_side")
+            qs = qs.filter(layer__name=value)
+        elif not isinstance(value, int):
+            raise InputError(f"{name}: {kind} is an id.", code="bad_side")
+        elif kind == "layer":
+            if not Layer.objects.filter(pk=value, document__collection=collection).exists():
+                raise InputError(f"{name}: the layer does not exist in the scope.", code="bad_side")
+            qs = qs.filter(layer_id=value)
+        else:
+            qs = qs.filter(model_version_id=value)
+        rows = list(qs.filter(is_current=True, withdrawn=False))
+    by_key: dict[str, Inscription] = {}
+    for row in rows:
+        if row.target_key in by_key:
+            raise InputError(f"{name}: two inscriptions on {row.target_key} ({by_key[row.target_key].pk} and {row.pk}); "
+                             "narrow the side to one layer or list exact versions.", code="ambiguous_side")
+        by_key[row.target_key] = row
+    if not by_key:
+        raise InputError(f"{name}: no inscriptions found for {spec} in the scope.", code="empty_side")
+    return by_key
+
+
+def side_key(ids: list[int]) -> str:
+    return hashlib.sha256(",".join(str(i) for i in sorted(ids)).encode()).hexdigest()
+
+
+def request_comparison(user: AbstractBaseUser, left: Any, right: Any, scope: Any = None, label: str = "") -> tuple[Comparison, bool]:
+    """The comparison of these exact versions: the stored one (created=False) or a new one, run now or as a Job."""
+    collection, document = _scope(user, scope, [left, right])
+    require(user, collection, WRITE)
+    if not isinstance(label, str) or len(label) > 300:
+        raise InputError("label is a string of at most 300 characters.", code="bad_label")
+    left_rows = resolve_side(left, collection, document, "left")
+    right_rows = resolve_side(right, collection, document, "right")
+    left_ids, right_ids = sorted(i.pk for i in left_rows.values()), sorted(i.pk for i in right_rows.values())
+    lkey, rkey = side_key(left_ids), side_key(right_ids)
+    cache_key = hashlib.sha256(f"L={lkey}|R={rkey}|{NORMALISATION}|v1".encode()).hexdigest()
+    existing = Comparison.objects.filter(cache_key=cache_key).first()
+    if existing is not None:
+        return existing, False
+    targets = len(set(left_rows) | set(right_rows))
+    large = targets > sync_line_limit()
+    try:
+        with transaction.atomic():
+            comparison = Comparison.objects.create(
+                collection=collection, document=document, label=label,
+                left_spec={"asked": left, "inscription_ids": left_ids}, right_spec={"asked": right, "inscription_ids": right_ids},
+                left_key=lkey, right_key=rkey, cache_key=cache_key, normalisation=NORMALISATION,
+                state=ComparisonState.PENDING, created_by=user,
+            )
+            if large:
+                from inscription.services.jobs import create_job
+
+                job = create_job(JobKind.COMPARE, collection, document=document, params={"comparison": comparison.pk},
+                                 user=user, task_name=COMPARE_TASK)
+                Comparison.objects.filter(pk=comparison.pk).update(job=job)
+                comparison.job = job
+            else:
+                compute(comparison)
+    except IntegrityError:  # the same comparison was requested at the same moment
+        return Comparison.objects.get(cache_key=cache_key), False
+    return comparison, True
+
+
+def _order_key(row: Inscription) -> tuple:
+    page = row.line.page if row.line_id else row.page
+    return (row.document_id, page.order if page else -1, row.line.order if row.line_id else -1, row.target_key)
+
+
+def compute(comparison: Comparison, progress: Callable[[int, int], None] | None = None) -> Comparison:
+    """Align every target and store lines and totals (idempotent: derived rows are rebuilt)."""
+    rows = Inscription.objects.select_related("line__page", "page").filter(
+        pk__in=comparison.left_spec["inscription_ids"] + comparison.right_spec["inscription_ids"])
+    by_id = {row.pk: row for row in rows}
+    left = {by_id[i].target_key: by_id[i] for i in comparison.left_spec["inscription_ids"]}
+    right = {by_id[i].target_key: by_id[i] for i in comparison.right_spec["inscription_ids"]}
+    keys = sorted(set(left) | set(right), key=lambda k: _order_key(left.get(k) or right[k]))
+    with transaction.atomic():
+        ComparisonLine.objects.filter(comparison=comparison).delete()
+        results, totals = compare_pairs(
+            (k, left[k].text if k in left else None, right[k].text if k in right else None) for k in keys)
+        for start in range(0, len(results), BATCH):
+            batch = results[start:start + BATCH]
+            ComparisonLine.objects.bulk_create([
+                ComparisonLine(
+                    comparison=comparison, order=start + n, target_key=line.key, status=line.status,
+                    left=left.get(line.key), right=right.get(line.key),
+                    char_edits=line.char_edits, ref_chars=line.ref_chars, word_edits=line.word_edits, ref_words=line.ref_words,
+                    cer=line.cer, wer=line.wer, char_ops=line.char_ops, word_ops=line.word_ops,
+                ) for n, line in enumerate(batch)
+            ])
+            if progress:
+                progress(start + len(batch), len(results))
+        for name in ("char_edits", "ref_chars", "word_edits", "ref_words", "cer", "wer", "lines_both", "lines_left_only",
+                     "lines_right_only"):
+            setattr(comparison, name, getattr(totals, name))
+        for name, value in totals.op_counts().items():
+            setattr(comparison, name, value)
+        comparison.confusion = totals.confusion_table()
+        comparison.state = ComparisonState.READY
+        comparison.error = ""
+        comparison.finished_at = timezone.now()
+        comparison.save()
+    return comparison
