@@ -41,9 +41,9 @@ def enqueue(job: Job, task_name: str | None = None) -> None:
     if not name:
         raise InputError(f"No task runs jobs of kind '{job.kind}'.", code="unknown_job_kind")
     task_id = job.celery_task_id or str(uuid.uuid4())
-    if job.celery_task_id != task_id:
-        job.celery_task_id = task_id
-        Job.objects.filter(pk=job.pk).update(celery_task_id=task_id)
+    if (job.celery_task_id, job.task_name) != (task_id, name):
+        job.celery_task_id, job.task_name = task_id, name
+        Job.objects.filter(pk=job.pk).update(celery_task_id=task_id, task_name=name)
     transaction.on_commit(lambda: app.send_task(name, args=[job.pk], task_id=task_id))
 
 
