@@ -1,0 +1,46 @@
+"""Collections and their members: who may read, write and manage."""
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from archive.models import Collection, Membership, Role
+from palimpsest.errors import InputError
+
+
+@transaction.atomic
+def create_collection(*, owner: AbstractBaseUser, slug: str, title: str, **fields) -> Collection:
+    """The creator owns the collection, and holds the owner role as a membership too."""
+    collection = Collection.objects.create(owner=owner, slug=slug, title=title, **fields)
+    Membership.objects.create(collection=collection, user=owner, role=Role.OWNER)
+    return collection
+
+
+def _guard_owner(collection: Collection, user: AbstractBaseUser) -> None:
+    if collection.owner_id == user.pk:
+        raise InputError(
+            "The collection's owner keeps the owner role; transfer ownership first.", code="owner_role_fixed", status_code=409
+        )
+
+
+@transaction.atomic
+def add_member(collection: Collection, user: AbstractBaseUser, role: str) -> Membership:
+    _guard_owner(collection, user)
+    if Membership.objects.filter(collection=collection, user=user).exists():
+        raise InputError(f"'{user.get_username()}' is already a member; change their role instead.", code="already_member",
+                         status_code=409)
+    return Membership.objects.create(collection=collection, user=user, role=role)
+
+
+@transaction.atomic
+def change_role(membership: Membership, role: str) -> Membership:
+    _guard_owner(membership.collection, membership.user)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def remove_member(membership: Membership) -> None:
+    _guard_owner(membership.collection, membership.user)
+    membership.delete()
