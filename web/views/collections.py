@@ -1,6 +1,164 @@
-"""Home and collections."""
+"""Home (the collections a user can read), one collection, and its members."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from archive import permissions
+from archive.models import Document, Membership, Page, Role
+from inscription.models import Inscription, Job, ModelTask, ModelVersion
+from web import backend
+from web.access import attempt, can, collection_for, safe_next
+from web.forms import CollectionForm, DocumentForm, MemberForm
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("Palimpsest")
+    """Collections the user may read, with counts and what happened last in each."""
+    collections = (
+        permissions.readable_collections(request.user)
+        .annotate(
+            n_documents=Count("documents", distinct=True),
+            n_pages=Count("documents__pages", distinct=True),
+            last_document=Max("documents__updated_at"),
+        )
+        .select_related("owner")
+        .order_by("title")
+    )
+    ids = [c.pk for c in collections]
+    recent_jobs = Job.objects.filter(collection_id__in=ids).select_related("collection", "document", "requested_by")[:8]
+    recent_inscriptions = (
+        Inscription.objects.filter(document__collection_id__in=ids, created_by__isnull=False)
+        .select_related("document", "created_by", "line")
+        .order_by("-created_at")[:8]
+    )
+    return render(
+        request,
+        "web/home.html",
+        {
+            "nav": "collections",
+            "collections": collections,
+            "recent_jobs": recent_jobs,
+            "recent_inscriptions": recent_inscriptions,
+            "form": CollectionForm() if request.user.is_authenticated else None,
+        },
+    )
+
+
+@require_POST
+def collection_create(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    form = CollectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The collection was not created: " + form.errors_in_words())
+        return redirect("home")
+    coll, error = attempt(backend.create_collection, request.user, **form.cleaned_data)
+    if error:
+        messages.error(request, f"The collection was not created: {error}")
+        return redirect("home")
+    messages.success(request, f"Collection “{coll.title}” created.")
+    return redirect("collection", slug=coll.slug)
+
+
+def collection_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    coll = collection_for(request, slug)
+    documents = (
+        Document.objects.filter(collection=coll)
+        .annotate(n_pages=Count("pages", distinct=True), n_layers=Count("layers", distinct=True))
+        .order_by("title", "id")
+    )
+    jobs = Job.objects.filter(collection=coll).select_related("document", "requested_by")[:10]
+    may_write = can(request, coll, permissions.WRITE)
+    may_manage = can(request, coll, permissions.MANAGE)
+    htr_models = ModelVersion.objects.filter(task=ModelTask.HTR).order_by("name", "-created_at")
+    return render(
+        request,
+        "web/collection.html",
+        {
+            "nav": "collections",
+            "collection": coll,
+            "documents": documents,
+            "jobs": jobs,
+            "may_write": may_write,
+            "may_manage": may_manage,
+            "document_form": DocumentForm() if may_write else None,
+            "htr_models": htr_models,
+            "n_pages": Page.objects.filter(document__collection=coll).count(),
+            "breadcrumbs": [("Collections", "/"), (coll.title, None)],
+        },
+    )
+
+
+@require_POST
+def document_create(request: HttpRequest, slug: str) -> HttpResponse:
+    coll = collection_for(request, slug, permissions.WRITE)
+    form = DocumentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The document was not created: " + form.errors_in_words())
+        return redirect("collection", slug=slug)
+    doc, error = attempt(backend.create_document, coll, request.user, form.cleaned_data)
+    if error:
+        messages.error(request, f"The document was not created: {error}")
+        return redirect("collection", slug=slug)
+    messages.success(request, f"Document “{doc.title}” created. Add its pages by dropping scans below.")
+    return redirect("document", pk=doc.pk)
+
+
+@require_POST
+def default_model(request: HttpRequest, slug: str) -> HttpResponse:
+    """Choose the recognizer this collection's transcribe jobs use by default (owner or curator)."""
+    coll = collection_for(request, slug, permissions.WRITE)
+    raw = request.POST.get("model", "")
+    model = ModelVersion.objects.filter(pk=raw, task=ModelTask.HTR).first() if raw.isdigit() else None
+    if raw and model is None:
+        messages.error(request, "That model does not exist or is not a handwriting recognizer.")
+    else:
+        _, error = attempt(backend.set_default_model, coll, model, request.user)
+        if error:
+            messages.error(request, f"The default model was not changed: {error}")
+        else:
+            messages.success(request, f"Default model: {model}." if model else "No default model: the shipped default is used.")
+    return redirect(safe_next(request) or f"/c/{coll.slug}/")
+
+
+@require_http_methods(["GET", "POST"])
+def members(request: HttpRequest, slug: str) -> HttpResponse:
+    """Owners add members, change roles and remove members."""
+    coll = collection_for(request, slug, permissions.MANAGE)
+    if request.method == "POST":
+        form = MemberForm(request.POST)
+        if form.is_valid():
+            user = get_user_model().objects.filter(username=form.cleaned_data["username"]).first()
+            if user is None:
+                messages.error(request, f"There is no user called “{form.cleaned_data['username']}”.")
+            else:
+                action = form.cleaned_data["action"]
+                fn = backend.remove_member if action == "remove" else backend.set_member_role
+                args = (coll, user) if action == "remove" else (coll, user, form.cleaned_data["role"])
+                _, error = attempt(fn, *args, by=request.user)
+                if error:
+                    messages.error(request, error)
+                elif action == "remove":
+                    messages.success(request, f"{user.get_username()} is no longer a member.")
+                else:
+                    messages.success(request, f"{user.get_username()} is now {form.cleaned_data['role']}.")
+        else:
+            messages.error(request, form.errors_in_words())
+        return redirect("members", slug=slug)
+    memberships = Membership.objects.filter(collection=coll).select_related("user").order_by("user__username")
+    return render(
+        request,
+        "web/members.html",
+        {
+            "nav": "collections",
+            "collection": coll,
+            "memberships": memberships,
+            "roles": Role.choices,
+            "form": MemberForm(),
+            "breadcrumbs": [("Collections", "/"), (coll.title, f"/c/{coll.slug}/"), ("Members", None)],
+        },
+    )

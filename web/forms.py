@@ -1,0 +1,62 @@
+"""Forms of the curator interface. They validate shape only; rules live in the services."""
+from __future__ import annotations
+
+from django import forms
+
+from archive.models import DocumentKind, Role, Visibility
+from inscription.models import JobKind
+
+
+class WordsMixin:
+    def errors_in_words(self) -> str:
+        parts = []
+        for field, errors in self.errors.items():  # type: ignore[attr-defined]
+            label = self.fields[field].label if field in self.fields else ""  # type: ignore[attr-defined]
+            text = " ".join(errors)
+            parts.append(f"{label or 'form'}: {text}" if field != "__all__" else text)
+        return "; ".join(parts) or "the form is not valid."
+
+
+class CollectionForm(WordsMixin, forms.Form):
+    title = forms.CharField(max_length=300)
+    slug = forms.SlugField(max_length=100, help_text="Short name used in addresses, e.g. letters-1916")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    visibility = forms.ChoiceField(choices=Visibility.choices, initial=Visibility.PRIVATE)
+
+
+class DocumentForm(WordsMixin, forms.Form):
+    title = forms.CharField(max_length=500)
+    kind = forms.ChoiceField(choices=DocumentKind.choices, initial=DocumentKind.SCAN)
+    creator = forms.CharField(max_length=300, required=False)
+    date = forms.CharField(max_length=100, required=False, help_text="As written, e.g. “spring 1916”")
+    place = forms.CharField(max_length=300, required=False)
+    language = forms.CharField(max_length=35, required=False, help_text="BCP 47, e.g. en")
+    rights = forms.CharField(max_length=500, required=False)
+    source = forms.CharField(max_length=1000, required=False)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class MemberForm(WordsMixin, forms.Form):
+    username = forms.CharField(max_length=150)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER, required=False)
+    action = forms.ChoiceField(choices=[("set", "Set role"), ("remove", "Remove")], initial="set")
+
+
+class JobStartForm(WordsMixin, forms.Form):
+    kind = forms.ChoiceField(choices=JobKind.choices)
+    page = forms.IntegerField(required=False)
+    model = forms.IntegerField(required=False)
+    decoder = forms.ChoiceField(choices=[("greedy", "Greedy"), ("beam", "Beam search")], required=False)
+    format = forms.CharField(max_length=20, required=False)
+    layer = forms.IntegerField(required=False)
+
+
+class LineEditForm(WordsMixin, forms.Form):
+    text = forms.CharField(required=False, strip=False, max_length=10000)
+    layer = forms.IntegerField()
+    expected_version = forms.IntegerField(required=False)
+
+
+class ReflectionForm(WordsMixin, forms.Form):
+    title = forms.CharField(max_length=300)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 18}), required=False, strip=False)

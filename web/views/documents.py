@@ -1,0 +1,102 @@
+"""Document page (metadata, pages, layers, summaries, jobs) and the page images themselves."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.db.models import Count, Q
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from archive import permissions
+from inscription.models import Inscription, InscriptionKind, Job, JobKind, ModelTask, ModelVersion
+from web import backend
+from web.access import attempt, can, document_for, page_for, safe_next
+from web.forms import JobStartForm
+
+# The kinds a curator can start from a document page, in the order they are usually run.
+DOCUMENT_JOB_KINDS = [JobKind.SEGMENT, JobKind.TRANSCRIBE, JobKind.SUMMARISE, JobKind.EVALUATE, JobKind.EXPORT]
+THUMB_SIZE = 256
+
+
+def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    doc = document_for(request, pk)
+    coll = doc.collection
+    pages = doc.pages.select_related("image").annotate(n_lines=Count("lines", distinct=True))
+    layers = (
+        doc.layers.select_related("model_version", "created_by")
+        .annotate(
+            n_current=Count("inscriptions", filter=Q(inscriptions__is_current=True), distinct=True),
+            n_human=Count("inscriptions", filter=Q(inscriptions__created_by__isnull=False), distinct=True),
+        )
+        .order_by("created_at", "id")
+    )
+    summaries = (
+        Inscription.objects.filter(document=doc, kind=InscriptionKind.SUMMARY, is_current=True, withdrawn=False)
+        .select_related("layer", "model_version", "created_by")
+        .order_by("-created_at")
+    )
+    jobs = Job.objects.filter(document=doc).select_related("requested_by")[:20]
+    may_write = can(request, coll, permissions.WRITE)
+    return render(
+        request,
+        "web/document.html",
+        {
+            "nav": "collections",
+            "document": doc,
+            "collection": coll,
+            "pages": pages,
+            "layers": layers,
+            "summaries": summaries,
+            "jobs": jobs,
+            "may_write": may_write,
+            "job_kinds": DOCUMENT_JOB_KINDS,
+            "htr_models": ModelVersion.objects.filter(task=ModelTask.HTR).order_by("name", "-created_at"),
+            "breadcrumbs": [("Collections", "/"), (coll.title, f"/c/{coll.slug}/"), (doc.title, None)],
+        },
+    )
+
+
+@require_POST
+def start_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start a background job on this document (or one of its pages) through the jobs service."""
+    doc = document_for(request, pk, permissions.WRITE)
+    form = JobStartForm(request.POST)
+    back = safe_next(request) or f"/d/{doc.pk}/"
+    if not form.is_valid():
+        messages.error(request, "The job was not started: " + form.errors_in_words())
+        return redirect(back)
+    data = form.cleaned_data
+    page = None
+    if data.get("page"):
+        page = doc.pages.filter(pk=data["page"]).first()
+        if page is None:
+            messages.error(request, "The job was not started: that page is not part of this document.")
+            return redirect(back)
+    params = {k: data[k] for k in ("model", "decoder", "format", "layer") if data.get(k)}
+    if data["kind"] == JobKind.TRANSCRIBE and "model" not in params and doc.collection.default_model_id:
+        params["model"] = doc.collection.default_model_id
+    job, error = attempt(backend.start_job, data["kind"], doc.collection, user=request.user, document=doc, page=page, params=params)
+    if error:
+        messages.error(request, f"The {data['kind']} job was not started: {error}")
+    else:
+        messages.success(request, f"{job.get_kind_display()} job #{job.pk} queued. Its progress is shown below and on the Jobs page.")
+    return redirect(back)
+
+
+def page_image(request: HttpRequest, pk: int) -> HttpResponse:
+    """The scan, served only to users who may read its collection (media is not public)."""
+    page = page_for(request, pk)
+    response = FileResponse(page.image.file.open("rb"), content_type=page.image.mime_type or "application/octet-stream")
+    response["Cache-Control"] = "private, max-age=86400"
+    response["ETag"] = f'"{page.image_id}"'
+    return response
+
+
+def page_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A small JPEG of the scan (archive.services.thumbnails makes it once and keeps it)."""
+    page = page_for(request, pk)
+    name = backend.thumbnail_name(page, THUMB_SIZE)
+    response = FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
