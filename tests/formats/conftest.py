@@ -68,3 +68,33 @@ def sample_document(collection, users, model_version):
                 create_inscription(layer=truth, line=line, text=truth_text + " (signed)", user=users["owner"])
                 create_inscription(layer=truth, line=line, text=first.text, user=users["curator"], restored_from=first)
     return doc
+
+
+@pytest.fixture
+def annotated_document(sample_document, users):
+    """The sample document plus curators' annotations (image region + text span, one edited) and a reflection."""
+    from inscription.models import Inscription, Reflection, ReflectionVersion
+    from inscription.services.annotations import create_annotation, edit_annotation
+
+    page = sample_document.pages.order_by("order").first()
+    ins = Inscription.objects.filter(layer__kind="ground_truth", page=page, is_current=True).order_by("line__order").first()
+    region = create_annotation(users["curator"], {
+        "motivation": "commenting",
+        "body": [{"type": "TextualBody", "value": "A stain over the greeting.", "format": "text/plain", "language": "en"}],
+        "target": [{"source": f"page:{page.pk}", "selector": [{"type": "FragmentSelector", "value": "xywh=50,60,200,60"}]}],
+    })
+    span = create_annotation(users["owner"], {
+        "motivation": "identifying",
+        "body": [{"type": "TextualBody", "value": "Anna", "purpose": "tagging"},
+                 {"type": "Link", "source": f"document:{sample_document.pk}", "purpose": "linking"}],
+        "target": [{"source": f"inscription:{ins.pk}", "selector": [{"type": "TextQuoteSelector", "exact": "Anna"}]}],
+    })
+    edit_annotation(region, users["curator"], {"body": [{"type": "TextualBody", "value": "A water stain over the greeting."}]})
+    reflection = Reflection.objects.create(collection=sample_document.collection, title="On accents", body="", created_by=users["curator"])
+    for n, body in enumerate([f"The machine drops accents [@annotation:{span.pk}].",
+                              f"The machine drops accents [@annotation:{span.pk}], see [@document:{sample_document.pk}]."], 1):
+        ReflectionVersion.objects.filter(reflection=reflection).update(is_current=False)
+        ReflectionVersion.objects.create(reflection=reflection, version=n, title="On accents", body=body,
+                                         created_by=users["curator"], action="write" if n == 1 else "edit")
+    Reflection.objects.filter(pk=reflection.pk).update(body=body, version=2)
+    return sample_document

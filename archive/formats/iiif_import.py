@@ -1,0 +1,288 @@
+"""Import a IIIF Presentation 3 or 2.1 manifest: its page images and its transcription annotations.
+
+Steps, in this order so a failure leaves nothing behind: parse and check the manifest;
+fetch every image (http/https only, timeouts, byte cap, image content type, Pillow
+pixel limit); fetch referenced annotation pages (same limits); then write the document,
+pages, lines and one IMPORT layer in a single transaction, deleting stored image files
+again if it fails. Transcriptions are TextualBody annotations with motivation
+supplementing/painting (P3) or sc:painting ContentAsText (P2.1) on ``canvas#xywh=``.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from archive.formats import fetch
+from archive.formats.images import CheckedImage, StoredFiles, check_image
+from archive.models import Collection, Document, GeometrySource, Line, Page
+from inscription.models import LayerKind
+from inscription.services.inscriptions import create_inscription
+from inscription.services.layers import get_or_create_layer
+from palimpsest.errors import InputError
+
+MAX_CANVASES = 1000
+MAX_ANNOTATION_PAGES = 200
+TEXT_MOTIVATIONS = {"supplementing", "painting", "transcribing", "sc:painting", "oa:transcribing"}
+XYWH = re.compile(r"xywh=(?:pixel:)?(-?[\d.]+),(-?[\d.]+),([\d.]+),([\d.]+)")
+METADATA_FIELDS = {"creator": "creator", "author": "creator", "date": "date", "place": "place", "language": "language"}
+
+
+@dataclass
+class ParsedCanvas:
+    id: str
+    label: str
+    width: int | None
+    height: int | None
+    image_url: str
+    lines: list[tuple[str, tuple[float, float, float, float]]] = field(default_factory=list)
+
+
+@dataclass
+class ParsedManifest:
+    version: int
+    id: str
+    title: str
+    summary: str
+    rights: str
+    metadata: dict[str, str]
+    canvases: list[ParsedCanvas]
+
+
+def _text(value: Any) -> str:
+    """A IIIF label/summary (P3 language map, P2 string / list / {@value}) as one string."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "; ".join(t for t in (_text(v) for v in value) if t)
+    if isinstance(value, dict):
+        if "@value" in value:
+            return str(value["@value"])
+        for key in ("en", "none", *value.keys()):
+            if key in value:
+                return _text(value[key])
+    return str(value)
+
+
+def _list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _id(obj: Any) -> str:
+    if isinstance(obj, str):
+        return obj
+    if isinstance(obj, dict):
+        return str(obj.get("id") or obj.get("@id") or "")
+    return ""
+
+
+def _context(data: dict) -> str:
+    return " ".join(str(c) for c in _list(data.get("@context")))
+
+
+def load(raw: bytes) -> dict:
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"The manifest is not JSON: {exc}.", code="not_iiif") from exc
+    if not isinstance(data, dict):
+        raise InputError("The manifest is not a JSON object.", code="not_iiif")
+    return data
+
+
+def parse(data: dict) -> ParsedManifest:
+    context = _context(data)
+    kind = str(data.get("type") or data.get("@type") or "")
+    if "presentation/3" in context and kind == "Manifest":
+        return _parse_v3(data)
+    if "presentation/2" in context and kind == "sc:Manifest":
+        return _parse_v2(data)
+    raise InputError(
+        "This is not a IIIF Presentation 3 or 2.1 manifest (its @context and type do not say so; "
+        f"type is {kind or 'missing'!r}).",
+        code="not_iiif",
+    )
+
+
+def _metadata(entries: Any) -> dict[str, str]:
+    out = {}
+    for entry in _list(entries):
+        if isinstance(entry, dict):
+            label, value = _text(entry.get("label")).strip().lower(), _text(entry.get("value")).strip()
+            if label in METADATA_FIELDS and value:
+                out.setdefault(METADATA_FIELDS[label], value)
+    return out
+
+
+def _parse_v3(data: dict) -> ParsedManifest:
+    canvases = []
+    for canvas in _list(data.get("items")):
+        if not isinstance(canvas, dict) or canvas.get("type") != "Canvas":
+            continue
+        image_url = ""
+        for page in _list(canvas.get("items")):
+            for anno in _list(page.get("items") if isinstance(page, dict) else None):
+                for body in _list(anno.get("body") if isinstance(anno, dict) else None):
+                    if isinstance(body, dict) and body.get("type") == "Choice":
+                        body = (_list(body.get("items")) or [{}])[0]
+                    if isinstance(body, dict) and body.get("type") == "Image" and not image_url:
+                        image_url = _id(body)
+        canvases.append(ParsedCanvas(_id(canvas), _text(canvas.get("label")), _int(canvas.get("width")),
+                                     _int(canvas.get("height")), image_url))
+    manifest = ParsedManifest(3, _id(data), _text(data.get("label")), _text(data.get("summary")),
+                              str(data.get("rights") or _text((data.get("requiredStatement") or {}).get("value"))),
+                              _metadata(data.get("metadata")), canvases)
+    pages = list(_list(data.get("annotations")))
+    for canvas in _list(data.get("items")):
+        if isinstance(canvas, dict):
+            pages.extend(_list(canvas.get("annotations")))
+    _collect_lines(manifest, pages)
+    return manifest
+
+
+def _parse_v2(data: dict) -> ParsedManifest:
+    canvases, pages = [], []
+    sequences = _list(data.get("sequences"))
+    for canvas in _list(sequences[0].get("canvases") if sequences and isinstance(sequences[0], dict) else None):
+        if not isinstance(canvas, dict):
+            continue
+        image = (_list(canvas.get("images")) or [{}])[0]
+        resource = image.get("resource") if isinstance(image, dict) else None
+        if isinstance(resource, dict) and resource.get("@type") == "oa:Choice":
+            resource = resource.get("default")
+        canvases.append(ParsedCanvas(_id(canvas), _text(canvas.get("label")), _int(canvas.get("width")),
+                                     _int(canvas.get("height")), _id(resource)))
+        pages.extend(_list(canvas.get("otherContent")))
+    manifest = ParsedManifest(2, _id(data), _text(data.get("label")), _text(data.get("description")),
+                              _text(data.get("license") or data.get("attribution")), _metadata(data.get("metadata")), canvases)
+    _collect_lines(manifest, pages)
+    return manifest
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _collect_lines(manifest: ParsedManifest, pages: list) -> None:
+    """Add every transcription annotation to the canvas it targets; referenced pages are fetched (limited)."""
+    by_canvas = {c.id: c for c in manifest.canvases}
+    fetched = 0
+    for page in pages:
+        if isinstance(page, str) or (isinstance(page, dict) and "items" not in page and "resources" not in page):
+            url = _id(page)
+            if not url:
+                continue
+            fetched += 1
+            if fetched > MAX_ANNOTATION_PAGES:
+                raise InputError(f"The manifest references more than {MAX_ANNOTATION_PAGES} annotation pages.", code="too_many")
+            page = load(fetch.fetch_json(url, what="annotation page"))
+        for anno in _list(page.get("items") or page.get("resources")):
+            found = _transcription(anno)
+            if found is not None:
+                canvas_id, text, box = found
+                if canvas_id in by_canvas:
+                    by_canvas[canvas_id].lines.append((text, box))
+
+
+def _transcription(anno: Any) -> tuple[str, str, tuple[float, float, float, float]] | None:
+    if not isinstance(anno, dict):
+        return None
+    motivations = {str(m) for m in _list(anno.get("motivation"))}
+    if not motivations & TEXT_MOTIVATIONS:
+        return None
+    text = None
+    for body in _list(anno.get("body") or anno.get("resource")):
+        if isinstance(body, dict) and (body.get("type") == "TextualBody" or body.get("@type") in ("cnt:ContentAsText", "dctypes:Text")):
+            text = body.get("value") if "value" in body else body.get("chars")
+            break
+    if not isinstance(text, str):
+        return None
+    target = (_list(anno.get("target") or anno.get("on")) or [None])[0]
+    fragment = ""
+    if isinstance(target, str):
+        source, _, fragment = target.partition("#")
+    elif isinstance(target, dict):
+        source = _id(target.get("source") or target.get("full"))
+        selector = (_list(target.get("selector")) or [{}])[0]
+        fragment = str(selector.get("value", "")) if isinstance(selector, dict) else ""
+    else:
+        return None
+    match = XYWH.search(fragment)
+    if not match:
+        return None
+    x, y, w, h = (float(v) for v in match.groups())
+    return source, text, (x, y, w, h)
+
+
+def fetch_images(manifest: ParsedManifest) -> list[CheckedImage]:
+    if not manifest.canvases:
+        raise InputError("The manifest has no canvases.", code="not_iiif")
+    if len(manifest.canvases) > MAX_CANVASES:
+        raise InputError(f"The manifest has more than {MAX_CANVASES} canvases.", code="too_many")
+    images = []
+    for n, canvas in enumerate(manifest.canvases, 1):
+        if not canvas.image_url:
+            raise InputError(f"Canvas {n} ({canvas.id}) has no image.", code="not_iiif")
+        images.append(check_image(fetch.fetch_image(canvas.image_url), f"the image of canvas {n}"))
+    return images
+
+
+def import_manifest(collection: Collection, user: AbstractBaseUser, raw: bytes, source_url: str = "") -> dict:
+    """Create a document from a manifest (JSON bytes); returns a summary for the API and the command."""
+    manifest = parse(load(raw))
+    images = fetch_images(manifest)
+    source = source_url or manifest.id
+    stored = StoredFiles()
+    try:
+        with transaction.atomic():
+            document = Document.objects.create(
+                collection=collection, title=(manifest.title or "IIIF import")[:500], description=manifest.summary,
+                rights=manifest.rights[:500], source=source[:1000], created_by=user,
+                **{k: v[:300] for k, v in manifest.metadata.items() if k != "language"},
+                language=manifest.metadata.get("language", "")[:35],
+            )
+            layer = None
+            if any(c.lines for c in manifest.canvases):
+                layer = get_or_create_layer(
+                    document, f"IIIF import: {manifest.title or source}"[:200], LayerKind.IMPORT,
+                    parameters={"source": source, "format": f"IIIF Presentation {manifest.version}", "manifest": manifest.id},
+                    user=user,
+                )
+            line_count = 0
+            for order, (canvas, image) in enumerate(zip(manifest.canvases, images, strict=True)):
+                page = Page.objects.create(
+                    document=document, order=order, image=stored.blob(image), width=image.width, height=image.height,
+                    label=canvas.label[:100], iiif_source=canvas.image_url[:2000],
+                    original_filename=canvas.image_url.rstrip("/").rsplit("/", 1)[-1][:500],
+                )
+                sx = image.width / canvas.width if canvas.width else 1.0
+                sy = image.height / canvas.height if canvas.height else 1.0
+                for n, (text, (x, y, w, h)) in enumerate(canvas.lines):
+                    x0, y0, x1, y1 = round(x * sx), round(y * sy), round((x + w) * sx), round((y + h) * sy)
+                    line = Line.objects.create(
+                        page=page, order=n, polygon=[[x0, y0], [x1, y0], [x1, y1], [x0, y1]], source=GeometrySource.IMPORT,
+                        created_by=user, external_id=f"c{order + 1}_l{n + 1}",
+                    )
+                    create_inscription(layer=layer, line=line, text=text, user=user,
+                                       parameters={"source": source, "canvas": canvas.id}, extra={"imported_from": source})
+                    line_count += 1
+    except BaseException:
+        stored.discard()
+        raise
+    return {"document": document.pk, "pages": len(images), "lines": line_count, "layer": layer.pk if layer else None,
+            "iiif_version": manifest.version}
+
+
+def import_from_url(collection: Collection, user: AbstractBaseUser, url: str) -> dict:
+    return import_manifest(collection, user, fetch.fetch_json(url), source_url=url)
