@@ -5,6 +5,7 @@ from inscription.models.inscriptions import Inscription, InscriptionAction, Insc
 from inscription.models.jobs import Job, JobKind, JobState
 from inscription.models.reflections import Citation, Reflection, ReflectionAction, ReflectionVersion
 from inscription.models.registry import ModelTask, ModelVersion
+from inscription.models.traces import ReadingTrace
 
 __all__ = [
     "Annotation",
@@ -29,4 +30,5 @@ __all__ = [
     "LayerKind",
     "ModelTask",
     "ModelVersion",
+    "ReadingTrace",
 ]
