@@ -46,7 +46,7 @@ def sample_document(collection, users, model_version):
     truth = get_or_create_layer(doc, "ground truth", LayerKind.GROUND_TRUTH, user=users["curator"])
     words = [["Ma chère Anna,", "je t'écris de Lyon", "où il pleut."], ["Nous pensons", "à toi chaque jour.", "Marie"]]
     for p in range(2):
-        page = make_page(doc, p)
+        page = make_page(doc, p, colour=250 - p)
         region = Region.objects.create(page=page, polygon=[[40, 40], [560, 40], [560, 360], [40, 360]], order=0)
         for i, truth_text in enumerate(words[p]):
             y = 60 + i * 100
@@ -66,15 +66,17 @@ def sample_document(collection, users, model_version):
                 create_inscription(layer=truth, line=line, text=truth_text, user=users["owner"])
             elif i == 2:
                 create_inscription(layer=truth, line=line, text=truth_text + " (signed)", user=users["owner"])
-                create_inscription(layer=truth, line=line, text=first.text, user=users["curator"], restored_from=first)
+                create_inscription(layer=truth, line=line, text=first.text, user=users["curator"], restored_from=first,
+                                   action="restore")
     return doc
 
 
 @pytest.fixture
 def annotated_document(sample_document, users):
     """The sample document plus curators' annotations (image region + text span, one edited) and a reflection."""
-    from inscription.models import Inscription, Reflection, ReflectionVersion
+    from inscription.models import Inscription
     from inscription.services.annotations import create_annotation, edit_annotation
+    from inscription.services.reflections import create_reflection, edit_reflection
 
     page = sample_document.pages.order_by("order").first()
     ins = Inscription.objects.filter(layer__kind="ground_truth", page=page, is_current=True).order_by("line__order").first()
@@ -90,11 +92,8 @@ def annotated_document(sample_document, users):
         "target": [{"source": f"inscription:{ins.pk}", "selector": [{"type": "TextQuoteSelector", "exact": "Anna"}]}],
     })
     edit_annotation(region, users["curator"], {"body": [{"type": "TextualBody", "value": "A water stain over the greeting."}]})
-    reflection = Reflection.objects.create(collection=sample_document.collection, title="On accents", body="", created_by=users["curator"])
-    for n, body in enumerate([f"The machine drops accents [@annotation:{span.pk}].",
-                              f"The machine drops accents [@annotation:{span.pk}], see [@document:{sample_document.pk}]."], 1):
-        ReflectionVersion.objects.filter(reflection=reflection).update(is_current=False)
-        ReflectionVersion.objects.create(reflection=reflection, version=n, title="On accents", body=body,
-                                         created_by=users["curator"], action="write" if n == 1 else "edit")
-    Reflection.objects.filter(pk=reflection.pk).update(body=body, version=2)
+    reflection = create_reflection(users["curator"], sample_document.collection, "On accents",
+                                   f"The machine drops accents [@annotation:{span.pk}].")
+    edit_reflection(reflection, users["owner"],
+                    body=f"The machine drops accents [@annotation:{span.pk}], see [@document:{sample_document.pk}].")
     return sample_document
