@@ -30,9 +30,15 @@ COLLECTION_PAGE_SIZE = 100
 
 
 class JsonLdRenderer(JSONRenderer):
-    """W3C Web Annotation JSON-LD: ``application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"``."""
+    """W3C Web Annotation JSON-LD.
 
-    media_type = MEDIA_TYPE
+    Negotiated as ``application/ld+json`` (with or without the profile parameter, or
+    ``?format=jsonld``); responses carry ``application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"``.
+    (A renderer whose media type has parameters only matches requests that repeat them,
+    so the profile is set on the response instead.)
+    """
+
+    media_type = "application/ld+json"
     format = "jsonld"
 
 
@@ -137,7 +143,7 @@ class AnnotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def retrieve(self, request, *args, **kwargs):
         annotation = self.get_object()
         if request.accepted_renderer.format == "jsonld":
-            return Response(annotation_to_jsonld(annotation, base_url(request)))
+            return Response(annotation_to_jsonld(annotation, base_url(request)), content_type=MEDIA_TYPE)
         return Response(self.get_serializer(annotation).data)
 
     def create(self, request, *args, **kwargs):
@@ -199,7 +205,7 @@ class AnnotationCollectionViewSet(viewsets.GenericViewSet):
         label = f"Annotations on {document.title}"
         raw_page = request.query_params.get("page")
         if raw_page is None:
-            return Response(collection_to_jsonld(collection_iri, label, total, COLLECTION_PAGE_SIZE))
+            return self._respond(request, collection_to_jsonld(collection_iri, label, total, COLLECTION_PAGE_SIZE))
         last = max(1, -(-total // COLLECTION_PAGE_SIZE))
         if not raw_page.isdigit() or not 1 <= int(raw_page) <= last:
             raise Http404
@@ -207,4 +213,8 @@ class AnnotationCollectionViewSet(viewsets.GenericViewSet):
         rows = annotations[(page - 1) * COLLECTION_PAGE_SIZE:page * COLLECTION_PAGE_SIZE]
         base = base_url(request)
         items = [annotation_to_jsonld(a, base, with_context=False) for a in rows]
-        return Response(page_to_jsonld(collection_iri, label, total, page, COLLECTION_PAGE_SIZE, items))
+        return self._respond(request, page_to_jsonld(collection_iri, label, total, page, COLLECTION_PAGE_SIZE, items))
+
+    def _respond(self, request, data: dict) -> Response:
+        jsonld = request.accepted_renderer.format == "jsonld"
+        return Response(data, content_type=MEDIA_TYPE if jsonld else None)
