@@ -4,4 +4,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("inscription.api.routes_inscriptions")),
     path("", include("inscription.api.routes_annotations")),
+    path("", include("inscription.api.routes_lens")),
 ]

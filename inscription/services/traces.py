@@ -1,0 +1,88 @@
+"""Reading traces of machine inscriptions: computed on first request, then kept in the database.
+
+Why cache: a trace is the same every time for the same weights and scan (the model is
+deterministic in eval mode), and recomputing needs torch and the weights on the web
+host. The first request pays, every later one (and the collection export) reads the row.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from inscription.models import Inscription, ReadingTrace
+from palimpsest.errors import InputError
+
+
+def check_traceable(inscription: Inscription) -> None:
+    """Only a machine reading of a line has a trace: it needs the model that wrote it and the line image."""
+    if inscription.model_version_id is None:
+        raise InputError("Only machine readings have a reading trace; this inscription was written by a person.",
+                         code="not_a_machine_reading")
+    if inscription.line_id is None:
+        raise InputError("Only line readings have a reading trace; this inscription is on a page or document.",
+                         code="not_a_line_reading")
+    if inscription.withdrawn:
+        raise InputError("This version is a withdrawal; it has no reading.", code="withdrawn")
+
+
+def get_or_compute_trace(inscription: Inscription) -> ReadingTrace:
+    """The stored trace of a machine line reading, computing and storing it the first time."""
+    check_traceable(inscription)
+    existing = ReadingTrace.objects.filter(inscription=inscription).first()
+    if existing is not None:
+        return existing
+    from inscription.tasks import compute_line_trace
+
+    try:
+        computed = compute_line_trace(inscription)
+    except FileNotFoundError as exc:
+        raise InputError(str(exc), code="model_not_available", status_code=409) from exc
+    except Exception as exc:  # models_ml.registry.ModelError: imported lazily, so matched by name
+        if type(exc).__name__ == "ModelError":
+            raise InputError(str(exc), code="model_not_available", status_code=409) from exc
+        raise
+    crop = dict(computed["crop"])
+    crop["matches_inscription"] = computed["text"] == inscription.text
+    try:
+        with transaction.atomic():
+            return ReadingTrace.objects.create(
+                inscription=inscription, model_version_id=inscription.model_version_id, blob=computed["blob"],
+                size=len(computed["blob"]), frames=computed["frames"], crop=crop,
+            )
+    except IntegrityError:  # computed concurrently by another request
+        return ReadingTrace.objects.get(inscription=inscription)
+
+
+def decode(trace: ReadingTrace):  # noqa: ANN201 - models_ml type, imported lazily
+    """The stored blob as a models_ml ReadingTrace (charset from the model version)."""
+    from models_ml.htr.trace import ReadingTrace as MLTrace
+
+    return MLTrace.from_bytes(bytes(trace.blob), trace.model_version.charset)
+
+
+def trace_json(trace: ReadingTrace) -> dict[str, Any]:
+    """The API/export shape: the trace's own JSON plus the mapping of model columns to the page image.
+
+    A model-input column ``c`` lies at page x = crop.x + c * scale_x; ``scale`` (crop
+    height / model height) is the vertical factor, equal to scale_x unless the line was
+    squeezed to the model's maximum width.
+    """
+    data = decode(trace).to_json()
+    crop = trace.crop or {}
+    mw, mh = crop.get("model_width") or 1, crop.get("model_height") or 1
+    scale_x = (crop.get("width") or mw) / mw
+    scale = (crop.get("height") or mh) / mh
+    x0 = crop.get("x", 0)
+    for a in data["alignment"]:
+        a["page_x0"] = round(x0 + a["x0"] * scale_x, 1)
+        a["page_x1"] = round(x0 + a["x1"] * scale_x, 1)
+    data.update({
+        "inscription": trace.inscription_id,
+        "model_version": trace.model_version_id,
+        "bytes": trace.size,
+        "created_at": trace.created_at.isoformat(),
+        "image": {**crop, "scale": scale, "scale_x": scale_x, "line": trace.inscription.line_id,
+                  "page": trace.inscription.page_id},
+    })
+    return data
