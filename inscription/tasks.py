@@ -267,8 +267,10 @@ def train_model(run: JobRun) -> dict[str, Any]:
     pairs = _pairs(gold)
     val = [(img, text) for img, text, line_id in pairs if is_held_out(line_id, every)]
     train = [(img, text) for img, text, line_id in pairs if not is_held_out(line_id, every)]
+    held_out = [line_id for _, _, line_id in pairs if is_held_out(line_id, every)]
     if not val:  # tiny sets: still hold one line out, deterministically (the highest id)
         val, train = [(pairs[-1][0], pairs[-1][1])], [(img, text) for img, text, _ in pairs[:-1]]
+        held_out = [pairs[-1][2]]
     name = params.get("name") or f"{registry.read_card(base_dir).get('name', 'htr')}-ft"
     out_dir = Path(settings.MODEL_STORE) / f"{name}-job{run.job.pk}"
     if out_dir.exists():  # a redelivered run starts the fine-tune again from scratch
@@ -292,6 +294,8 @@ def train_model(run: JobRun) -> dict[str, Any]:
         "path": str(out_dir),
         "train_lines": len(train),
         "validation_lines": len(val),
+        "held_out": held_out,  # line ids kept out of training: the drift timeline reports CER on these (?job=ID)
+        "holdout_every": every,
         "metrics": card.get("metrics", {}),
     }
 
