@@ -42,6 +42,9 @@ def _bad(message: str, code: str = "invalid_annotation", path: str = "") -> Inpu
 
 
 def frame_count(inscription: Inscription) -> int | None:
+    recorded = (inscription.extra or {}).get("frames") if inscription.char_frames is not None else None
+    if isinstance(recorded, int) and recorded > 0:  # the whole reading, not just up to its last character
+        return recorded
     frames = inscription.char_frames or []
     ends = [int(f[1]) for f in frames if isinstance(f, (list, tuple)) and len(f) == 2]
     return max(ends) if ends else None
