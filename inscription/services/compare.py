@@ -118,11 +118,13 @@ def request_comparison(user: AbstractBaseUser, left: Any, right: Any, scope: Any
     left_ids, right_ids = sorted(i.pk for i in left_rows.values()), sorted(i.pk for i in right_rows.values())
     lkey, rkey = side_key(left_ids), side_key(right_ids)
     cache_key = hashlib.sha256(f"L={lkey}|R={rkey}|{NORMALISATION}|v1".encode()).hexdigest()
-    existing = Comparison.objects.filter(cache_key=cache_key).first()
-    if existing is not None:
-        return existing, False
     targets = len(set(left_rows) | set(right_rows))
     large = targets > sync_line_limit()
+    existing = Comparison.objects.filter(cache_key=cache_key).first()
+    if existing is not None and existing.state != ComparisonState.FAILED:
+        return existing, False
+    if existing is not None:  # a failed run is retried on request, in the same row
+        return _retry(existing, user, large), False
     try:
         with transaction.atomic():
             comparison = Comparison.objects.create(
@@ -143,6 +145,22 @@ def request_comparison(user: AbstractBaseUser, left: Any, right: Any, scope: Any
     except IntegrityError:  # the same comparison was requested at the same moment
         return Comparison.objects.get(cache_key=cache_key), False
     return comparison, True
+
+
+def _retry(comparison: Comparison, user: AbstractBaseUser, large: bool) -> Comparison:
+    with transaction.atomic():
+        Comparison.objects.filter(pk=comparison.pk).update(state=ComparisonState.PENDING, error="")
+        comparison.state = ComparisonState.PENDING
+        if large:
+            from inscription.services.jobs import create_job
+
+            job = create_job(JobKind.COMPARE, comparison.collection, document=comparison.document,
+                             params={"comparison": comparison.pk}, user=user, task_name=COMPARE_TASK)
+            Comparison.objects.filter(pk=comparison.pk).update(job=job)
+            comparison.job = job
+        else:
+            compute(comparison)
+    return comparison
 
 
 def _order_key(row: Inscription) -> tuple:
