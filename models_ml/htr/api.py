@@ -1,0 +1,139 @@
+"""Public recognizer API used by the archive's Celery tasks (keep signatures stable)."""
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from models_ml import registry
+from models_ml.htr.data import Charset, collate, preprocess
+from models_ml.htr.decode import Decoded, beam_decode, greedy
+from models_ml.htr.lm import CharLM
+from models_ml.htr.model import CRNN, CRNNConfig
+
+LM_FILE = "lm.json"
+
+
+@dataclass
+class LineReading:
+    """The reading of one line image, with per-character evidence."""
+
+    text: str
+    confidence: float
+    char_confidences: list[float] = field(default_factory=list)
+    char_frames: list[tuple[int, int]] = field(default_factory=list)
+    char_columns: list[tuple[int, int]] = field(default_factory=list)
+    frames: int = 0
+
+
+def auto_device(device: str | None = None) -> str:
+    if device:
+        return device
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def build_model(card: dict) -> tuple[CRNN, Charset]:
+    """An untrained CRNN shaped as the card describes, and its charset."""
+    cfg = CRNNConfig.from_dict(card["architecture"]["config"])
+    return CRNN(cfg), Charset(card["charset"])
+
+
+def load_model(model_dir: str | Path, device: str = "cpu") -> tuple[CRNN, Charset, dict]:
+    """Verify the sha256, then load weights into a CRNN in eval mode."""
+    from safetensors.torch import load_file
+
+    card = registry.verify(model_dir)
+    model, charset = build_model(card)
+    state = load_file(str(Path(model_dir) / registry.WEIGHTS))
+    state = {k: v.float() for k, v in state.items()}
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        raise registry.ModelError(f"weights in {model_dir} do not fit the card's architecture: {exc}") from exc
+    return model.to(device).eval(), charset, card
+
+
+def forward_arrays(model: CRNN, arrays: Sequence[np.ndarray], device: str) -> list[np.ndarray]:
+    """Run preprocessed lines (same height) through the model; per-line (T_i, C) log-probs."""
+    x, widths = collate(arrays)
+    with torch.inference_mode():
+        lp, lengths = model(torch.from_numpy(x).to(device), torch.from_numpy(widths).to(device))
+    lp = lp.float().cpu().numpy()
+    return [lp[: int(n), i] for i, n in enumerate(lengths.cpu().tolist())]
+
+
+def geometric_mean(values: Sequence[float]) -> float:
+    if not values:
+        return 1.0
+    return float(math.exp(sum(math.log(max(v, 1e-6)) for v in values) / len(values)))
+
+
+class Recognizer:
+    """A loaded recognizer: call :meth:`recognize` with line images."""
+
+    def __init__(self, model_dir: str | Path, device: str | None = None) -> None:
+        self.model_dir = Path(model_dir)
+        self.device = auto_device(device)
+        self.model, self.charset, self.card = load_model(self.model_dir, self.device)
+        self.height = self.model.cfg.height
+        self.downsample = self.model.cfg.downsample
+        self._lm: CharLM | None = None
+        dec = self.card.get("decoding", {})
+        self.alpha, self.beta, self.beam = float(dec.get("lm_alpha", 0.6)), float(dec.get("lm_beta", 1.0)), \
+            int(dec.get("beam", 10))
+
+    @property
+    def lm(self) -> CharLM | None:
+        """The character LM stored beside the weights, loaded on first use."""
+        if self._lm is None and (self.model_dir / LM_FILE).exists():
+            self._lm = CharLM.load(self.model_dir / LM_FILE)
+        return self._lm
+
+    def decode(self, log_probs: np.ndarray, decoder: str = "greedy", lm: bool = False) -> Decoded:
+        if decoder == "greedy":
+            return greedy(log_probs)
+        if decoder == "beam":
+            model_lm = self.lm if lm else None
+            if lm and model_lm is None:
+                raise registry.ModelError(f"model {self.model_dir} has no {LM_FILE} for LM decoding")
+            return beam_decode(log_probs, beam=self.beam, lm=model_lm, chars=self.charset.chars,
+                               alpha=self.alpha, beta=self.beta)
+        raise ValueError(f"unknown decoder {decoder!r} (greedy or beam)")
+
+    def recognize(self, images: list[Image.Image], decoder: str = "greedy", batch_size: int = 16,
+                  lm: bool = False) -> list[LineReading]:
+        """Read line images; batches by width internally, returns readings in input order."""
+        arrays = [preprocess(img, self.height) for img in images]
+        order = sorted(range(len(arrays)), key=lambda i: arrays[i].shape[1])
+        results: list[LineReading | None] = [None] * len(arrays)
+        for s in range(0, len(order), max(1, batch_size)):
+            idx = order[s: s + batch_size]
+            outs = forward_arrays(self.model, [arrays[i] for i in idx], self.device)
+            for i, lp in zip(idx, outs):
+                d = self.decode(lp, decoder, lm)
+                scale = images[i].width / max(1, arrays[i].shape[1])
+                k = self.downsample
+                cols = [(int(math.floor(a * k * scale)), min(images[i].width, int(math.ceil(b * k * scale))))
+                        for a, b in d.frames]
+                results[i] = LineReading(text=self.charset.decode(d.labels),
+                                         confidence=geometric_mean(d.confidences),
+                                         char_confidences=[round(c, 4) for c in d.confidences],
+                                         char_frames=list(d.frames), char_columns=cols, frames=int(lp.shape[0]))
+        return [r for r in results if r is not None]
+
+
+@functools.lru_cache(maxsize=8)
+def _cached(path: str, device: str) -> Recognizer:
+    return Recognizer(path, device)
+
+
+def load_recognizer(model_dir: str | Path | None = None, device: str | None = None) -> Recognizer:
+    """Load (once per resolved path and device) a recognizer; None → the shipped default."""
+    path = Path(model_dir) if model_dir else registry.default_model_dir()
+    return _cached(str(path.resolve()), auto_device(device))

@@ -1,0 +1,300 @@
+"""CLI sub-commands of the recognizer: synth, train, export, evaluate, transcribe.
+
+Heavy imports (torch, scipy) happen inside each command so ``python -m models_ml``
+starts fast; user errors are raised as ``CliError`` (stderr, exit 2, no traceback).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from models_ml.cli import CliError
+
+
+def _open_image(path: str):  # noqa: ANN202 - PIL imported lazily
+    from PIL import Image, UnidentifiedImageError
+
+    p = Path(path)
+    if not p.is_file():
+        raise CliError(f"image not found: {path}")
+    try:
+        with Image.open(p) as img:
+            img.load()
+            out = img.copy()
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise CliError(f"cannot read image {path}: {exc}") from exc
+    if out.width < 2 or out.height < 2:
+        raise CliError(f"empty image: {path} is {out.width}x{out.height} pixels")
+    return out
+
+
+def _recognizer(model: str | None, device: str | None = None):  # noqa: ANN202
+    from models_ml.htr.api import load_recognizer
+    from models_ml.registry import ModelError
+
+    if model and not Path(model).exists():
+        raise CliError(f"model not found: {model}")
+    try:
+        return load_recognizer(model, device)
+    except ModelError as exc:
+        raise CliError(str(exc)) from exc
+
+
+# --------------------------------------------------------------------------- synth
+def cmd_synth(args: argparse.Namespace) -> int:
+    from models_ml.synth.lines import write_lines, write_shards
+    from models_ml.synth.pages import write_pages
+
+    out = Path(args.out)
+    if args.kind == "lines":
+        paths = write_lines(out, args.n, args.fonts, args.texts, args.seed)
+    elif args.kind == "pages":
+        paths = write_pages(out, args.n, args.fonts, args.texts, args.seed, skew=args.max_skew)
+    else:
+        write_shards(out, args.n, args.shard_size, args.height, args.fonts, args.texts, args.seed,
+                     stride=args.stride, offset=args.offset)
+        return 0
+    print(json.dumps({"out": str(out), "written": len(paths), "fonts": args.fonts, "texts": args.texts,
+                      "seed": args.seed}))
+    return 0
+
+
+# --------------------------------------------------------------------------- train
+def _val_set(args: argparse.Namespace, height: int):  # noqa: ANN202
+    from models_ml.htr.data import LineSet
+    from models_ml.synth.lines import write_lines
+
+    val = LineSet(height)
+    if args.val:
+        vdir = Path(args.val)
+        if not vdir.is_dir() or not any(vdir.glob("*.gt.txt")):
+            if args.val_synth <= 0:
+                raise CliError(f"validation folder {vdir} has no png/gt.txt pairs")
+            write_lines(vdir, args.val_synth, "heldout", "heldout", args.val_seed)
+        val.load_folder(vdir)
+    return val
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    import torch
+
+    from models_ml.htr.api import load_model
+    from models_ml.htr.data import LineSet
+    from models_ml.htr.model import count_parameters
+    from models_ml.htr.train import TrainConfig, base_card, default_data_description, fit, new_model
+    from models_ml.registry import ModelError
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    run_dir = Path(args.out)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    parent = None
+    if args.init_from:
+        try:
+            model, charset, base = load_model(args.init_from)
+        except ModelError as exc:
+            raise CliError(str(exc)) from exc
+        parent = {k: base.get(k) for k in ("name", "version", "sha256")}
+    else:
+        model, charset = new_model(args.height, lstm_hidden=args.hidden)
+    tcfg = TrainConfig(batch_size=args.batch_size, lr=args.lr, max_steps=args.max_steps, epochs=args.epochs,
+                       time_budget_min=args.time_budget, eval_every=args.eval_every,
+                       checkpoint_every=args.checkpoint_every, patience=args.patience, seed=args.seed,
+                       threads=args.threads, warmup_steps=min(300, max(10, args.max_steps // 20)))
+    train_set = LineSet(model.cfg.height)
+    for d in args.data or []:
+        if not Path(d).is_dir():
+            raise CliError(f"data folder not found: {d}")
+        if train_set.load_folder(Path(d)) == 0:
+            raise CliError(f"no NAME.png + NAME.gt.txt pairs in {d}")
+    renderer = None
+    pool = Path(args.pool) if args.pool else None
+    if pool is not None and args.synth_lines > 0:
+        cmd = [sys.executable, "-m", "models_ml", "synth", "shards", "--out", str(pool), "--n",
+               str(args.synth_lines), "--seed", str(args.synth_seed), "--height", str(model.cfg.height)]
+        renderer = subprocess.Popen(cmd, stdout=open(run_dir / "render.log", "a"), stderr=subprocess.STDOUT)
+        t0 = time.time()
+        while not list(pool.glob("shard-*[0-9].npz")) and renderer.poll() is None and time.time() - t0 < 900:
+            time.sleep(2)
+    if pool is not None:
+        train_set.load_shards(pool)
+    if not len(train_set):
+        raise CliError("no training lines: give --data DIR and/or --pool DIR (with --synth-lines N)")
+    val_set = _val_set(args, model.cfg.height)
+    if args.init_from and (Path(args.init_from) / "lm.json").exists():
+        (run_dir / "lm.json").write_bytes((Path(args.init_from) / "lm.json").read_bytes())
+    data_desc = default_data_description()
+    data_desc.update({"pool": str(pool) if pool else None, "synth_lines": args.synth_lines,
+                      "synth_seed": args.synth_seed, "extra_folders": args.data or [],
+                      "validation_folder": args.val, "validation_lines": len(val_set)})
+    card = base_card(model.cfg, charset, tcfg, args.name, data_desc, parent,
+                     "python -m models_ml " + " ".join(shlex.quote(a) for a in sys.argv[2:] if a))
+    print(f"training {count_parameters(model)} parameters on {len(train_set)} lines "
+          f"(more arriving from {pool})" if renderer else "", file=sys.stderr)
+    try:
+        result = fit(model, charset, train_set, val_set, tcfg, run_dir, card,
+                     export_dir=Path(args.export) if args.export else None,
+                     pool_dir=pool if renderer else None, resume=args.resume)
+    finally:
+        if renderer is not None and renderer.poll() is None:
+            renderer.terminate()
+    if args.lm_order > 0 and not (run_dir / "lm.json").exists():
+        build_lm(run_dir / "lm.json", args.lm_order, args.lm_chars)
+    if args.export and (run_dir / "lm.json").exists():
+        (Path(args.export) / "lm.json").write_bytes((run_dir / "lm.json").read_bytes())
+    print(json.dumps(result))
+    return 0
+
+
+def build_lm(path: Path, order: int = 5, max_chars: int = 3_000_000) -> None:
+    """Character n-gram LM from the *training* texts, sampled evenly up to ``max_chars``."""
+    from models_ml.htr.lm import CharLM
+    from models_ml.synth.sources import CHARSET, word_stream
+
+    words = word_stream("train")
+    chunk = 12
+    chunks = range(0, len(words), chunk)
+    step = max(1, int(len(words) * 6 / max_chars))  # about 6 chars per word
+    lines = (" ".join(words[i: i + chunk]) for k, i in enumerate(chunks) if k % step == 0)
+    CharLM.build(lines, CHARSET, order=order).save(path)
+
+
+def cmd_lm(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    build_lm(out, args.order, args.max_chars)
+    print(json.dumps({"lm": str(out), "bytes": out.stat().st_size}))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from models_ml.htr.train import export_best
+
+    run_dir = Path(args.run)
+    if not (run_dir / "best.pt").exists():
+        raise CliError(f"no best.pt in {run_dir}")
+    card = json.loads((run_dir / "card.base.json").read_text())
+    card = export_best(run_dir, Path(args.to), card)
+    print(json.dumps({"exported": args.to, "sha256": card["sha256"], "metrics": card.get("metrics")}))
+    return 0
+
+
+# --------------------------------------------------------------------------- evaluate / transcribe
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from models_ml.htr.data import read_folder
+    from models_ml.htr.metrics import cer, wer
+
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        raise CliError(f"not a directory: {args.dir}")
+    pairs = list(read_folder(folder))
+    if not pairs:
+        raise CliError(f"no NAME.png + NAME.gt.txt pairs in {args.dir}")
+    rec = _recognizer(args.model)
+    images = [_open_image(str(p)) for p, _ in pairs]
+    t0 = time.perf_counter()
+    readings = rec.recognize(images, decoder=args.decoder, batch_size=args.batch_size, lm=args.lm)
+    dt = time.perf_counter() - t0
+    refs = [t for _, t in pairs]
+    hyps = [r.text for r in readings]
+    print(json.dumps({"cer": round(cer(refs, hyps), 5), "wer": round(wer(refs, hyps), 5), "lines": len(pairs),
+                      "lines_per_second": round(len(pairs) / max(dt, 1e-9), 2), "decoder": args.decoder,
+                      "model": rec.card.get("name"), "model_sha256": rec.card.get("sha256")}))
+    return 0
+
+
+def cmd_transcribe(args: argparse.Namespace) -> int:
+    rec = _recognizer(args.model)
+    images = [_open_image(p) for p in args.images]  # validate all before any output
+    if args.page:
+        from models_ml.htr.pipeline import transcribe_page
+
+        for path, img in zip(args.images, images):
+            lines = transcribe_page(img, rec, decoder=args.decoder)
+            print(json.dumps({"image": path, "lines": [
+                {"text": r.text, "confidence": round(r.confidence, 4),
+                 "polygon": [list(p) for p in seg.polygon], "baseline": [list(p) for p in seg.baseline]}
+                for seg, r in lines]}))
+        return 0
+    for path, reading in zip(args.images, rec.recognize(images, decoder=args.decoder, lm=args.lm)):
+        print(json.dumps({"image": path, "text": reading.text, "confidence": round(reading.confidence, 4)}))
+    return 0
+
+
+# --------------------------------------------------------------------------- registration
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the recognizer's sub-commands to the models_ml CLI."""
+    p = subparsers.add_parser("synth", help="render synthetic handwriting lines/pages with ground truth")
+    p.add_argument("kind", choices=["lines", "pages", "shards"])
+    p.add_argument("--out", required=True)
+    p.add_argument("--n", type=int, default=100)
+    p.add_argument("--fonts", choices=["train", "heldout"], default="train")
+    p.add_argument("--texts", choices=["train", "heldout"], default="train")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-skew", type=float, default=3.0, help="pages: max rotation in degrees")
+    p.add_argument("--height", type=int, default=32, help="shards: line height")
+    p.add_argument("--shard-size", type=int, default=1000)
+    p.add_argument("--stride", type=int, default=1)
+    p.add_argument("--offset", type=int, default=0)
+    p.set_defaults(func=cmd_synth)
+
+    p = subparsers.add_parser("train", help="train or fine-tune the handwriting recognizer")
+    p.add_argument("--out", required=True, help="run directory (checkpoints, metrics, plot)")
+    p.add_argument("--data", action="append", help="folder of NAME.png + NAME.gt.txt (repeatable)")
+    p.add_argument("--pool", help="folder of pre-rendered npz shards")
+    p.add_argument("--synth-lines", type=int, default=0, help="render this many synthetic lines into --pool")
+    p.add_argument("--synth-seed", type=int, default=1)
+    p.add_argument("--val", help="validation folder (rendered with held-out fonts/texts if empty)")
+    p.add_argument("--val-synth", type=int, default=400)
+    p.add_argument("--val-seed", type=int, default=1000)
+    p.add_argument("--init-from", help="model directory to fine-tune from")
+    p.add_argument("--export", help="model directory to write the best checkpoint to on every improvement")
+    p.add_argument("--name", default="htr-default")
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--height", type=int, default=32)
+    p.add_argument("--hidden", type=int, default=128)
+    p.add_argument("--batch-size", type=int, default=24)
+    p.add_argument("--lr", type=float, default=1.5e-3)
+    p.add_argument("--max-steps", type=int, default=20000)
+    p.add_argument("--epochs", type=int, default=0)
+    p.add_argument("--time-budget", type=float, default=0.0, help="minutes")
+    p.add_argument("--eval-every", type=int, default=500)
+    p.add_argument("--checkpoint-every", type=int, default=500)
+    p.add_argument("--patience", type=int, default=8)
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--lm-order", type=int, default=5, help="character LM order built after training (0: none)")
+    p.add_argument("--lm-chars", type=int, default=3_000_000)
+    p.set_defaults(func=cmd_train)
+
+    p = subparsers.add_parser("lm", help="build the character n-gram LM from the training texts")
+    p.add_argument("--out", required=True)
+    p.add_argument("--order", type=int, default=5)
+    p.add_argument("--max-chars", type=int, default=3_000_000)
+    p.set_defaults(func=cmd_lm)
+
+    p = subparsers.add_parser("export", help="write a run's best checkpoint as a model directory")
+    p.add_argument("run")
+    p.add_argument("--to", required=True)
+    p.set_defaults(func=cmd_export)
+
+    p = subparsers.add_parser("evaluate", help="CER/WER of a model on a folder of png + gt.txt")
+    p.add_argument("dir")
+    p.add_argument("--model")
+    p.add_argument("--decoder", choices=["greedy", "beam"], default="greedy")
+    p.add_argument("--lm", action="store_true", help="beam search with the model's character LM")
+    p.add_argument("--batch-size", type=int, default=16)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = subparsers.add_parser("transcribe", help="read line images (or whole pages with --page)")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("--model")
+    p.add_argument("--decoder", choices=["greedy", "beam"], default="greedy")
+    p.add_argument("--lm", action="store_true")
+    p.add_argument("--page", action="store_true", help="segment each image into lines first")
+    p.set_defaults(func=cmd_transcribe)

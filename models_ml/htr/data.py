@@ -1,0 +1,174 @@
+"""Line data for the recognizer: charset, preprocessing, augmentation and width-bucketed batches.
+
+Preprocessing is shared by training and inference (one function) so the model sees
+the same normalisation in both: grey, ink dark on light, fixed height, contrast
+stretched between paper and ink.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+MAX_WIDTH = 1600  # pixels at model height; longer lines are squeezed
+
+
+class Charset:
+    """Characters ↔ class indices; index 0 is the CTC blank."""
+
+    def __init__(self, chars: str) -> None:
+        if len(set(chars)) != len(chars):
+            raise ValueError("charset has duplicate characters")
+        self.chars = chars
+        self.index = {c: i + 1 for i, c in enumerate(chars)}
+
+    def __len__(self) -> int:
+        return len(self.chars) + 1
+
+    def encode(self, text: str) -> list[int]:
+        return [self.index[c] for c in text if c in self.index]
+
+    def decode(self, ids: Sequence[int]) -> str:
+        return "".join(self.chars[i - 1] for i in ids if 0 < i <= len(self.chars))
+
+
+def to_grey_array(img: Image.Image) -> np.ndarray:
+    """Any PIL image → float32 grey in [0,1], ink dark on light (inverted if needed)."""
+    if img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        bg = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(bg, rgba)
+    arr = np.asarray(img.convert("L"), dtype=np.float32) / 255.0
+    if arr.size and np.median(arr) < 0.45:  # light ink on dark ground (e.g. MNIST-like)
+        arr = 1.0 - arr
+    return arr
+
+
+def normalise(arr: np.ndarray, height: int) -> np.ndarray:
+    """Resize to ``height`` keeping aspect, then stretch contrast paper→1, ink→0."""
+    h, w = arr.shape
+    new_w = int(round(w * height / max(1, h)))
+    new_w = max(4, min(MAX_WIDTH, new_w))
+    img = Image.fromarray(arr, mode="F").resize((new_w, height), Image.BILINEAR)
+    out = np.asarray(img, dtype=np.float32)
+    lo, hi = np.percentile(out, 2), np.percentile(out, 90)
+    if hi - lo > 0.08:
+        out = (out - lo) / (hi - lo)
+    return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
+def preprocess(img: Image.Image, height: int) -> np.ndarray:
+    """PIL line image → normalised (height, W) float32 array for the model."""
+    if img.width < 1 or img.height < 1:
+        raise ValueError("empty image")
+    return normalise(to_grey_array(img), height)
+
+
+def augment(arr: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Cheap on-the-fly augmentation on a model-height uint8/float line (0..1 float out)."""
+    a = arr.astype(np.float32) / 255.0 if arr.dtype == np.uint8 else arr.astype(np.float32)
+    h, w = a.shape
+    img = Image.fromarray(a, mode="F")
+    if rng.random() < 0.8:  # writing width / scale
+        sx = rng.uniform(0.8, 1.25)
+        img = img.resize((max(4, int(w * sx)), h), Image.BILINEAR)
+    if rng.random() < 0.3:  # looser or tighter vertical crop
+        pt, pb = int(rng.integers(0, 5)), int(rng.integers(0, 5))
+        if rng.random() < 0.5:
+            padded = Image.new("F", (img.width, h + pt + pb), float(np.percentile(a, 90)))
+            padded.paste(img, (0, pt))
+            img = padded
+        elif h - pt - pb > h // 2:
+            img = img.crop((0, pt, img.width, h - pb))
+        img = img.resize((max(4, int(img.width * h / img.height)), h), Image.BILINEAR)
+    out = np.asarray(img, dtype=np.float32)
+    if rng.random() < 0.15:
+        out = np.asarray(Image.fromarray((np.clip(out, 0, 1) * 255).astype(np.uint8))
+                         .filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 0.8))), dtype=np.float32) / 255.0
+    if rng.random() < 0.5:  # contrast / gamma
+        out = np.clip(out, 0, 1) ** rng.uniform(0.6, 1.6)
+    if rng.random() < 0.4:
+        out = out + rng.normal(0, rng.uniform(0.01, 0.06), out.shape).astype(np.float32)
+    return np.clip(out, 0, 1)
+
+
+class LineSet:
+    """Lines held in memory as uint8 arrays at model height, with their texts."""
+
+    def __init__(self, height: int) -> None:
+        self.height = height
+        self.images: list[np.ndarray] = []
+        self.texts: list[str] = []
+        self.sources: set[str] = set()
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def add(self, arr: np.ndarray, text: str) -> None:
+        if arr.dtype != np.uint8:
+            arr = (np.clip(arr, 0, 1) * 255).astype(np.uint8)
+        self.images.append(arr)
+        self.texts.append(text)
+
+    def load_shards(self, folder: Path) -> int:
+        """Add npz shards not loaded yet (a renderer may still be writing more)."""
+        added = 0
+        for path in sorted(folder.glob("shard-*.npz")):
+            if path.name.endswith(".tmp.npz") or str(path) in self.sources:
+                continue
+            with np.load(path) as z:
+                pix, widths, texts = z["pixels"], z["widths"], z["texts"]
+            if pix.shape[0] != self.height:
+                continue
+            x = 0
+            for w, t in zip(widths, texts):
+                self.add((normalise(pix[:, x: x + w].astype(np.float32) / 255.0, self.height) * 255)
+                         .astype(np.uint8), str(t))
+                x += int(w)
+            self.sources.add(str(path))
+            added += len(widths)
+        return added
+
+    def load_pairs(self, pairs: Sequence[tuple[Image.Image, str]]) -> None:
+        for img, text in pairs:
+            self.add(preprocess(img, self.height), text)
+
+    def load_folder(self, folder: Path) -> int:
+        pairs = list(read_folder(folder))
+        for png, text in pairs:
+            with Image.open(png) as img:
+                self.add(preprocess(img, self.height), text)
+        return len(pairs)
+
+
+def read_folder(folder: Path) -> Iterator[tuple[Path, str]]:
+    """(png, text) pairs from NAME.png beside NAME.gt.txt."""
+    for png in sorted(Path(folder).glob("*.png")):
+        gt = png.with_name(png.name[: -len(".png")] + ".gt.txt")
+        if gt.exists():
+            yield png, gt.read_text(encoding="utf-8").strip("\n").strip()
+
+
+def collate(arrays: Sequence[np.ndarray], pad_value: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Pad to the batch's widest line with paper (1.0); return (N,1,H,W) and widths."""
+    h = arrays[0].shape[0]
+    widths = np.array([a.shape[1] for a in arrays], dtype=np.int64)
+    out = np.full((len(arrays), 1, h, int(widths.max())), pad_value, dtype=np.float32)
+    for i, a in enumerate(arrays):
+        out[i, 0, :, : a.shape[1]] = a
+    return out, widths
+
+
+def bucket_batches(widths: Sequence[int], batch_size: int, rng: np.random.Generator,
+                   pool: int = 50) -> list[list[int]]:
+    """Shuffle, sort by width inside pools of ``pool`` batches, cut batches, shuffle them."""
+    order = rng.permutation(len(widths))
+    batches: list[list[int]] = []
+    chunk = batch_size * pool
+    for s in range(0, len(order), chunk):
+        part = sorted(order[s: s + chunk], key=lambda i: widths[i])
+        batches += [list(part[i: i + batch_size]) for i in range(0, len(part), batch_size)]
+    rng.shuffle(batches)
+    return batches
