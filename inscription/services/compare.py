@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from archive.models import Collection, Document
 from archive.permissions import READ, WRITE, can, require
-from inscription.annotations.alignment import NORMALISATION, compare_pairs
+from inscription.annotations.alignment import NORMALISATION, Totals, compare_pairs
 from inscription.models import Comparison, ComparisonLine, ComparisonState, Inscription, JobKind, Layer
 from palimpsest.errors import InputError
 
@@ -63,8 +63,8 @@ def _scope(user: AbstractBaseUser, scope: Any, sides: list[dict]) -> tuple[Colle
     raise InputError("scope is {\"document\": id} or {\"collection\": id}.", code="bad_scope")
 
 
-def resolve_side(spec: Any, collection: Collection, document: Document | None, name: str) -> dict[str, Inscription]:
-    """target_key → inscription for one side; errors name the side ("left"/"right")."""
+def resolve_side(spec: Any, collection: Collection, document: Document | None, name: str) -> dict[str, int]:
+    """target_key → inscription id for one side; errors name the side ("left"/"right")."""
     if not isinstance(spec, dict) or len(spec) != 1 or next(iter(spec)) not in SIDE_KINDS:
         raise InputError(f"{name}: a side is one of {{\"layer\": id}}, {{\"layer_name\": str}}, {{\"model_version\": id}}, "
                          "{\"inscriptions\": [id, ...]}.", code="bad_side")
@@ -75,7 +75,7 @@ def resolve_side(spec: Any, collection: Collection, document: Document | None, n
     if kind == "inscriptions":
         if not isinstance(value, list) or not value or not all(isinstance(v, int) for v in value) or len(value) > MAX_INSCRIPTIONS:
             raise InputError(f"{name}: inscriptions is a non-empty list of ids.", code="bad_side")
-        rows = list(qs.filter(pk__in=value))
+        rows = [row for chunk in _chunks(sorted(set(value))) for row in qs.filter(pk__in=chunk).values_list("pk", "target_key")]
         if len(rows) != len(set(value)):
             raise InputError(f"{name}: some inscriptions do not exist in the scope.", code="bad_side")
     else:
@@ -91,16 +91,21 @@ def resolve_side(spec: Any, collection: Collection, document: Document | None, n
             qs = qs.filter(layer_id=value)
         else:
             qs = qs.filter(model_version_id=value)
-        rows = list(qs.filter(is_current=True, withdrawn=False))
-    by_key: dict[str, Inscription] = {}
-    for row in rows:
-        if row.target_key in by_key:
-            raise InputError(f"{name}: two inscriptions on {row.target_key} ({by_key[row.target_key].pk} and {row.pk}); "
+        rows = list(qs.filter(is_current=True, withdrawn=False).values_list("pk", "target_key"))
+    by_key: dict[str, int] = {}
+    for pk, key in rows:
+        if key in by_key:
+            raise InputError(f"{name}: two inscriptions on {key} ({by_key[key]} and {pk}); "
                              "narrow the side to one layer or list exact versions.", code="ambiguous_side")
-        by_key[row.target_key] = row
+        by_key[key] = pk
     if not by_key:
         raise InputError(f"{name}: no inscriptions found for {spec} in the scope.", code="empty_side")
     return by_key
+
+
+def _chunks(ids: list[int], size: int = 5000) -> list[list[int]]:
+    """IN lists in chunks (SQLite limits the number of query parameters)."""
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
 
 
 def side_key(ids: list[int]) -> str:
@@ -115,7 +120,7 @@ def request_comparison(user: AbstractBaseUser, left: Any, right: Any, scope: Any
         raise InputError("label is a string of at most 300 characters.", code="bad_label")
     left_rows = resolve_side(left, collection, document, "left")
     right_rows = resolve_side(right, collection, document, "right")
-    left_ids, right_ids = sorted(i.pk for i in left_rows.values()), sorted(i.pk for i in right_rows.values())
+    left_ids, right_ids = sorted(left_rows.values()), sorted(right_rows.values())
     lkey, rkey = side_key(left_ids), side_key(right_ids)
     cache_key = hashlib.sha256(f"L={lkey}|R={rkey}|{NORMALISATION}|v1".encode()).hexdigest()
     targets = len(set(left_rows) | set(right_rows))
@@ -163,35 +168,45 @@ def _retry(comparison: Comparison, user: AbstractBaseUser, large: bool) -> Compa
     return comparison
 
 
-def _order_key(row: Inscription) -> tuple:
-    page = row.line.page if row.line_id else row.page
-    return (row.document_id, page.order if page else -1, row.line.order if row.line_id else -1, row.target_key)
-
-
 def compute(comparison: Comparison, progress: Callable[[int, int], None] | None = None) -> Comparison:
-    """Align every target and store lines and totals (idempotent: derived rows are rebuilt)."""
-    rows = Inscription.objects.select_related("line__page", "page").filter(
-        pk__in=comparison.left_spec["inscription_ids"] + comparison.right_spec["inscription_ids"])
-    by_id = {row.pk: row for row in rows}
-    left = {by_id[i].target_key: by_id[i] for i in comparison.left_spec["inscription_ids"]}
-    right = {by_id[i].target_key: by_id[i] for i in comparison.right_spec["inscription_ids"]}
-    keys = sorted(set(left) | set(right), key=lambda k: _order_key(left.get(k) or right[k]))
+    """Align every target and store lines and totals (idempotent: derived rows are rebuilt).
+
+    Reads plain tuples (no model instances) so 10,000-line comparisons stay cheap.
+    """
+    ids = comparison.left_spec["inscription_ids"] + comparison.right_spec["inscription_ids"]
+    fields = ("pk", "target_key", "text", "document_id", "line__page__order", "page__order", "line__order")
+    rows = {row[0]: row for chunk in _chunks(sorted(set(ids))) for row in
+            Inscription.objects.filter(pk__in=chunk).values_list(*fields)}
+    left = {rows[i][1]: rows[i] for i in comparison.left_spec["inscription_ids"]}
+    right = {rows[i][1]: rows[i] for i in comparison.right_spec["inscription_ids"]}
+
+    def order_key(key: str) -> tuple:
+        _, _, _, document_id, line_page_order, page_order, line_order = left.get(key) or right[key]
+        page = line_page_order if line_page_order is not None else page_order
+        return (document_id, -1 if page is None else page, -1 if line_order is None else line_order, key)
+
+    keys = sorted(set(left) | set(right), key=order_key)
+    # Align outside the transaction, reporting progress (and honouring a cancel) between batches.
+    results, totals = [], Totals()
+    for start in range(0, len(keys), BATCH):
+        batch, _ = compare_pairs((k, left[k][2] if k in left else None, right[k][2] if k in right else None)
+                                 for k in keys[start:start + BATCH])
+        for line in batch:
+            totals.add(line)
+        results.extend(batch)
+        if progress:
+            progress(start + len(batch), len(keys))
     with transaction.atomic():
         ComparisonLine.objects.filter(comparison=comparison).delete()
-        results, totals = compare_pairs(
-            (k, left[k].text if k in left else None, right[k].text if k in right else None) for k in keys)
-        for start in range(0, len(results), BATCH):
-            batch = results[start:start + BATCH]
-            ComparisonLine.objects.bulk_create([
-                ComparisonLine(
-                    comparison=comparison, order=start + n, target_key=line.key, status=line.status,
-                    left=left.get(line.key), right=right.get(line.key),
-                    char_edits=line.char_edits, ref_chars=line.ref_chars, word_edits=line.word_edits, ref_words=line.ref_words,
-                    cer=line.cer, wer=line.wer, char_ops=line.char_ops, word_ops=line.word_ops,
-                ) for n, line in enumerate(batch)
-            ])
-            if progress:
-                progress(start + len(batch), len(results))
+        ComparisonLine.objects.bulk_create([
+            ComparisonLine(
+                comparison=comparison, order=n, target_key=line.key, status=line.status,
+                left_id=left[line.key][0] if line.key in left else None,
+                right_id=right[line.key][0] if line.key in right else None,
+                char_edits=line.char_edits, ref_chars=line.ref_chars, word_edits=line.word_edits, ref_words=line.ref_words,
+                cer=line.cer, wer=line.wer, char_ops=line.char_ops, word_ops=line.word_ops,
+            ) for n, line in enumerate(results)
+        ], batch_size=BATCH)
         for name in ("char_edits", "ref_chars", "word_edits", "ref_words", "cer", "wer", "lines_both", "lines_left_only",
                      "lines_right_only"):
             setattr(comparison, name, getattr(totals, name))
