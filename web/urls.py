@@ -1,7 +1,7 @@
 """URLs of the curator interface (the REST API lives under /api/v1/)."""
 from django.urls import path
 
-from web.views import annotate, collections, compare, documents, jobs, models, reflect, workspace
+from web.views import annotate, collections, compare, documents, jobs, lens, models, reflect, workspace
 
 urlpatterns = [
     path("", collections.home, name="home"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("d/<int:pk>/", documents.document_detail, name="document"),
     path("d/<int:pk>/jobs/", documents.start_job, name="start-job"),
     path("d/<int:pk>/compare/", compare.compare, name="compare"),
+    path("d/<int:pk>/drift/", lens.drift_page, name="drift"),
+    path("i/<int:pk>/memory/", lens.memory, name="memory"),
     path("p/<int:pk>/", workspace.workspace, name="workspace"),
     path("p/<int:pk>/image/", documents.page_image, name="page-image"),
     path("p/<int:pk>/thumb/", documents.page_thumbnail, name="page-thumb"),
