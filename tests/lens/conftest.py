@@ -5,6 +5,7 @@ import pytest
 
 from tests.jobs.conftest import recognizer_dir
 from tests.lens.helpers import add_lines, read_lines, synthetic_page
+from tests.ui.conftest import browser, sessions  # noqa: F401 - the UI engineer's Chromium fixtures, shared by import
 
 TEXTS = ["the letters arrived on Tuesday", "and were read aloud", "in the kitchen"]
 
