@@ -15,6 +15,8 @@ SHARED = (REPO.parent / "shared") if (REPO.parent / "shared").exists() else None
 def _media_root(settings, tmp_path):
     """Every test writes media into its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    # PBKDF2 costs ~0.3 s per user on this machine; tests create five users each. Fast hashing for tests only.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
