@@ -19,9 +19,15 @@ from web import fallbacks
 
 
 def create_collection(user: AbstractBaseUser, **fields: Any) -> Collection:
+    from django.db import IntegrityError
+
     from archive.services.collections import create_collection as create
 
-    return create(owner=user, **fields)
+    try:
+        return create(owner=user, **fields)
+    except IntegrityError as exc:
+        raise InputError(f"A collection with the short name “{fields.get('slug')}” already exists; choose another.",
+                         code="slug_taken") from exc
 
 
 def create_document(collection: Collection, user: AbstractBaseUser, fields: dict[str, Any]) -> Document:
