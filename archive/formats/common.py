@@ -41,7 +41,7 @@ def page_image_url(base: str, page: Page) -> str:
 
 
 def page_thumbnail_url(base: str, page: Page) -> str:
-    return api_url(base, "page-thumbnail", f"/api/v1/pages/{page.pk}/image/?width=256", pk=page.pk)
+    return api_url(base, "page-thumbnail", f"/api/v1/pages/{page.pk}/thumbnail/", pk=page.pk)
 
 
 def resolve_layer(document: Document, layer_param: str | None) -> Layer | None:

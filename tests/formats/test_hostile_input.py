@@ -54,7 +54,7 @@ def test_failure_after_images_stored_leaves_nothing(collection, client_for, sett
     ([("a.xml", b"<html><body>hi</body></html>")], "not_alto_or_page"),
     ([("a.xml", b"<alto><unclosed>")], "xml_malformed"),
     ([("scan_0042.xml", (FIXTURES / "kraken_alto.xml").read_bytes())], "image_missing"),
-    ([("scan_0042.xml", (FIXTURES / "kraken_alto.xml").read_bytes()), ("scan_0042.png", b"not an image")], "bad_image"),
+    ([("scan_0042.xml", (FIXTURES / "kraken_alto.xml").read_bytes()), ("scan_0042.png", b"not an image")], "corrupt_image"),
     ([("scan_0042.png", png_bytes())], "no_xml"),
     ([("scan_0042.xml", (FIXTURES / "kraken_alto.xml").read_bytes().replace(b'POINTS="40,250 560,250 560,300 40,300"',
                                                                          b'POINTS="40,250 560"')),
@@ -73,7 +73,7 @@ def test_decompression_bomb_image_is_rejected(collection, client_for, settings):
     before = row_counts()
     response = post_xml(client_for("curator"), [("scan_0042.xml", (FIXTURES / "kraken_alto.xml").read_bytes()),
                                                 ("scan_0042.png", png_bytes(1000, 1000))])
-    assert response.status_code == 400 and response.json()["error"]["code"] == "image_too_large"
+    assert response.status_code == 413 and response.json()["error"]["code"] == "decompression_bomb"
     assert row_counts() == before
 
 

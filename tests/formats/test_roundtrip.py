@@ -74,3 +74,32 @@ def test_export_restore_export_is_identical(annotated_document, tmp_path, django
     assert restored.last().restored_from_id == restored.first().pk
     assert restored.last().supersedes_id == restored[1].pk
     assert restored.last().created_by.username == "curator" and not restored.last().created_by.is_active
+
+
+def test_every_file_in_the_archive_validates(annotated_document, tmp_path):
+    from archive.formats import xmlsafe
+    from archive.formats.archive_export import export_collection
+    from inscription.annotations.w3c import failed_assertions
+    from tests.formats.test_iiif_export import assert_valid_iiif
+
+    path = tmp_path / "a.zip"
+    figures = export_collection(annotated_document.collection, path, "http://archive.example")
+    files = read_zip(path)
+    assert figures["files"] == len(files) == 11  # 2 images, IIIF, ALTO, 2 PAGE, text, annotations, collection, reflection, manifest
+    assert xmlsafe.validation_errors("alto", files["documents/d1/alto.xml"]) == []
+    for name in ("documents/d1/page/0001.xml", "documents/d1/page/0002.xml"):
+        assert xmlsafe.validation_errors("page", files[name]) == []
+    assert_valid_iiif(json.loads(files["documents/d1/iiif-manifest.json"]))
+    assert_valid_iiif(json.loads(files["collection.iiif.json"]))
+    page = json.loads(files["documents/d1/annotations.jsonld"])
+    assert len(page["items"]) == 2 and failed_assertions(page, "AnnotationPage") == []
+    for item in page["items"]:
+        assert failed_assertions({"@context": "http://www.w3.org/ns/anno.jsonld", **item}, "Annotation") == []
+    reflection = files["reflections/f1.md"].decode()
+    assert reflection.startswith("---\ntitle: \"On accents\"\nauthor: curator\nversion: 2")
+    assert "[@annotation:a2], see [@document:d1]" in reflection
+    data = json.loads(files["manifest.json"])["archive"]
+    history = [(v["version"], v["action"], v["created_by"]) for v in data["reflections"][0]["versions"]]
+    assert history == [(1, "write", "curator"), (2, "edit", "owner")]
+    assert [len(a["versions"]) for d in data["documents"] for a in d["annotations"]] == [2, 1]
+    assert data["models"][0]["sha256"] == "ab" * 32 and data["users"] == ["curator", "owner"]
