@@ -152,3 +152,11 @@ def compare_sides(user: AbstractBaseUser, document: Document, left: dict, right:
         right = {"inscriptions": [rrows[k].pk for k in common]}
     comparison, _created = request_comparison(user, left, right, scope=scope, label=label)
     return comparison
+
+
+def start_export(collection: Collection, user: AbstractBaseUser, base_url: str) -> Job:
+    """The collection zip export job, as the formats API starts it."""
+    from inscription.models import JobKind
+    from inscription.services.jobs import create_job
+
+    return create_job(JobKind.EXPORT, collection, user=user, params={"base_url": base_url}, task_name="archive.tasks.export_collection")

@@ -47,8 +47,8 @@ class JobStartForm(WordsMixin, forms.Form):
     page = forms.IntegerField(required=False)
     model = forms.IntegerField(required=False)
     decoder = forms.ChoiceField(choices=[("greedy", "Greedy"), ("beam", "Beam search")], required=False)
-    format = forms.CharField(max_length=20, required=False)
     layer = forms.IntegerField(required=False)
+    epochs = forms.IntegerField(required=False, min_value=1, max_value=200)
 
 
 class LineEditForm(WordsMixin, forms.Form):

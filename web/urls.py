@@ -10,6 +10,7 @@ urlpatterns = [
     path("c/<slug:slug>/documents/new/", collections.document_create, name="document-create"),
     path("c/<slug:slug>/members/", collections.members, name="members"),
     path("c/<slug:slug>/default-model/", collections.default_model, name="default-model"),
+    path("c/<slug:slug>/export/", collections.export, name="collection-export-job"),
     path("d/<int:pk>/", documents.document_detail, name="document"),
     path("d/<int:pk>/jobs/", documents.start_job, name="start-job"),
     path("d/<int:pk>/compare/", compare.compare, name="compare"),

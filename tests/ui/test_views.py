@@ -5,6 +5,8 @@ read but not write gets 403 on every write, and nothing is stored.
 """
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.test import Client
 
@@ -155,8 +157,8 @@ def test_annotation_and_reflection_through_the_views(seed, collection, web):
 
     client = web("curator")
     gt_ins = seed.lines[0].inscriptions.get(layer__kind="ground_truth", is_current=True)
-    target = ('[{"source": "inscription:%d", "selector": [{"type": "TextQuoteSelector", "exact": "arrived"},'
-              ' {"type": "TextPositionSelector", "start": 12, "end": 19}]}]' % gt_ins.pk)
+    target = json.dumps([{"source": f"inscription:{gt_ins.pk}", "selector": [
+        {"type": "TextQuoteSelector", "exact": "arrived"}, {"type": "TextPositionSelector", "start": 12, "end": 19}]}])
     response = client.post(f"/p/{seed.page.pk}/annotate/", {"target": target, "motivation": "tagging", "tags": "journey, post"})
     assert response.status_code == 200, response.content
     ann = Annotation.objects.get(pk=int(response["X-Annotation"]))
@@ -224,3 +226,27 @@ def test_collection_and_document_creation(users, web):
     assert "was not created" in dup.content.decode()
     made = client.post(f"/c/{coll.slug}/documents/new/", {"title": "Diary 1", "kind": "scan", "language": "en"})
     assert made.status_code == 302 and coll.documents.get().language == "en"
+
+
+def test_jobs_start_from_the_pages_they_concern(seed, collection, web):
+    from inscription.models import Job
+
+    client = web("curator")
+    gt = seed.document.layers.get(kind="ground_truth")
+    client.post(f"/d/{seed.document.pk}/jobs/", {"kind": "evaluate", "layer": gt.pk, "model": seed.model.pk})
+    evaluate = Job.objects.get(kind="evaluate")
+    assert evaluate.document_id == seed.document.pk and evaluate.parameters["layer"] == gt.pk
+    assert evaluate.parameters["model"] == seed.model.pk
+    client.post(f"/d/{seed.document.pk}/jobs/", {"kind": "train", "layer": gt.pk, "epochs": 3})
+    assert Job.objects.get(kind="train").parameters["epochs"] == 3
+    refused = client.post(f"/d/{seed.document.pk}/jobs/", {"kind": "export"}, follow=True)
+    assert "is not started from a document page" in refused.content.decode()
+    client.post(f"/c/{collection.slug}/export/")
+    export = Job.objects.get(kind="export")
+    assert export.document_id is None and export.parameters["base_url"].startswith("http")
+    rows = client.get("/jobs/rows/").content.decode()
+    assert f'id="job-{export.pk}"' in rows and 'hx-trigger="every 1s"' in rows  # queued jobs are polled
+    client.post(f"/jobs/{export.pk}/cancel/")
+    export.refresh_from_db()
+    assert export.state == "cancelled"
+    assert web("viewer").post(f"/jobs/{evaluate.pk}/cancel/").status_code == 403

@@ -162,3 +162,15 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             "breadcrumbs": [("Collections", "/"), (coll.title, f"/c/{coll.slug}/"), ("Members", None)],
         },
     )
+
+
+@require_POST
+def export(request: HttpRequest, slug: str) -> HttpResponse:
+    """Export the whole collection as a zip: a background job (archive.tasks.export_collection)."""
+    coll = collection_for(request, slug, permissions.WRITE)
+    job, error = attempt(backend.start_export, coll, request.user, request.build_absolute_uri("/").rstrip("/"))
+    if error:
+        messages.error(request, f"The export was not started: {error}")
+    else:
+        messages.success(request, f"Export job #{job.pk} queued; its download link appears in the jobs list when it is done.")
+    return redirect(safe_next(request) or f"/c/{coll.slug}/")

@@ -9,13 +9,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from archive import permissions
-from inscription.models import Inscription, InscriptionKind, Job, JobKind, ModelTask, ModelVersion
+from inscription.models import Inscription, InscriptionKind, Job, JobKind, LayerKind, ModelTask, ModelVersion
 from web import backend
 from web.access import attempt, can, document_for, page_for, safe_next
 from web.forms import JobStartForm
 
-# The kinds a curator can start from a document page, in the order they are usually run.
-DOCUMENT_JOB_KINDS = [JobKind.SEGMENT, JobKind.TRANSCRIBE, JobKind.SUMMARISE, JobKind.EVALUATE, JobKind.EXPORT]
+# The kinds a curator can start from a document page (export is per collection, see collections.export).
+DOCUMENT_JOB_KINDS = (JobKind.SEGMENT, JobKind.TRANSCRIBE, JobKind.SUMMARISE, JobKind.EVALUATE, JobKind.TRAIN)
 THUMB_SIZE = 256
 
 
@@ -38,6 +38,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     jobs = Job.objects.filter(document=doc).select_related("requested_by")[:20]
     may_write = can(request, coll, permissions.WRITE)
+    human_layers = [layer for layer in layers if layer.kind in (LayerKind.GROUND_TRUTH, LayerKind.IMPORT, LayerKind.OTHER)]
     return render(
         request,
         "web/document.html",
@@ -47,10 +48,10 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "collection": coll,
             "pages": pages,
             "layers": layers,
+            "human_layers": human_layers,
             "summaries": summaries,
             "jobs": jobs,
             "may_write": may_write,
-            "job_kinds": DOCUMENT_JOB_KINDS,
             "htr_models": ModelVersion.objects.filter(task=ModelTask.HTR).order_by("name", "-created_at"),
             "breadcrumbs": [("Collections", "/"), (coll.title, f"/c/{coll.slug}/"), (doc.title, None)],
         },
@@ -67,13 +68,18 @@ def start_job(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "The job was not started: " + form.errors_in_words())
         return redirect(back)
     data = form.cleaned_data
+    if data["kind"] not in DOCUMENT_JOB_KINDS:
+        messages.error(request, f"A {data['kind']} job is not started from a document page.")
+        return redirect(back)
     page = None
     if data.get("page"):
         page = doc.pages.filter(pk=data["page"]).first()
         if page is None:
             messages.error(request, "The job was not started: that page is not part of this document.")
             return redirect(back)
-    params = {k: data[k] for k in ("model", "decoder", "format", "layer") if data.get(k)}
+    wanted = {JobKind.TRANSCRIBE: ("model", "decoder"), JobKind.EVALUATE: ("model", "layer", "decoder"),
+              JobKind.TRAIN: ("model", "layer", "epochs"), JobKind.SUMMARISE: ("layer",)}.get(data["kind"], ())
+    params = {k: data[k] for k in wanted if data.get(k)}
     if data["kind"] == JobKind.TRANSCRIBE and "model" not in params and doc.collection.default_model_id:
         params["model"] = doc.collection.default_model_id
     job, error = attempt(backend.start_job, data["kind"], doc.collection, user=request.user, document=doc, page=page, params=params)

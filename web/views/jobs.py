@@ -44,6 +44,7 @@ def _context(request: HttpRequest) -> dict:
         "states": JobState.choices,
         "state": request.GET.get("state", ""),
         "query": request.GET.urlencode(),
+        "compact": request.GET.get("compact", ""),
     }
 
 
