@@ -76,4 +76,4 @@ def _lexrank_ratings(summariser, sentences: list) -> dict:
     idf = summariser._compute_idf(words)
     matrix = summariser._create_matrix(words, summariser.threshold, tf, idf)
     scores = summariser.power_method(matrix, summariser.epsilon)
-    return dict(zip(sentences, scores))
+    return dict(zip(sentences, scores, strict=True))

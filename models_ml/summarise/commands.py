@@ -36,9 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--texts", type=Path, default=None, help="prose for skip-gram pre-training")
     t.add_argument("--seed", type=int, default=13)
     t.add_argument("--epochs", type=int, default=12)
-    t.add_argument("--threads", type=int, default=2)
+    t.add_argument("--threads", type=int, default=1, help="1 is fastest on a shared CPU")
     t.add_argument("--abstract-weight", type=float, default=0.5)
-    t.add_argument("--freeze-embeddings", action="store_true")
+    t.add_argument("--tune-embeddings", action="store_true", help="fine-tune word vectors (slower)")
     t.set_defaults(func=cmd_train)
 
 
@@ -130,13 +130,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .train import DEFAULT_TEXTS, TrainConfig, train
-
     from .data import DEFAULT_ACLSUM
+    from .train import DEFAULT_TEXTS, TrainConfig, train
 
     tc = TrainConfig(out=args.out, data=args.data or DEFAULT_ACLSUM, texts=args.texts or DEFAULT_TEXTS,
                      seed=args.seed, epochs=args.epochs, threads=args.threads,
-                     abstract_weight=args.abstract_weight, freeze_embeddings=args.freeze_embeddings)
+                     abstract_weight=args.abstract_weight, freeze_embeddings=not args.tune_embeddings)
     card = train(tc)
     print(json.dumps(card["metrics"], indent=2))
     return 0

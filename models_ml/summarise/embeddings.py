@@ -19,15 +19,18 @@ from torch import nn
 from .data import Vocab, tokenize
 
 
-def general_text_lines(root: Path, max_lines: int = 60_000) -> list[str]:
-    """Up to ``max_lines`` non-empty lines from every .txt/.md file under ``root`` (sorted, reproducible)."""
+def general_text_lines(root: Path, max_lines: int = 40_000) -> list[str]:
+    """About ``max_lines`` non-empty lines spread evenly over every .txt/.md file under ``root``.
+
+    An equal share per file mixes novels, plays and addresses instead of
+    taking the first novel whole; sorted paths keep it reproducible.
+    """
+    files = sorted(p for p in root.rglob("*") if p.suffix in {".txt", ".md"})
+    share = max(max_lines // max(len(files), 1), 20)
     lines: list[str] = []
-    for path in sorted(p for p in root.rglob("*") if p.suffix in {".txt", ".md"}):
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            if line.strip():
-                lines.append(line)
-                if len(lines) >= max_lines:
-                    return lines
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        lines.extend([line for line in text.splitlines() if line.strip()][:share])
     return lines
 
 
@@ -66,11 +69,13 @@ def train_skipgram(
     centre_t = torch.frombuffer(centres, dtype=torch.int32).long()
     context_t = torch.frombuffer(contexts, dtype=torch.int32).long()
     perm = torch.randperm(len(centre_t))
-    inp = nn.Embedding(len(vocab), dim)
-    out = nn.Embedding(len(vocab), dim)
+    # Sparse gradients + SparseAdam touch only the rows in each batch: dense Adam over the
+    # whole table costs more than the rest of the step on a shared CPU.
+    inp = nn.Embedding(len(vocab), dim, sparse=True)
+    out = nn.Embedding(len(vocab), dim, sparse=True)
     nn.init.uniform_(inp.weight, -0.5 / dim, 0.5 / dim)
     nn.init.zeros_(out.weight)
-    opt = torch.optim.Adam(list(inp.parameters()) + list(out.parameters()), lr=0.003)
+    opt = torch.optim.SparseAdam(list(inp.parameters()) + list(out.parameters()), lr=0.005)
     steps = math.ceil(len(perm) / batch_size)
     for step in range(steps):
         idx = perm[step * batch_size:(step + 1) * batch_size]

@@ -44,12 +44,12 @@ class TrainConfig:
     lr: float = 1e-3
     abstract_weight: float = 0.5
     vocab_size: int = 25_000
-    emb_dim: int = 100
-    hidden: int = 100
-    max_sentences: int = 400
-    freeze_embeddings: bool = False
-    threads: int = 2
-    general_lines: int = 120_000
+    emb_dim: int = 64
+    hidden: int = 64
+    max_sentences: int = 300
+    freeze_embeddings: bool = True
+    threads: int = 1
+    general_lines: int = 1_000
 
 
 @dataclass
@@ -61,7 +61,7 @@ class Example:
 
 
 def _log(msg: str) -> None:
-    print(f"[{_dt.datetime.now(_dt.timezone.utc):%H:%M:%S}] {msg}", file=sys.stderr, flush=True)
+    print(f"[{_dt.datetime.now(_dt.UTC):%H:%M:%S}] {msg}", file=sys.stderr, flush=True)
 
 
 def make_examples(papers: list[Paper], vocab: Vocab, cfg: ModelConfig, max_sentences: int) -> list[Example]:
@@ -131,7 +131,7 @@ def train(tc: TrainConfig) -> dict:
         total = 0.0
         for i in order:
             ex = examples[i]
-            logits = model(ex.tokens, ex.lengths)
+            logits = model(ex.tokens, ex.lengths, labels=ex.y_aspect)
             loss = bce(logits, ex.y_aspect) + tc.abstract_weight * bce(logits, ex.y_abstract)
             opt.zero_grad()
             loss.backward()
@@ -146,6 +146,9 @@ def train(tc: TrainConfig) -> dict:
              f"R2 {val['rouge2']:.2f} RL {val['rougeL']:.2f}")
         if val["rouge1"] > best[0]:
             best = (val["rouge1"], epoch, {k: v.detach().clone() for k, v in model.state_dict().items()})
+            # Save every improvement so an interrupted run still leaves a usable model.
+            save_model(model, vocab, tc.out, make_card(tc, emb_info, epoch, history, val, {},
+                                                      time.perf_counter() - started))
     model.load_state_dict(best[2])
     model.eval()
     val = rouge_table(val_papers, model_ranker(summariser))
@@ -172,7 +175,7 @@ def make_card(tc: TrainConfig, emb_info: dict, best_epoch: int, history: list, v
             "sentence_splitter": "models_ml.summarise.data.split_sentences (regex; blank lines end sentences; "
                                  "runs over 80 words are cut at line ends / every 80 words)",
             "tokenizer": "models_ml.summarise.data.tokenize (lower-case letter runs; digit runs → <num>)",
-            "max_tokens_per_sentence": 60,
+            "max_tokens_per_sentence": ModelConfig.max_tokens,
         },
         "training": {
             "data": "ACLSum train split (100 papers): body text → greedy ROUGE-1+2 oracle labels against "
@@ -186,12 +189,12 @@ def make_card(tc: TrainConfig, emb_info: dict, best_epoch: int, history: list, v
             "command": "nice -n 5 python -m models_ml summarise-train --out models_ml/store/summarise-default",
             "seconds": round(seconds),
             "where": f"{platform.node() or 'unknown'} CPU, {tc.threads} threads, torch {torch.__version__}",
-            "finished_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "finished_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         },
         "metrics": {
             "protocol": f"ACLSum body text → {BUDGET_WORDS}-word summary vs. concatenated aspect summaries; "
                         "rouge-score F1 ×100, use_stemmer=True",
-            "val": rounded(val), "test": rounded(test),
+            "val": rounded(val), "test": rounded(test) if test else "not yet evaluated",
         },
         "licence": "Weights: CC BY 4.0 (trained on ACLSum/ACL Anthology text, CC BY 4.0; ACLSum MIT). Code: project licence.",
         "code_version": code_version(),
