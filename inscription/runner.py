@@ -239,7 +239,8 @@ def _release(job_id: int, message: str) -> None:
 
 def execute(job_id: int, fn: Callable[[JobRun], dict | None], task: Any = None, device: str = "") -> str | None:
     """Run ``fn`` under the job lifecycle; return the final state (None when nothing ran)."""
-    close_old_connections()
+    if not connection.in_atomic_block:  # a worker's stale connection; never close one a caller's transaction uses
+        close_old_connections()
     try:
         job = _begin(job_id, task, device)
     except _LeaseHeld:

@@ -51,7 +51,7 @@ def test_post_job_answers_202_with_location_and_sends_after_commit(client_for, w
         ({"kind": "train", "collection": "letters", "parameters": {}}, "bad_parameters"),
         ({"kind": "train", "collection": "letters", "parameters": {"layer": 999999}}, "bad_parameters"),
         ({"kind": "transcribe", "collection": "letters", "parameters": {"pages": [999999]}}, "bad_parameters"),
-        ({"kind": "fly", "collection": "letters"}, "invalid_choice"),
+        ({"kind": "fly", "collection": "letters"}, "not a valid choice"),
     ],
 )
 def test_bad_job_requests_are_400_and_queue_nothing(client_for, collection, payload, code):
