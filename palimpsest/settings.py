@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from kombu import Queue
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PALIMPSEST_VAR_DIR", BASE_DIR / "var"))
@@ -203,7 +203,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 3 * 3600)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 3 * 3600 + 300)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_DEFAULT_QUEUE = "io"
-CELERY_TASK_QUEUES = (Queue("gpu"), Queue("io"))
+# Each queue has its own exchange and key: with bare Queue("gpu") Celery binds both queues to the
+# default exchange/key "io", so a gpu task would be delivered to BOTH queues (twice on Redis).
+CELERY_TASK_QUEUES = (Queue("gpu", Exchange("gpu"), routing_key="gpu"), Queue("io", Exchange("io"), routing_key="io"))
 # The one routing table: heavy model work on gpu, file work on io.
 CELERY_TASK_ROUTES = {
     "inscription.tasks.segment_*": {"queue": "gpu"},
