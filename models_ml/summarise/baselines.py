@@ -11,7 +11,7 @@ import re
 
 from .data import split_sentences
 
-_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['-])*", re.UNICODE)
+_WORD = re.compile(r"(?<!\w)[^\W\d_](?:[^\W\d_]|['-])*", re.UNICODE)
 
 
 class OfflineTokenizer:
