@@ -11,6 +11,15 @@ from archive.api.fields import CollectionSlugField, DocumentField, PageField
 from archive.models import Collection, Document, Line, Membership, Page, Role, Text
 
 
+class TagListField(serializers.ListField):
+    """Tags by name: written as a list of strings, read from the prefetched tag rows."""
+
+    child = serializers.CharField(max_length=100)
+
+    def to_representation(self, data) -> list[str]:
+        return [tag.name for tag in data.all()] if hasattr(data, "all") else list(data)
+
+
 class CollectionSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.username", read_only=True)
     my_role = serializers.SerializerMethodField()
@@ -51,7 +60,7 @@ class MembershipRoleSerializer(serializers.ModelSerializer):
 
 class DocumentSerializer(serializers.ModelSerializer):
     collection = CollectionSlugField()
-    tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+    tags = TagListField(required=False)
     page_count = serializers.IntegerField(read_only=True)
     created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
 
@@ -59,11 +68,6 @@ class DocumentSerializer(serializers.ModelSerializer):
         model = Document
         fields = ["id", "collection", "kind", "title", "creator", "date", "year_from", "year_to", "place", "language",
                   "rights", "source", "description", "tags", "page_count", "created_by", "created_at", "updated_at"]
-
-    def to_representation(self, instance: Document) -> dict:
-        data = super().to_representation(instance)
-        data["tags"] = [tag.name for tag in instance.tags.all()]
-        return data
 
     def validate(self, attrs: dict) -> dict:
         year_from = attrs.get("year_from", getattr(self.instance, "year_from", None))

@@ -13,13 +13,15 @@ from PIL import Image, UnidentifiedImageError
 from archive.ingest.errors import IngestError
 from archive.ingest.limits import max_image_pixels
 
-IMAGE_FORMATS = ("PNG", "JPEG", "MPO", "TIFF")
+IMAGE_FORMATS = ("PNG", "JPEG", "TIFF")  # a camera JPEG may still open as format "MPO"
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".jpe", ".tif", ".tiff"}
 PDF_EXTENSIONS = {".pdf"}
 ZIP_EXTENSIONS = {".zip"}
 TEXT_EXTENSIONS = {".txt", ".text"}
 
 IMAGE, PDF, ZIP, TEXT = "image", "pdf", "zip", "text"
+# Magic numbers: bytes that start this way claim to be an image, so failing to open is "corrupt", not "wrong type".
+IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 
 
 def extension(name: str) -> str:
@@ -33,8 +35,10 @@ def sniff_image(data: bytes) -> str | None:
         with Image.open(io.BytesIO(data), formats=IMAGE_FORMATS) as image:
             return image.format
     except Image.DecompressionBombError as exc:
-        raise IngestError("decompression_bomb", f"Image is too large to decode safely ({exc}).") from exc
+        raise IngestError("decompression_bomb", f"Image is too large to decode safely ({exc}).", 413) from exc
     except UnidentifiedImageError:
+        if data.startswith(IMAGE_SIGNATURES):
+            raise IngestError("corrupt_image", "The file starts like a PNG, JPEG or TIFF image but cannot be read.") from None
         return None
     except Exception:  # noqa: BLE001 - a header Pillow recognises but cannot parse is a corrupt image
         raise IngestError("corrupt_image", "The image header is damaged and cannot be read.") from None

@@ -58,7 +58,9 @@ class CollectionViewSet(CollectionScopedViewSet):
             if user.is_authenticated
             else Value(None, output_field=CharField())
         )
-        return Collection.objects.select_related("owner").annotate(document_count=Count("documents"), my_role=my_role)
+        return Collection.objects.select_related("owner").annotate(document_count=Count("documents"), my_role=my_role).order_by(
+            "title", "id"
+        )
 
     def collection_of(self, obj: Collection) -> Collection:
         return obj

@@ -26,6 +26,7 @@ class DocumentViewSet(CollectionScopedViewSet):
             Document.objects.select_related("collection", "created_by")
             .prefetch_related("tags")
             .annotate(page_count=Count("pages", distinct=True))
+            .order_by("title", "id")  # explicit: Meta.ordering is ignored in GROUP BY queries
         )
 
     def get_serializer_class(self):
