@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -62,15 +63,16 @@ def _segmented(line: Line):  # noqa: ANN202
 
 
 def _crop(image, line: Line):  # noqa: ANN001, ANN202
-    """The line image: the segmenter's crop (polygon mask within the bbox) or, without it, the bbox."""
-    try:
+    """The line image. A segmenter's quadrilateral is cropped as the segmenter does (upright, like the CLI);
+    any other geometry (drawn, imported, polygons of any shape) by its polygon's bounding box."""
+    if line.source == GeometrySource.MACHINE and len(line.polygon) == 4:
         from models_ml.segment.api import crop_line
-    except ImportError:
-        crop_line = None
-    if crop_line is not None:
+
         return crop_line(image, _segmented(line))
     x, y, w, h = line.bbox()
-    return image.crop((max(0, x), max(0, y), min(image.width, x + max(1, w)), min(image.height, y + max(1, h))))
+    box = (max(0, x), max(0, y), min(image.width, x + max(1, w)), min(image.height, y + max(1, h)))
+    crop = image.crop(box)
+    return crop if crop.mode in ("L", "RGB") else crop.convert("L")
 
 
 def _segment_page(run: JobRun, page: Page, image) -> list[Line]:  # noqa: ANN001
@@ -187,15 +189,19 @@ def transcribe_document(run: JobRun) -> dict[str, Any]:
     run.progress(done, total=len(pages), message=f"transcribing with {model} on {rec.device}")
     layers: dict[int, Layer] = {}
     lines_written = 0
+    seconds = {"images": 0.0, "forward": 0.0, "write": 0.0}  # where the time goes (bench/job_bench.py reads it)
     for chunk in _chunks(todo, pages_per_batch):
         run.check_cancelled()
+        t0 = time.perf_counter()
         work = []
         for page in chunk:
             image = _page_image(page)
             lines = _segment_page(run, page, image)
             work.append((page, lines, [_crop(image, ln) for ln in lines]))
         crops = [c for _, _, page_crops in work for c in page_crops]
+        t1 = time.perf_counter()
         readings = rec.recognize(crops, decoder=decoder, batch_size=batch_size, lm=lm) if crops else []
+        t2 = time.perf_counter()
         offset = 0
         for page, lines, _ in work:
             page_readings = readings[offset: offset + len(lines)]
@@ -210,12 +216,16 @@ def transcribe_document(run: JobRun) -> dict[str, Any]:
             lines_written += len(written or [])
             done += 1
             run.progress(done, message=f"page {page.pk}: {len(lines)} lines")
+        seconds["images"] += t1 - t0
+        seconds["forward"] += t2 - t1
+        seconds["write"] += time.perf_counter() - t2
     return {
         "model_version": model.pk,
         "layers": sorted(layer.pk for layer in layers.values()),
         "pages": len(pages),
         "lines": lines_written,
         "device": str(rec.device),
+        "seconds": {k: round(v, 4) for k, v in seconds.items()},
     }
 
 

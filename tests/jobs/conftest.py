@@ -48,7 +48,7 @@ def purge_queues() -> None:
         import redis
 
         client = redis.Redis.from_url(os.environ["REDIS_URL"])
-        for pattern in ("unacked*", "gpu*", "io*"):
+        for pattern in ("unacked*", "gpu*", "io*", "_kombu.binding.*"):  # bindings are re-declared by the worker
             for key in client.scan_iter(pattern):
                 client.delete(key)
 
