@@ -148,8 +148,8 @@ def compare_sides(user: AbstractBaseUser, document: Document, left: dict, right:
         common = sorted(set(lrows) & set(rrows))
         if not common:
             raise InputError("The two sides have no line in common: nothing to compare.", code="nothing_in_common")
-        left = {"inscriptions": [lrows[k].pk for k in common]}
-        right = {"inscriptions": [rrows[k].pk for k in common]}
+        left = {"inscriptions": [_pk(lrows[k]) for k in common]}
+        right = {"inscriptions": [_pk(rrows[k]) for k in common]}
     comparison, _created = request_comparison(user, left, right, scope=scope, label=label)
     return comparison
 
@@ -160,3 +160,8 @@ def start_export(collection: Collection, user: AbstractBaseUser, base_url: str) 
     from inscription.services.jobs import create_job
 
     return create_job(JobKind.EXPORT, collection, user=user, params={"base_url": base_url}, task_name="archive.tasks.export_collection")
+
+
+def _pk(value: Any) -> int:
+    """An inscription id from resolve_side's values (ids, or rows in earlier versions of the service)."""
+    return int(getattr(value, "pk", value))

@@ -250,3 +250,25 @@ def test_jobs_start_from_the_pages_they_concern(seed, collection, web):
     export.refresh_from_db()
     assert export.state == "cancelled"
     assert web("viewer").post(f"/jobs/{evaluate.pk}/cancel/").status_code == 403
+
+
+def test_compare_view_shows_cer_and_diff(seed, collection, web):
+    from inscription.models import Comparison
+
+    client = web("curator")
+    gt = seed.document.layers.get(kind="ground_truth")
+    client.post(f"/l/{seed.lines[1].pk}/edit/", {"text": "on tuesday morning", "layer": seed.machine.pk})
+    response = client.post(f"/d/{seed.document.pk}/compare/",
+                           {"left": f"layer:{gt.pk}", "right": f"layer:{seed.machine.pk}", "both": "1"})
+    comparison = Comparison.objects.get()
+    assert response["Location"] == f"/compare/{comparison.pk}/"
+    assert comparison.lines.count() == 2  # only the two corrected lines are on both sides
+    # "the lettors arrived" vs "the letters arrived": 1 edit; "on tuesday mornin" vs "...morning": 1 edit
+    assert (comparison.char_edits, comparison.ref_chars) == (2, len("the letters arrived") + len("on tuesday morning"))
+    page = client.get(response["Location"]).content.decode()
+    assert f"{comparison.cer * 100:.1f}%" in page
+    assert '<span class="d-sub">e</span>' in page and 'mornin<del class="d">g</del>' in page
+    inline = client.get(response["Location"] + "?view=inline&sort=worst").content.decode()
+    assert '<del class="d">e</del><ins class="d">o</ins>' in inline
+    assert "Character confusions" in page and "“e”" in page
+    assert web("viewer").get(response["Location"]).status_code == 200
