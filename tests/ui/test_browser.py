@@ -103,6 +103,9 @@ def test_curator_flow(transactional_db, sessions, collection, users, htr_model, 
     # the confidence threshold marks characters client-side
     page.locator("#threshold").fill("1")
     assert page.locator(".ch.lowconf").count() == page.locator(".ch").count()
+    page.locator("#threshold").fill("0")
+    expect(page.locator(".ch.lowconf")).to_have_count(0)
+    page.locator("#threshold").fill("0.8")
 
     # --- correct line 2 with the keyboard: Enter edits, Enter saves a new human version ---------
     lines.nth(0).focus()
