@@ -142,6 +142,7 @@ def compare_sides(user: AbstractBaseUser, document: Document, left: dict, right:
     from inscription.services.compare import request_comparison, resolve_side
 
     scope = {"document": document.pk}
+    left, right = _first_versions(left, document), _first_versions(right, document)
     if both_only:
         lrows = resolve_side(left, document.collection, document, "left")
         rrows = resolve_side(right, document.collection, document, "right")
@@ -165,3 +166,14 @@ def start_export(collection: Collection, user: AbstractBaseUser, base_url: str) 
 def _pk(value: Any) -> int:
     """An inscription id from resolve_side's values (ids, or rows in earlier versions of the service)."""
     return int(getattr(value, "pk", value))
+
+
+def _first_versions(side: dict, document: Document) -> dict:
+    """``{"first_of_layer": id}`` → the exact first versions of each target in that layer (a versions side)."""
+    if "first_of_layer" not in side:
+        return side
+    ids = list(Inscription.objects.filter(document=document, layer_id=side["first_of_layer"], version=1, withdrawn=False)
+               .values_list("pk", flat=True))
+    if not ids:
+        raise InputError("That layer has no first versions in this document.", code="empty_side")
+    return {"inscriptions": ids}

@@ -51,6 +51,7 @@ def write_requests(seed, collection) -> list[tuple[str, dict]]:
         (f"/c/{collection.slug}/documents/new/", {"title": "New", "kind": "scan"}),
         (f"/c/{collection.slug}/default-model/", {"model": seed.model.pk}),
         ("/reflections/new/", {"collection": collection.slug, "title": "T", "body": "B"}),
+        ("/reflections/preview/", {"collection": collection.slug, "body": "B"}),
     ]
 
 
@@ -163,7 +164,8 @@ def test_annotation_and_reflection_through_the_views(seed, collection, web):
     assert response.status_code == 200, response.content
     ann = Annotation.objects.get(pk=int(response["X-Annotation"]))
     assert sorted(ann.tags.values_list("name", flat=True)) == ["journey", "post"]
-    preview = client.post("/reflections/preview/", {"body": f"**Note** [@annotation:{ann.pk}] <script>x</script>"}).content.decode()
+    preview = client.post("/reflections/preview/", {"collection": collection.slug,
+                                                     "body": f"**Note** [@annotation:{ann.pk}] <script>x</script>"}).content.decode()
     assert "<strong>Note</strong>" in preview and "<script>" not in preview
     assert f'href="/p/{seed.page.pk}/#ann-{ann.pk}"' in preview
     found = client.get(f"/reflections/cite/?collection={collection.slug}&q=arrived").content.decode()
@@ -272,3 +274,16 @@ def test_compare_view_shows_cer_and_diff(seed, collection, web):
     assert '<del class="d">e</del><ins class="d">o</ins>' in inline
     assert "Character confusions" in page and "“e”" in page
     assert web("viewer").get(response["Location"]).status_code == 200
+
+
+def test_compare_a_layer_with_its_own_first_versions(seed, collection, web):
+    from inscription.models import Comparison
+
+    client = web("curator")
+    gt = seed.document.layers.get(kind="ground_truth")
+    client.post(f"/l/{seed.lines[0].pk}/edit/", {"text": "the letters arrived!", "layer": gt.pk})
+    form = client.get(f"/d/{seed.document.pk}/compare/").content.decode()
+    assert f'value="first:{gt.pk}"' in form and f'value="first:{seed.machine.pk}"' not in form
+    client.post(f"/d/{seed.document.pk}/compare/", {"left": f"first:{gt.pk}", "right": f"layer:{gt.pk}", "both": "1"})
+    comparison = Comparison.objects.get()
+    assert (comparison.char_edits, comparison.ref_chars, comparison.insertions) == (1, len("the letters arrived"), 1)

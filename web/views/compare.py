@@ -25,6 +25,10 @@ from web.views.workspace import transcription_layers
 
 def _side_choices(document) -> list[tuple[str, str]]:
     choices = [(f"layer:{layer.pk}", f"Layer “{layer.name}” ({layer.get_kind_display().lower()})") for layer in transcription_layers(document)]
+    revised = Inscription.objects.filter(document=document, version__gt=1).values_list("layer_id", flat=True).distinct()
+    for layer in transcription_layers(document):
+        if layer.pk in set(revised):
+            choices.append((f"first:{layer.pk}", f"Layer “{layer.name}” as first written (version 1 of each line)"))
     model_ids = Inscription.objects.filter(document=document, model_version__isnull=False).values_list("model_version_id", flat=True).distinct()
     for model in ModelVersion.objects.filter(pk__in=list(model_ids)):
         choices.append((f"model:{model.pk}", f"Everything model {model.name} {model.version} wrote"))
@@ -35,7 +39,7 @@ def parse_side(raw: str) -> dict | None:
     kind, _, pk = (raw or "").partition(":")
     if not pk.isdigit():
         return None
-    return {"layer": {"layer": int(pk)}, "model": {"model_version": int(pk)}}.get(kind)
+    return {"layer": {"layer": int(pk)}, "model": {"model_version": int(pk)}, "first": {"first_of_layer": int(pk)}}.get(kind)
 
 
 @require_http_methods(["GET", "POST"])

@@ -172,9 +172,10 @@ def reflection_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def preview(request: HttpRequest) -> HttpResponse:
-    """The rendered Markdown for the live preview (htmx, debounced on input). Renders only; stores nothing."""
-    if not request.user.is_authenticated:
-        return HttpResponse("Sign in to preview.", status=403)
+    """The rendered Markdown for the live preview (htmx, debounced on input). Renders only; stores nothing.
+
+    Only those who may write reflections in the collection use the editor, so only they may preview."""
+    collection_for(request, request.POST.get("collection", ""), permissions.WRITE)
     body = request.POST.get("body", "")[:MAX_PREVIEW]
     html = rendered(request, body)
     if not body.strip():
