@@ -3,6 +3,8 @@
   "use strict";
   var body = document.getElementById("id_body");
   if (!body) return;
+  var search = document.getElementById("cite-q");
+  if (search) search.addEventListener("keydown", function (e) { if (e.key === "Enter") e.preventDefault(); });
   document.addEventListener("click", function (e) {
     var btn = e.target.closest(".cite-insert");
     if (!btn) return;
