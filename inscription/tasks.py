@@ -17,11 +17,12 @@ import logging
 import shutil
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 
 from archive.models import Document, DocumentKind, GeometrySource, Line, Page
 from inscription.models import Inscription, InscriptionKind, Job, Layer, LayerKind, ModelVersion
@@ -73,6 +74,16 @@ def _crop(image, line: Line):  # noqa: ANN001, ANN202
     box = (max(0, x), max(0, y), min(image.width, x + max(1, w)), min(image.height, y + max(1, h)))
     crop = image.crop(box)
     return crop if crop.mode in ("L", "RGB") else crop.convert("L")
+
+
+def _prepare(run: JobRun, pages: Sequence[Page]) -> list[tuple[Page, list[Line], list]]:
+    """(page, lines, line images) for a batch of pages, segmenting pages without lines first."""
+    work = []
+    for page in pages:
+        image = _page_image(page)
+        lines = _segment_page(run, page, image)
+        work.append((page, lines, [_crop(image, ln) for ln in lines]))
+    return work
 
 
 def _segment_page(run: JobRun, page: Page, image) -> list[Line]:  # noqa: ANN001
@@ -190,35 +201,44 @@ def transcribe_document(run: JobRun) -> dict[str, Any]:
     layers: dict[int, Layer] = {}
     lines_written = 0
     seconds = {"images": 0.0, "forward": 0.0, "write": 0.0}  # where the time goes (bench/job_bench.py reads it)
-    for chunk in _chunks(todo, pages_per_batch):
-        run.check_cancelled()
-        t0 = time.perf_counter()
-        work = []
-        for page in chunk:
-            image = _page_image(page)
-            lines = _segment_page(run, page, image)
-            work.append((page, lines, [_crop(image, ln) for ln in lines]))
-        crops = [c for _, _, page_crops in work for c in page_crops]
-        t1 = time.perf_counter()
-        readings = rec.recognize(crops, decoder=decoder, batch_size=batch_size, lm=lm) if crops else []
-        t2 = time.perf_counter()
-        offset = 0
-        for page, lines, _ in work:
-            page_readings = readings[offset: offset + len(lines)]
-            offset += len(lines)
-            layer = layers.get(page.document_id)
-            if layer is None:
-                layer = layers[page.document_id] = machine_layer(page.document, model, layer_params, run.job.requested_by)
-            written = write_page_lines(
-                layer=layer, page=page, readings=[_reading(ln, r) for ln, r in zip(lines, page_readings, strict=True)],
-                model_version=model, parameters=layer_params, job=run.job,
-            )
-            lines_written += len(written or [])
-            done += 1
-            run.progress(done, message=f"page {page.pk}: {len(lines)} lines")
-        seconds["images"] += t1 - t0
-        seconds["forward"] += t2 - t1
-        seconds["write"] += time.perf_counter() - t2
+    chunks = list(_chunks(todo, pages_per_batch))
+    # Pages of the next batch are opened, segmented if needed and cropped in a helper thread while
+    # the recognizer runs on the current batch (the usual data-loader overlap of I/O and compute).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"job-{run.job.pk}-prefetch") as pool:
+        upcoming = pool.submit(_prepare, run, chunks[0]) if chunks else None
+        try:
+            for index in range(len(chunks)):
+                run.check_cancelled()
+                t0 = time.perf_counter()
+                work = upcoming.result()
+                upcoming = pool.submit(_prepare, run, chunks[index + 1]) if index + 1 < len(chunks) else None
+                crops = [c for _, _, page_crops in work for c in page_crops]
+                t1 = time.perf_counter()
+                readings = rec.recognize(crops, decoder=decoder, batch_size=batch_size, lm=lm) if crops else []
+                t2 = time.perf_counter()
+                offset = 0
+                for page, lines, _ in work:
+                    page_readings = readings[offset: offset + len(lines)]
+                    offset += len(lines)
+                    layer = layers.get(page.document_id)
+                    if layer is None:
+                        layer = layers[page.document_id] = machine_layer(page.document, model, layer_params,
+                                                                         run.job.requested_by)
+                    with transaction.atomic():  # the page's lines and the progress in one commit
+                        written = write_page_lines(
+                            layer=layer, page=page, model_version=model, parameters=layer_params, job=run.job,
+                            readings=[_reading(ln, r) for ln, r in zip(lines, page_readings, strict=True)],
+                        )
+                        done += 1
+                        run.progress(done, message=f"page {page.pk}: {len(lines)} lines")
+                    lines_written += len(written or [])
+                seconds["images"] += t1 - t0
+                seconds["forward"] += t2 - t1
+                seconds["write"] += time.perf_counter() - t2
+        finally:
+            if upcoming is not None:
+                upcoming.cancel()
+            pool.submit(connections.close_all)  # the helper thread's own database connection
     return {
         "model_version": model.pk,
         "layers": sorted(layer.pk for layer in layers.values()),

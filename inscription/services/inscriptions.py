@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from archive.models import Document, Line, Page
 from inscription.models import (
@@ -217,12 +217,17 @@ def write_page_lines(
         raise InputError("The page is not in the layer's document.", code="bad_target")
     if any(r.line.page_id != page.pk for r in readings):
         raise InputError("A line is not on that page.", code="bad_target")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside a caller's transaction: no savepoint round trip
         _lock_layer(layer)
-        if job is not None and Inscription.objects.filter(layer=layer, job=job, page=page, line__isnull=False).exists():
+        # One query for both questions: did this job already write the page, and which versions are current?
+        query = Q(layer=layer, target_key__in=[f"line:{r.line.pk}" for r in readings], is_current=True)
+        if job is not None:
+            query |= Q(layer=layer, job=job, page=page, line__isnull=False)
+        found = list(Inscription.objects.filter(query).only("id", "target_key", "version", "job_id", "is_current"))
+        if job is not None and any(i.job_id == job.pk for i in found):
             return None
         keys = [f"line:{r.line.pk}" for r in readings]
-        currents = {i.target_key: i for i in Inscription.objects.filter(layer=layer, target_key__in=keys, is_current=True)}
+        currents = {i.target_key: i for i in found if i.is_current}
         if currents:
             Inscription.objects.filter(pk__in=[i.pk for i in currents.values()]).update(is_current=False)
         rows = []
