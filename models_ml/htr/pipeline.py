@@ -1,0 +1,18 @@
+"""Page-level transcription: segment a page, crop its lines, read them in one batch."""
+from __future__ import annotations
+
+from PIL import Image
+
+from models_ml.htr.api import LineReading, Recognizer
+from models_ml.segment.api import SegmentedLine, crop_line, segment_page
+
+
+def transcribe_page(image: Image.Image, recognizer: Recognizer,
+                    decoder: str = "greedy") -> list[tuple[SegmentedLine, LineReading]]:
+    """Lines of a page in reading order, each with its reading."""
+    lines = segment_page(image)
+    if not lines:
+        return []
+    crops = [crop_line(image, ln) for ln in lines]
+    readings = recognizer.recognize(crops, decoder=decoder)
+    return list(zip(lines, readings, strict=True))
