@@ -28,10 +28,9 @@ def corrected_layer(scan_document, users):
 
 def test_fine_tune_registers_a_child_model_with_metrics_and_its_job(start_worker, corrected_layer, htr_model, users,
                                                                      settings):
-    from models_ml.registry import WEIGHTS, sha256_file
-
     from inscription.services.jobs import create_job
     from inscription.tasks import is_held_out
+    from models_ml.registry import WEIGHTS, sha256_file
 
     worker = start_worker("train")
     job = create_job("train", corrected_layer.document.collection, document=corrected_layer.document, user=users["curator"],
