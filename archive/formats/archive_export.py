@@ -77,6 +77,8 @@ def export_collection(collection: Collection, out_path: str | Path, base: str, p
                     put(f"{folder}/page/{p:04d}.xml", export_page_xml(page, None, p))
             put(f"{folder}/text.txt", document_text(doc).encode("utf-8"))
             put(f"{folder}/annotations.jsonld", _json(_annotation_page(doc, base)))
+            for name, content in _extra_files(doc):
+                put(f"{folder}/{name}", content)
             report(n, total, f"document {n} of {len(documents)}")
         put("collection.iiif.json", _json(iiif_export.collection(collection, base, documents)))
         for ref in data["reflections"]:
@@ -88,6 +90,21 @@ def export_collection(collection: Collection, out_path: str | Path, base: str, p
     digest = hashlib.sha256(out_path.read_bytes()).hexdigest()
     return {"files": len(files) + 1, "bytes": out_path.stat().st_size, "sha256": digest,
             "documents": len(documents), "reflections": len(data["reflections"])}
+
+
+def _extra_files(doc) -> list[tuple[str, bytes]]:
+    """Derived files other apps add per document, placed under the document's folder.
+
+    The memory lens (docs/memory-lens.md) adds its stored reading traces and the drift
+    timeline. They are derived records, not restore data: a restore recomputes drift and
+    does not bring back traces. Absent in an install without the lens.
+    """
+    try:
+        from inscription.services.drift import export_drift
+        from inscription.services.traces import export_traces
+    except ImportError:
+        return []
+    return export_traces(doc) + export_drift(doc)
 
 
 def _annotation_page(doc, base: str) -> dict[str, Any]:

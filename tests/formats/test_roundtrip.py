@@ -10,11 +10,13 @@ import zipfile
 import pytest
 from django.core.management import call_command
 
-ID_IN_URL = re.compile(r"/(documents|pages|annotations|inscriptions|lines|collections|reflections|canvas)/\d+")
+ID_IN_URL = re.compile(r"/(documents|pages|annotations|inscriptions|lines|collections|reflections|canvas|drift|traces)/\d+")
+ID_IN_JSON = re.compile(r'"(document|inscription|layer|page|line)(_id)?": "?\d+"?')
+LENS = ("/drift/", "/traces/")  # derived files of the memory lens (docs/memory-lens.md), not restore data
 
 
 def _normalise(text: str) -> str:
-    return ID_IN_URL.sub(lambda m: f"/{m.group(1)}/N", text)
+    return ID_IN_JSON.sub(lambda m: f'"{m.group(1)}{m.group(2) or ""}": N', ID_IN_URL.sub(lambda m: f"/{m.group(1)}/N", text))
 
 
 def read_zip(path) -> dict[str, bytes]:
@@ -58,15 +60,17 @@ def test_export_restore_export_is_identical(annotated_document, tmp_path, django
     second = tmp_path / "second.zip"
     call_command("export_collection", "letters", str(second), "--base-url", "http://archive.example")
     second_files = read_zip(second)
-    assert set(second_files) == set(first_files)
+    assert {_normalise(n) for n in second_files} == {_normalise(n) for n in first_files}
+    by_normal_name = {_normalise(n): n for n in second_files}
     manifest2 = json.loads(second_files["manifest.json"])
     # The restore data has no database ids and restored timestamps: identical.
     assert manifest2["archive"] == manifest["archive"]
     for name in listed:
+        again = second_files[by_normal_name[_normalise(name)]]
         if name.endswith((".json", ".jsonld")):
-            assert _normalise(second_files[name].decode()) == _normalise(first_files[name].decode()), name
+            assert _normalise(again.decode()) == _normalise(first_files[name].decode()), name
         else:  # images, ALTO, PAGE, text, reflections: byte for byte
-            assert second_files[name] == first_files[name], name
+            assert again == first_files[name], name
 
     # History survived: the supersedes chain and the restored version of line 3.
     restored = Inscription.objects.filter(layer__kind="ground_truth", line__order=2, page__order=0).order_by("version")
@@ -85,7 +89,9 @@ def test_every_file_in_the_archive_validates(annotated_document, tmp_path):
     path = tmp_path / "a.zip"
     figures = export_collection(annotated_document.collection, path, "http://archive.example")
     files = read_zip(path)
-    assert figures["files"] == len(files) == 11  # 2 images, IIIF, ALTO, 2 PAGE, text, annotations, collection, reflection, manifest
+    assert figures["files"] == len(files)
+    mine = [n for n in files if not any(part in n for part in LENS)]
+    assert len(mine) == 11  # 2 images, IIIF, ALTO, 2 PAGE, text, annotations, collection, reflection, manifest
     assert xmlsafe.validation_errors("alto", files["documents/d1/alto.xml"]) == []
     for name in ("documents/d1/page/0001.xml", "documents/d1/page/0002.xml"):
         assert xmlsafe.validation_errors("page", files[name]) == []
