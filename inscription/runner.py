@@ -35,7 +35,7 @@ Errors: an exception in the body marks the job failed with its text. Transient e
 (database ``OperationalError``/``InterfaceError``, Redis/kombu connection errors) are
 retried by Celery's autoretry with exponential back-off; only when retries are
 exhausted is the job marked failed. ``execute(job_id, fn)`` is the same lifecycle
-without Celery (used by tests and the ``run_job --inline`` path).
+without Celery (tests call it with ``task.body``).
 """
 from __future__ import annotations
 

@@ -278,6 +278,29 @@ def _pairs(inscriptions: list[Inscription]) -> list[tuple[Any, str, int]]:
     return out
 
 
+def _plot_curve(curve: list[tuple[int, dict]], png: Path, title: str) -> None:
+    """Per-epoch loss and validation CER of a fine-tune, for GET /models/{id}/plot/ (best effort)."""
+    if not curve:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = [e for e, _ in curve]
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+    for ax, key, label in ((axes[0], "loss", "training CTC loss"), (axes[1], "best_cer", "best validation CER")):
+        values = [info.get(key) for _, info in curve]
+        if any(isinstance(v, int | float) for v in values):
+            ax.plot(epochs, [v if isinstance(v, int | float) else float("nan") for v in values], marker="o")
+        ax.set_title(label)
+        ax.set_xlabel("epoch")
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(png, dpi=80)
+    plt.close(fig)
+
+
 @job_task(device="auto")
 def train_model(run: JobRun) -> dict[str, Any]:
     """Fine-tune a recognizer on a layer's human-corrected lines; register the result as a new ModelVersion."""
@@ -306,7 +329,10 @@ def train_model(run: JobRun) -> dict[str, Any]:
     if out_dir.exists():  # a redelivered run starts the fine-tune again from scratch
         shutil.rmtree(out_dir)
 
+    curve: list[tuple[int, dict]] = []
+
     def progress(epoch: int, total: int, info: dict) -> None:
+        curve.append((epoch, dict(info)))
         figures = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in info.items())
         run.progress(epoch, total=total or None, message=f"epoch {epoch}/{total}: {figures}")
         run.check_cancelled()
@@ -317,6 +343,7 @@ def train_model(run: JobRun) -> dict[str, Any]:
     except BaseException:
         shutil.rmtree(out_dir, ignore_errors=True)  # no half-written model in the store
         raise
+    _plot_curve(curve, out_dir / "training_curves.png", title=f"{name} (fine-tuned from {Path(base_dir).name})")
     model, _ = register_model_dir(out_dir, training_job=run.job, card=card)
     return {
         "model_version": model.pk,

@@ -13,7 +13,7 @@ from rest_framework.exceptions import NotFound
 from inscription.api.serializers import ModelVersionSerializer
 from inscription.models import ModelVersion
 
-PLOT_NAMES = ("curves.png", "training_curves.png", "plot.png", "loss_cer.png")
+PLOT_NAMES = ("training_curves.png", "curves.png", "plot.png", "loss_cer.png")
 
 
 def plot_path(model: ModelVersion) -> Path | None:

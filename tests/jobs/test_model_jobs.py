@@ -27,7 +27,7 @@ def corrected_layer(scan_document, users):
 
 
 def test_fine_tune_registers_a_child_model_with_metrics_and_its_job(start_worker, corrected_layer, htr_model, users,
-                                                                     settings):
+                                                                     settings, client_for):
     from inscription.services.jobs import create_job
     from inscription.tasks import is_held_out
     from models_ml.registry import WEIGHTS, sha256_file
@@ -42,6 +42,8 @@ def test_fine_tune_registers_a_child_model_with_metrics_and_its_job(start_worker
     assert Path(child.path).parent == Path(settings.MODEL_STORE)
     assert sha256_file(Path(child.path) / WEIGHTS) == child.sha256 != htr_model.sha256
     assert child.metrics and child.card["parent"]["sha256"] == htr_model.sha256
+    plot = client_for("viewer").get(f"/api/v1/models/{child.pk}/plot/")  # the per-epoch curve the job drew
+    assert plot.status_code == 200 and b"".join(plot.streaming_content).startswith(b"\x89PNG")
     # the hold-out is deterministic: the same lines every time
     line_ids = list(corrected_layer.inscriptions.values_list("line_id", flat=True))
     held = [i for i in line_ids if is_held_out(i, 5)]
