@@ -28,6 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     e.add_argument("--data", type=Path, default=None, help="ACLSum directory (default /work/shared/data/...)")
     e.add_argument("--words", type=int, default=None, help="summary budget in words (default 70)")
     e.add_argument("--systems", default="lstm,lead,textrank,lexrank")
+    e.add_argument("--write-card", action="store_true",
+                   help="store the LSTM's scores for this split in the model's card.json (metrics only)")
     e.set_defaults(func=cmd_eval)
 
     t = subparsers.add_parser("summarise-train", help="train the LSTM summariser on ACLSum (CPU)")
@@ -126,6 +128,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     rows = compare(args.split, args.model, root, budget, systems)
     n = sum(1 for _ in open(root / f"{args.split}.jsonl", encoding="utf-8"))
     print(format_table(rows, args.split, n, budget))
+    if args.write_card:
+        lstm = next((scores for name, scores, _ in rows if name == "lstm"), None)
+        if lstm is None:
+            raise CliError("--write-card needs the lstm system")
+        from .store import write_metrics
+
+        write_metrics(args.model, args.split, lstm, budget)
     return 0
 
 

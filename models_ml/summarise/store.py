@@ -97,3 +97,13 @@ def load_model(model_dir: Path | None = None, device: str | torch.device = "cpu"
     except RuntimeError as exc:
         raise ModelLoadError(f"weights in {model_dir} do not fit the card's architecture: {exc}") from exc
     return model.to(device).eval(), vocab, card
+
+
+def write_metrics(model_dir: Path | None, split: str, scores: dict[str, float], budget: int) -> None:
+    """Record ROUGE for one split in card.json; the card is not hashed, the weights stay untouched."""
+    model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
+    card = read_card(model_dir)
+    metrics = card.setdefault("metrics", {})
+    metrics[split] = {k: round(v, 2) for k, v in scores.items()}
+    metrics.setdefault("budget_words", budget)
+    (model_dir / CARD).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
