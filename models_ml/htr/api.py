@@ -115,7 +115,7 @@ class Recognizer:
         for s in range(0, len(order), max(1, batch_size)):
             idx = order[s: s + batch_size]
             outs = forward_arrays(self.model, [arrays[i] for i in idx], self.device)
-            for i, lp in zip(idx, outs):
+            for i, lp in zip(idx, outs, strict=False):
                 d = self.decode(lp, decoder, lm)
                 scale = images[i].width / max(1, arrays[i].shape[1])
                 k = self.downsample

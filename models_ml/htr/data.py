@@ -123,7 +123,7 @@ class LineSet:
             if pix.shape[0] != self.height:
                 continue
             x = 0
-            for w, t in zip(widths, texts):
+            for w, t in zip(widths, texts, strict=False):
                 self.add((normalise(pix[:, x: x + w].astype(np.float32) / 255.0, self.height) * 255)
                          .astype(np.uint8), str(t))
                 x += int(w)

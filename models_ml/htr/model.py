@@ -48,7 +48,7 @@ class CRNN(nn.Module):
         self.cfg = cfg
         layers: list[nn.Module] = []
         c_in, h = 1, cfg.height
-        for c_out, (ph, pw) in zip(cfg.channels, cfg.pools):
+        for c_out, (ph, pw) in zip(cfg.channels, cfg.pools, strict=False):
             layers += [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out),
                        nn.LeakyReLU(0.1, inplace=True)]
             if ph > 1 or pw > 1:

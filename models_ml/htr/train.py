@@ -69,7 +69,7 @@ def evaluate_arrays(model: CRNN, charset: Charset, images: list[np.ndarray], tex
     hyps = [""] * len(images)
     for s in range(0, len(order), batch_size):
         idx = order[s: s + batch_size]
-        for i, lp in zip(idx, forward_arrays(model, [images[i] for i in idx], device)):
+        for i, lp in zip(idx, forward_arrays(model, [images[i] for i in idx], device), strict=False):
             hyps[i] = charset.decode(greedy(lp).labels)
     model.train(was_training)
     return {"cer": cer(texts, hyps), "wer": wer(texts, hyps), "lines": len(texts)}

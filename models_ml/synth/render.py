@@ -113,7 +113,7 @@ def render_ink(text: str, font_path: Path, rng: np.random.Generator, *,
         return base0 + amp * np.sin(2 * np.pi * x / period + phase) + slope * x
 
     x = float(size)
-    for ch, adv in zip(text, advances):
+    for ch, adv in zip(text, advances, strict=False):
         if ch != " ":
             gx = x + rng.normal(0, jitter_x)
             gy = base_y(x) + rng.normal(0, jitter_y)

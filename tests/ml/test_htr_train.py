@@ -15,7 +15,7 @@ from models_ml.synth.lines import LineSampler
 
 
 def _lines(n: int, seed: int) -> list[tuple]:
-    sampler = LineSampler("train", "train", seed, min_chars=4, max_chars=14, number_p=0.0, context_p=0.0)
+    sampler = LineSampler("train", "heldout", seed, min_chars=4, max_chars=14, number_p=0.0, context_p=0.0)
     return [sampler.sample()[:2] for _ in range(n)]
 
 

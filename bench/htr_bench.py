@@ -1,0 +1,129 @@
+"""Benchmark of the default handwriting recognizer: speed, memory and held-out CER.
+
+Prints figures, never asserts.  Run: ``python bench/htr_bench.py [--model DIR] [--lines N]``.
+Inference lines/s on CPU for 1 thread and all threads, batch 1 and batched; the same on
+CUDA when available; training lines/s; peak RSS (and CUDA max allocated); validation CER
+on a freshly synthesised held-out set (held-out fonts and texts).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _infer_speed(rec, images: list, batch_size: int, repeats: int = 1) -> float:  # noqa: ANN001
+    rec.recognize(images[: max(1, batch_size)], batch_size=batch_size)  # warm-up
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        rec.recognize(images, batch_size=batch_size)
+    return len(images) * repeats / (time.perf_counter() - t0)
+
+
+def _train_speed(model_dir: Path, images: list, texts: list, device: str, steps: int = 5) -> float:
+    import numpy as np
+    import torch
+
+    from models_ml.htr.api import load_model
+    from models_ml.htr.data import augment, collate, preprocess
+
+    model, charset, _ = load_model(model_dir, device)
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), 1e-4)
+    ctc = torch.nn.CTCLoss(zero_infinity=True)
+    rng = np.random.default_rng(0)
+    arrays = [preprocess(im, model.cfg.height) for im in images[:24]]
+    targets = [charset.encode(t) for t in texts[:24]]
+    n, t0 = 0, 0.0
+    for step in range(steps + 1):
+        if step == 1:
+            t0 = time.perf_counter()
+        x, w = collate([augment(a, rng) for a in arrays])
+        lp, lengths = model(torch.from_numpy(x).to(device), torch.from_numpy(w).to(device))
+        loss = ctc(lp, torch.tensor([c for t in targets for c in t]), lengths.cpu(),
+                   torch.tensor([len(t) for t in targets]))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if step >= 1:
+            n += len(arrays)
+    if device == "cuda":
+        torch.cuda.synchronize()
+    return n / (time.perf_counter() - t0)
+
+
+def main() -> None:
+    import torch
+    from PIL import Image
+
+    from models_ml.htr.api import Recognizer
+    from models_ml.htr.data import read_folder
+    from models_ml.htr.metrics import cer, wer
+    from models_ml.registry import default_model_dir
+    from models_ml.synth.lines import write_lines
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default=str(default_model_dir()))
+    ap.add_argument("--lines", type=int, default=200, help="held-out lines to synthesise")
+    ap.add_argument("--seed", type=int, default=4242)
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        write_lines(Path(tmp), args.lines, "heldout", "heldout", args.seed)
+        pairs = list(read_folder(Path(tmp)))
+        images = []
+        for p, _ in pairs:
+            with Image.open(p) as im:
+                images.append(im.copy())
+    texts = [t for _, t in pairs]
+    all_threads = os.cpu_count() or 1
+    report: dict = {"model": args.model, "lines": len(images), "cpu_count": all_threads,
+                    "torch": torch.__version__}
+    for threads in sorted({1, all_threads}):
+        torch.set_num_threads(threads)
+        rec = Recognizer(args.model, "cpu")
+        report[f"cpu_{threads}thread_batch1_lines_per_s"] = round(_infer_speed(rec, images[:40], 1), 2)
+        report[f"cpu_{threads}thread_batch16_lines_per_s"] = round(_infer_speed(rec, images, 16), 2)
+        report[f"cpu_{threads}thread_train_lines_per_s"] = round(_train_speed(Path(args.model), images, texts,
+                                                                             "cpu"), 2)
+    rec = Recognizer(args.model, "cpu")
+    t0 = time.perf_counter()
+    greedy = rec.recognize(images, batch_size=16)
+    report["heldout_cer_greedy"] = round(cer(texts, [r.text for r in greedy]), 4)
+    report["heldout_wer_greedy"] = round(wer(texts, [r.text for r in greedy]), 4)
+    report["greedy_seconds"] = round(time.perf_counter() - t0, 2)
+    sub = slice(0, min(60, len(images)))
+    beam = rec.recognize(images[sub], decoder="beam", batch_size=16)
+    report["heldout_cer_beam_first60"] = round(cer(texts[sub], [r.text for r in beam]), 4)
+    if rec.lm is not None:
+        beam_lm = rec.recognize(images[sub], decoder="beam", batch_size=16, lm=True)
+        report["heldout_cer_beam_lm_first60"] = round(cer(texts[sub], [r.text for r in beam_lm]), 4)
+    report["greedy_cer_first60"] = round(cer(texts[sub], [r.text for r in greedy[sub]]), 4)
+    if torch.cuda.is_available():
+        torch.cuda.reset_peak_memory_stats()
+        rec_gpu = Recognizer(args.model, "cuda")
+        report["cuda_batch1_lines_per_s"] = round(_infer_speed(rec_gpu, images[:40], 1), 2)
+        report["cuda_batch64_lines_per_s"] = round(_infer_speed(rec_gpu, images, 64, repeats=3), 2)
+        report["cuda_train_lines_per_s"] = round(_train_speed(Path(args.model), images, texts, "cuda"), 2)
+        report["cuda_max_allocated_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+    else:
+        report["cuda"] = "not available"
+    report["peak_rss_mb"] = round(_rss_mb(), 1)
+    for k, v in report.items():
+        print(f"{k:40s} {v}")
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
