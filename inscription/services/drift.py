@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from archive.models import Document
+from archive.models import Document, Line
 from inscription.annotations.alignment import align_line, compare_pairs, normalise
 from inscription.models import Inscription, Layer, LayerKind, ModelVersion
 
@@ -184,3 +184,43 @@ def plot_svg(data: dict[str, Any]) -> str:
     fig.savefig(buffer, format="svg")
     svg = buffer.getvalue()
     return svg[svg.index("<svg"):]  # drop the XML prolog and doctype: it is embedded in HTML
+
+
+def export_drift(document: Document, key: str | None = None) -> list[tuple[str, bytes]]:
+    """(``drift/<document>.json``, JSON bytes) when the document has any machine layer, else nothing.
+
+    Written with archive references instead of database ids (layer names, "name version"
+    of models, "p<page>l<line>" for lines, the document's archive key), so an export, a
+    restore and a second export give the same file, as every other file of the archive."""
+    import json
+
+    data = drift(document)
+    if not data["layers"]:
+        return []
+    models = {m.pk: f"{m.name} {m.version}" for m in ModelVersion.objects.filter(
+        pk__in={lay["model_version"] for lay in data["layers"]} | {lay["parent"] for lay in data["layers"] if lay["parent"]}
+        | {lin["root"] for lin in data["lineages"]})}
+    names = {lay["layer"]: lay["name"] for lay in data["layers"]}
+    lines = {ln.pk: f"p{ln.page.order + 1}l{ln.order + 1}" for ln in Line.objects.filter(page__document=document).select_related("page")}
+    gt_name = Layer.objects.filter(pk=data["ground_truth_layer"]).values_list("name", flat=True).first()
+
+    def row(r: dict[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in r.items() if k not in ("line", "before_inscription", "after_inscription")}
+        return {"line": lines.get(r["line"], str(r["line"])), **out}
+
+    stable = {
+        "document": key or str(document.pk),
+        "ground_truth_layer": gt_name,
+        "ground_truth_lines": data["ground_truth_lines"],
+        "layers": [{**{k: v for k, v in lay.items() if k not in ("layer", "model_version", "parent", "lineage")},
+                    "parent_model": models.get(lay["parent"]), "lineage": models.get(lay["lineage"])} for lay in data["layers"]],
+        "transitions": [{
+            "from_layer": names[t["from_layer"]], "to_layer": names[t["to_layer"]],
+            "changed": t["changed"], "remembered": t["remembered"], "forgotten": t["forgotten"],
+            "changed_lines": [lines.get(x, str(x)) for x in t["changed_lines"]],
+            "remembered_lines": [row(r) for r in t["remembered_lines"]],
+            "forgotten_lines": [row(r) for r in t["forgotten_lines"]],
+        } for t in data["transitions"]],
+    }
+    body = json.dumps(stable, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+    return [(f"drift/{key or document.pk}.json", body)]

@@ -86,3 +86,16 @@ def trace_json(trace: ReadingTrace) -> dict[str, Any]:
                   "page": trace.inscription.page_id},
     })
     return data
+
+
+def export_traces(document) -> list[tuple[str, bytes]]:  # noqa: ANN001 - archive.models.Document
+    """(``traces/<inscription-id>.json``, JSON bytes) for every trace already stored for the document.
+
+    Only stored traces: an export must not need the weights or torch, and a trace that was
+    never looked at was never part of the archive's record."""
+    import json
+
+    rows = (ReadingTrace.objects.filter(inscription__document=document)
+            .select_related("inscription", "model_version").order_by("inscription_id"))
+    return [(f"traces/{row.inscription_id}.json",
+             json.dumps(trace_json(row), ensure_ascii=False, sort_keys=True).encode("utf-8")) for row in rows]

@@ -54,3 +54,53 @@ def read_lines(document, page, lines, model, decoder: str = "greedy"):
     from inscription.models import Inscription
 
     return layer, list(Inscription.objects.filter(layer=layer, is_current=True).order_by("line__order"))
+
+
+# --------------------------------------------------------------------------- the correction loop
+VOCAB = ("the", "letters", "arrived", "on", "tuesday", "and", "were", "read", "aloud", "in", "kitchen", "by", "my",
+         "grandmother", "who", "kept", "them", "tin", "box", "under", "stairs", "for", "forty", "years")
+
+
+def vocab_texts(n: int, seed: int, words: int = 3) -> list[str]:
+    """Short lines from a small vocabulary (a small model can learn it in a test's time budget)."""
+    rng = np.random.default_rng(seed)
+    return [" ".join(VOCAB[int(i)] for i in rng.integers(0, len(VOCAB), int(rng.integers(1, words + 1)))) for _ in range(n)]
+
+
+def render_pairs(texts: list[str], font: Path, seed: int, height: int = 32) -> list[tuple[Image.Image, str]]:
+    from models_ml.synth.render import render_line
+
+    rng = np.random.default_rng(seed)
+    return [(render_line(t, font, rng, context_p=0.0, target_height=height), t) for t in texts]
+
+
+FIXTURE_MODEL = Path(__file__).resolve().parent / "data" / "htr-lens-tiny"
+
+
+def pretrain_tiny(out_dir: Path, font: Path, lines: int = 1200, epochs: int = 20, seed: int = 5) -> Path:
+    """A small recognizer taught ONE training hand and the small vocabulary, with the project's own finetune().
+
+    The loop test's base model when the shipped default cannot read yet: it reads its own
+    hand and not a held-out one, which is what "corrections teach the machine" needs.
+    Built once by ``python tests/lens/build_tiny_model.py`` (fixed seed) and kept in
+    tests/lens/data/ (a few hundred KB); pretraining inside a test would not fit 2 CPU cores."""
+    from models_ml import registry
+    from models_ml.htr.train import TrainConfig, base_card, finetune, new_model
+
+    seed_torch(seed)
+    model, charset = new_model(32, lstm_hidden=64, channels=[16, 32, 48, 64])
+    card = base_card(model.cfg, charset, TrainConfig(), "htr-lens-tiny", {"source": "random initialisation (tests)"},
+                     None, "tests/lens/build_tiny_model.py")
+    random_dir = out_dir / "random"
+    registry.save_model_dir(random_dir, model.state_dict(), card)
+    pairs = render_pairs(vocab_texts(lines, seed), font, seed)
+    val = render_pairs(vocab_texts(48, seed + 1), font, seed + 1)
+    trained = out_dir / "htr-lens-tiny"
+    finetune(random_dir, pairs, trained, epochs=epochs, val_pairs=val, lr=3e-3, batch_size=32, seed=seed, name="htr-lens-tiny")
+    return trained
+
+
+def seed_torch(seed: int) -> None:
+    import torch
+
+    torch.manual_seed(seed)
