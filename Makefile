@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test test-fast lint demo worker web clean
+.PHONY: run setup test test-fast lint demo worker web clean bench-api
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,16 @@ setup: $(VENV)/.installed
 
 run: setup
 	@bash scripts/run.sh $(HOST) $(PORT)
+
+demo: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+
+web: $(VENV)/.installed
+	$(BIN)/gunicorn palimpsest.wsgi:application --bind $(HOST):$(PORT) --workers 2 --threads 4
+
+bench-api: $(VENV)/.installed
+	$(BIN)/python bench/api_bench.py $(BENCH_ARGS)
 
 worker: $(VENV)/.installed
 	$(BIN)/celery -A palimpsest worker -Q gpu,io --concurrency 1 --loglevel INFO
