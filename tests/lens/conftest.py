@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.jobs.conftest import recognizer_dir
+from tests.jobs.conftest import (
+    recognizer_dir,
+    start_worker,  # noqa: F401 - the jobs engineer's real worker fixture, shared by import
+)
 from tests.lens.helpers import add_lines, read_lines, synthetic_page
 from tests.ui.conftest import browser, sessions  # noqa: F401 - the UI engineer's Chromium fixtures, shared by import
 
