@@ -73,8 +73,8 @@ def body_to_jsonld(body: dict, base_url: str, iri_for: IriFor | None = None) -> 
                 out[key] = body[key]
         return out
     source = body["source"]
-    out = {"type": "SpecificResource", "source": (iri_for(source) if iri_for and ":" in source and not source.startswith("http")
-                                                  else iri(base_url, source))}
+    internal = not source.startswith(("http://", "https://"))
+    out = {"type": "SpecificResource", "source": iri_for(source) if iri_for and internal else iri(base_url, source)}
     if body.get("purpose"):
         out["purpose"] = body["purpose"]
     return out
