@@ -77,7 +77,7 @@ def export_collection(collection: Collection, out_path: str | Path, base: str, p
                     put(f"{folder}/page/{p:04d}.xml", export_page_xml(page, None, p))
             put(f"{folder}/text.txt", document_text(doc).encode("utf-8"))
             put(f"{folder}/annotations.jsonld", _json(_annotation_page(doc, base)))
-            for name, content in _extra_files(doc):
+            for name, content in _extra_files(doc, doc_data["key"]):
                 put(f"{folder}/{name}", content)
             report(n, total, f"document {n} of {len(documents)}")
         put("collection.iiif.json", _json(iiif_export.collection(collection, base, documents)))
@@ -92,7 +92,7 @@ def export_collection(collection: Collection, out_path: str | Path, base: str, p
             "documents": len(documents), "reflections": len(data["reflections"])}
 
 
-def _extra_files(doc) -> list[tuple[str, bytes]]:
+def _extra_files(doc, key: str) -> list[tuple[str, bytes]]:
     """Derived files other apps add per document, placed under the document's folder.
 
     The memory lens (docs/memory-lens.md) adds its stored reading traces and the drift
@@ -104,7 +104,11 @@ def _extra_files(doc) -> list[tuple[str, bytes]]:
         from inscription.services.traces import export_traces
     except ImportError:
         return []
-    return export_traces(doc) + export_drift(doc)
+    try:
+        drift = export_drift(doc, key=key)
+    except TypeError:  # an older lens without archive keys
+        drift = export_drift(doc)
+    return export_traces(doc) + drift
 
 
 def _annotation_page(doc, base: str) -> dict[str, Any]:

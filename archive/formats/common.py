@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.urls import NoReverseMatch, reverse
 
 from archive.models import Document, Line, Page
 from inscription.models import Inscription, InscriptionKind, Layer, LayerKind
@@ -27,12 +26,13 @@ def base_url(request=None) -> str:
     return (getattr(settings, "SITE_URL", "") or os.environ.get("SITE_URL") or "http://localhost:8000").rstrip("/")
 
 
-def api_url(base: str, name: str, fallback: str, **kwargs) -> str:
-    """Absolute URL of a named route; ``fallback`` (a path) while the route's owner has not registered it."""
-    try:
-        path = reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        path = fallback
+def api_url(base: str, name: str, path: str, **kwargs) -> str:
+    """Absolute URL of an API route, by its fixed /api/v1/ path.
+
+    Not ``reverse(name)``: URL names are global and the web interface reuses some of the
+    API's (e.g. "page-image"), so reversing a bare name can land on an HTML view. ``name``
+    documents which route is meant.
+    """
     return base + path
 
 
