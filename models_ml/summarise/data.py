@@ -32,7 +32,7 @@ PAD, UNK, NUM = "<pad>", "<unk>", "<num>"
 
 def _is_abbreviation(text: str, dot: int) -> bool:
     """True when the '.' at ``dot`` closes an abbreviation or an initial ("J.")."""
-    match = _WORD_BEFORE.search(text, 0, dot)
+    match = _WORD_BEFORE.search(text, max(0, dot - 40), dot)  # bounded look-back: O(1) per boundary
     if not match:
         return False
     word = match.group(1)

@@ -96,7 +96,7 @@ def build_vocab_and_vectors(train: list[Paper], tc: TrainConfig) -> tuple[Vocab,
     vectors = train_skipgram(acl + general, vocab, dim=tc.emb_dim, seed=tc.seed)
     info = {"corpus_tokens": sum(map(len, acl)) + sum(map(len, general)),
             "acl_tokens": sum(map(len, acl)), "general_lines": len(general),
-            "seconds": round(time.perf_counter() - t0, 1)}
+            "seconds": round(time.perf_counter() - t0, 1), "vocab_size": len(vocab)}
     return vocab, vectors, info
 
 
@@ -169,7 +169,7 @@ def make_card(tc: TrainConfig, emb_info: dict, best_epoch: int, history: list, v
         "version": "1.0.0",
         "task": "summarise",
         "description": "Extractive summariser (SummaRuNNer-style BiLSTM) that ranks input sentences.",
-        "vocabulary": {"file": "vocab.txt", "size": tc.vocab_size, "pad": "<pad>", "unk": "<unk>",
+        "vocabulary": {"file": "vocab.txt", "size": emb_info.get("vocab_size", tc.vocab_size), "pad": "<pad>", "unk": "<unk>",
                        "number_token": "<num>"},
         "preprocessing": {
             "sentence_splitter": "models_ml.summarise.data.split_sentences (regex; blank lines end sentences; "
