@@ -36,8 +36,9 @@ def _fast_passwords(settings):
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium binary at {CHROMIUM} (set PALIMPSEST_CHROMIUM or install Debian's chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=30_000)  # a ceiling against hangs on two busy cores, not a timing assertion
     with sync_playwright() as pw:
         instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
@@ -53,7 +54,9 @@ class Session:
         self.external: list[str] = []
         self.console_errors: list[str] = []
         self.context = browser.new_context(viewport=VIEWPORT, base_url=self.base_url)
-        self.context.set_default_timeout(20_000)
+        # Two shared cores (a training may run beside the tests): generous ceilings, never timing assertions.
+        self.context.set_default_timeout(30_000)
+        self.context.set_default_navigation_timeout(60_000)
         self.context.route("**/*", self._guard)
         self.page = self.context.new_page()
         self.page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)

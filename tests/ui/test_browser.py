@@ -57,10 +57,12 @@ def test_curator_flow(transactional_db, sessions, collection, users, htr_model, 
     page.get_by_role("link", name="Letters").click()
     expect(page.get_by_role("heading", name="Upload files")).to_be_visible()
     png, rendered_lines = scan_png()
-    page.locator(".file-input").set_input_files([
-        {"name": "letter-1916.png", "mimeType": "image/png", "buffer": png},
-        {"name": "broken.png", "mimeType": "image/png", "buffer": b"this is not an image"},
-    ])
+    page.locator(".file-input").set_input_files([{"name": "letter-1916.png", "mimeType": "image/png", "buffer": png}])
+    # a bad file dropped on the drop zone (the drag-and-drop path): its own row, its own error
+    page.locator(".dropzone").evaluate(
+        """(zone) => { const dt = new DataTransfer();
+                       dt.items.add(new File(["this is not an image"], "broken.png", {type: "image/png"}));
+                       zone.dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true, cancelable: true})); }""")
     good = page.locator(".upload", has_text="letter-1916.png")
     bad = page.locator(".upload", has_text="broken.png")
     expect(good.locator(".status")).to_contain_text("Done: 1 page", timeout=60_000)
@@ -178,9 +180,22 @@ def test_curator_flow(transactional_db, sessions, collection, users, htr_model, 
     form.get_by_role("button", name="Save annotation").click()
     expect(page.locator("#annotations-panel li.annotation")).to_have_count(2)
     region = Annotation.objects.exclude(pk=span_ann.pk).get()
+    page.get_by_role("button", name="Pan").click()
     assert region.page_id == human.line.page_id
     assert region.target[0]["selector"][0]["value"].startswith("xywh=")
     expect(page.locator(f'svg.overlay rect.region-ann[data-ann="{region.pk}"]')).to_have_count(1)
+    # and a polygon: click three points, Enter closes it
+    page.get_by_role("button", name="Polygon").click()
+    for dx, dy in ((0, 0), (120, 10), (60, 90)):
+        page.mouse.click(x0 + dx, y0 + dy)
+    page.keyboard.press("Enter")
+    expect(form.locator(".target-desc")).to_contain_text("polygon of 3 points")
+    page.get_by_label("Motivation").select_option("describing")
+    form.get_by_role("button", name="Save annotation").click()
+    expect(page.locator("#annotations-panel li.annotation")).to_have_count(3)
+    polygon = Annotation.objects.get(motivation="describing")
+    assert polygon.target[0]["selector"][0]["type"] == "SvgSelector"
+    assert "polygon" in polygon.target[0]["selector"][0]["value"]
 
     # --- compare the machine layer with the corrected layer --------------------------------------
     page.goto(f"/d/{document.pk}/compare/")

@@ -287,3 +287,21 @@ def test_compare_a_layer_with_its_own_first_versions(seed, collection, web):
     client.post(f"/d/{seed.document.pk}/compare/", {"left": f"first:{gt.pk}", "right": f"layer:{gt.pk}", "both": "1"})
     comparison = Comparison.objects.get()
     assert (comparison.char_edits, comparison.ref_chars, comparison.insertions) == (1, len("the letters arrived"), 1)
+
+
+def test_annotations_follow_corrections_and_orphans_are_marked(seed, collection, web):
+    gt = seed.document.layers.get(kind="ground_truth")
+    client = web("curator")
+    shown = client.get(f"/p/{seed.page.pk}/?layer={gt.pk}").content.decode()
+    assert f'<mark class="ann" data-ann="{seed.annotation.pk}">letters</mark>' in shown
+    # the quoted word moves: the annotation is re-anchored and still highlighted
+    client.post(f"/l/{seed.lines[0].pk}/edit/", {"text": "all the letters arrived", "layer": gt.pk})
+    moved = client.get(f"/p/{seed.page.pk}/?layer={gt.pk}").content.decode()
+    assert f'<mark class="ann" data-ann="{seed.annotation.pk}">letters</mark>' in moved
+    # the quoted word disappears: the annotation is orphaned, listed and marked, not highlighted
+    client.post(f"/l/{seed.lines[0].pk}/edit/", {"text": "nothing came that week", "layer": gt.pk})
+    seed.annotation.refresh_from_db()
+    assert seed.annotation.orphaned
+    orphaned = client.get(f"/p/{seed.page.pk}/?layer={gt.pk}").content.decode()
+    assert f'id="ann-{seed.annotation.pk}" class="annotation orphaned"' in orphaned
+    assert ">orphaned</span>" in orphaned and 'class="ann"' not in orphaned
