@@ -172,6 +172,35 @@ def cmd_lm(args: argparse.Namespace) -> int:
     return 0
 
 
+def _select_checkpoint(run_dir: Path, val_dir: Path) -> None:
+    """Re-score best.pt and last.pt on ``val_dir``; make the better one best.pt."""
+    import torch
+
+    from models_ml.htr.api import build_model
+    from models_ml.htr.data import LineSet
+    from models_ml.htr.train import evaluate_arrays
+
+    card = json.loads((run_dir / "card.base.json").read_text())
+    model, charset = build_model(card)
+    val = LineSet(model.cfg.height)
+    if val.load_folder(val_dir) == 0:
+        raise CliError(f"no NAME.png + NAME.gt.txt pairs in {val_dir}")
+    scored = []
+    for name in ("best.pt", "last.pt"):
+        if not (run_dir / name).exists():
+            continue
+        ck = torch.load(run_dir / name, map_location="cpu", weights_only=False)
+        model.load_state_dict(ck["model"])
+        ev = evaluate_arrays(model, charset, val.images, val.texts, "cpu")
+        print(json.dumps({"checkpoint": name, "step": ck["step"], **ev}), file=sys.stderr)
+        ck["metrics"] = {"validation_heldout": {**ev, "step": ck["step"], "folder": str(val_dir)}}
+        ck["training_state"] = {"steps": ck["step"], "epochs": ck["epoch"], "lines_seen": ck.get("lines_seen"),
+                                "train_minutes": round(ck.get("trained_s", 0.0) / 60, 1)}
+        scored.append((ev["cer"], name, ck))
+    cer_, name, ck = min(scored, key=lambda x: x[0])
+    torch.save(ck, run_dir / "best.pt")
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from models_ml.htr.train import export_best
 
@@ -179,6 +208,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not (run_dir / "best.pt").exists():
         raise CliError(f"no best.pt in {run_dir}")
     card = json.loads((run_dir / "card.base.json").read_text())
+    if args.select_on:
+        _select_checkpoint(run_dir, Path(args.select_on))
     card = export_best(run_dir, Path(args.to), card)
     print(json.dumps({"exported": args.to, "sha256": card["sha256"], "metrics": card.get("metrics")}))
     return 0
@@ -294,6 +325,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("export", help="write a run's best checkpoint as a model directory")
     p.add_argument("run")
     p.add_argument("--to", required=True)
+    p.add_argument("--select-on", help="validation folder: re-score best.pt and last.pt, export the better")
     p.set_defaults(func=cmd_export)
 
     p = subparsers.add_parser("evaluate", help="CER/WER of a model on a folder of png + gt.txt")

@@ -157,7 +157,7 @@ def collate(arrays: Sequence[np.ndarray], pad_value: float = 1.0) -> tuple[np.nd
     widths = np.array([a.shape[1] for a in arrays], dtype=np.int64)
     out = np.full((len(arrays), 1, h, int(widths.max())), pad_value, dtype=np.float32)
     for i, a in enumerate(arrays):
-        out[i, 0, :, : a.shape[1]] = a
+        out[i, 0, :, : a.shape[1]] = a / 255.0 if a.dtype == np.uint8 else a
     return out, widths
 
 

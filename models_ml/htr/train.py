@@ -69,10 +69,16 @@ def evaluate_arrays(model: CRNN, charset: Charset, images: list[np.ndarray], tex
     hyps = [""] * len(images)
     for s in range(0, len(order), batch_size):
         idx = order[s: s + batch_size]
-        for i, lp in zip(idx, forward_arrays(model, [images[i] for i in idx], device), strict=False):
+        batch = [as_float(images[i]) for i in idx]
+        for i, lp in zip(idx, forward_arrays(model, batch, device), strict=True):
             hyps[i] = charset.decode(greedy(lp).labels)
     model.train(was_training)
     return {"cer": cer(texts, hyps), "wer": wer(texts, hyps), "lines": len(texts)}
+
+
+def as_float(arr: np.ndarray) -> np.ndarray:
+    """Stored uint8 lines → the float 0..1 scale the model is trained on."""
+    return arr.astype(np.float32) / 255.0 if arr.dtype == np.uint8 else arr.astype(np.float32)
 
 
 def _lr_at(step: int, cfg: TrainConfig, elapsed_s: float = 0.0) -> float:
@@ -214,8 +220,8 @@ def fit(model: CRNN, charset: Charset, train_set: LineSet, val_set: LineSet, tcf
             train_set.load_shards(pool_dir)
         widths = [a.shape[1] for a in train_set.images]
         for batch in bucket_batches(widths, tcfg.batch_size, rng):
-            arrays = [augment(train_set.images[i], rng) if tcfg.augment
-                      else train_set.images[i].astype(np.float32) / 255.0 for i in batch]
+            arrays = [augment(train_set.images[i], rng) if tcfg.augment else as_float(train_set.images[i])
+                      for i in batch]
             targets = [charset.encode(train_set.texts[i]) for i in batch]
             x, w = collate(arrays)
             x_t, w_t = torch.from_numpy(x).to(device), torch.from_numpy(w).to(device)

@@ -12,6 +12,9 @@ from models_ml.htr.train import TrainConfig, base_card, default_data_description
 from models_ml.registry import save_model_dir
 from models_ml.synth.sources import CHARSET
 
+# One intra-op thread: on a shared 2-core box two OpenMP threads mostly wait for each other.
+torch.set_num_threads(1)
+
 TINY = {"height": 32, "channels": [8, 16], "pools": [[2, 2], [2, 2]], "lstm_hidden": 24, "lstm_layers": 2,
         "dropout": 0.0}
 

@@ -37,7 +37,7 @@ def test_loss_falls_over_a_few_dozen_steps(tiny) -> None:  # noqa: ANN001
         opt.zero_grad()
         loss.backward()
         opt.step()
-        losses.append(float(loss))
+        losses.append(loss.item())
     assert np.mean(losses[-5:]) < 0.6 * np.mean(losses[:3]), losses
 
 
@@ -56,3 +56,17 @@ def test_finetune_writes_a_child_model_with_card(tmp_path: Path, tiny_model_dir:
     assert not (tmp_path / "child" / "_run").exists()
     rec = Recognizer(tmp_path / "child", "cpu")
     assert len(rec.recognize([pairs[0][0]])) == 1
+
+
+def test_validation_scores_uint8_and_float_lines_alike(tiny) -> None:  # noqa: ANN001
+    from models_ml.htr.train import evaluate_arrays
+
+    model, charset = tiny.model(seed=1)
+    lines = LineSet(32)
+    lines.load_pairs(_lines(4, seed=2))
+    as_float = [a.astype(np.float32) / 255.0 for a in lines.images]
+    x_u8, _ = collate(lines.images)
+    x_f, _ = collate(as_float)
+    assert np.allclose(x_u8, x_f)
+    assert evaluate_arrays(model, charset, lines.images, lines.texts, "cpu") == \
+        evaluate_arrays(model, charset, as_float, lines.texts, "cpu")
