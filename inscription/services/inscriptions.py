@@ -256,7 +256,13 @@ def write_page_lines(
                     extra=reading.extra,
                 )
             )
-        return Inscription.objects.bulk_create(rows)
+        created = Inscription.objects.bulk_create(rows)
+        if currents:
+            # bulk_create sends no post_save: re-anchor annotations on the superseded readings here.
+            from inscription.services.annotation_anchoring import reanchor_new_versions
+
+            reanchor_new_versions(created)
+        return created
 
 
 def current_texts(layer: Layer, lines: Iterable[Line]) -> dict[int, str]:
