@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from archive.models import Document, Line, Page
 from archive.permissions import READ, WRITE, CollectionAccess, readable_collection_ids, require
+from inscription.api.pagination import ScanPageSafePagination
 from inscription.api.serializers import (
     InscriptionCreateSerializer,
     InscriptionSerializer,
@@ -46,6 +47,7 @@ class InscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     serializer_class = InscriptionSerializer
     permission_classes = [CollectionAccess]
+    pagination_class = ScanPageSafePagination  # ?page= is the scan-page filter; the page number is ?p=
     filterset_class = InscriptionFilter
     ordering_fields = ["id", "version", "created_at", "target_key"]
     ordering = ["layer_id", "target_key", "version"]

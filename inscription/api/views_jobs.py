@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from archive.models import Collection, Document, Page
 from archive.permissions import WRITE, CollectionAccess, readable_collection_ids, require
+from inscription.api.pagination import ScanPageSafePagination
 from inscription.api.serializers import JobCreateSerializer, JobSerializer
 from inscription.models import Job, JobKind, JobState
 from inscription.services.jobs import create_job, request_cancel
@@ -32,6 +33,7 @@ class JobFilter(django_filters.FilterSet):
 class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = JobSerializer
     permission_classes = [CollectionAccess]
+    pagination_class = ScanPageSafePagination  # ?page= is the scan-page filter; the page number is ?p=
     filterset_class = JobFilter
     ordering_fields = ["created_at", "id", "state"]
 

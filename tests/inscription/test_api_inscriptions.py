@@ -165,3 +165,16 @@ def test_layers_of_a_document(client_for, who, written, document, gt_layer):
     else:
         assert listing.status_code == detail.status_code == 404
     assert client.get("/api/v1/layers/", {"document": "nope"}).status_code == 404
+
+
+def test_page_filter_is_not_mistaken_for_a_page_number(client_for, users, document, page, gt_layer):
+    from archive.models import Page
+    from tests.inscription.helpers import make_lines
+
+    far = Page.objects.create(pk=4242, document=document, order=7, image=page.image, width=page.width, height=page.height)
+    for line in make_lines(far, 3):
+        create_inscription(layer=gt_layer, line=line, text=f"line {line.order}", user=users["curator"])
+    client = client_for("viewer")
+    body = client.get("/api/v1/inscriptions/", {"page": far.pk, "page_size": 2}).json()
+    assert body["count"] == 3 and len(body["results"]) == 2 and "p=2" in body["next"]
+    assert len(client.get("/api/v1/inscriptions/", {"page": far.pk, "page_size": 2, "p": 2}).json()["results"]) == 1

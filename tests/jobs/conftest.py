@@ -7,6 +7,7 @@ the SQLite test file (PALIMPSEST_DB_NAME). Queues are purged before each test.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -194,7 +195,20 @@ def recognizer_dir(tmp_root: Path) -> Path:
 
     shipped = registry.default_model_dir()
     if (shipped / registry.WEIGHTS).exists():
-        return shipped
+        # A snapshot: the shipped directory may be re-exported while tests run (training in progress).
+        if "shipped" not in _MODEL_DIR:
+            for _ in range(10):
+                copy = tmp_root / f"htr-default-snapshot-{time.monotonic_ns()}"
+                shutil.copytree(shipped, copy)
+                try:
+                    registry.verify(copy)
+                except registry.ModelError:
+                    time.sleep(1)  # caught between writing the weights and the card
+                    continue
+                _MODEL_DIR["shipped"] = copy
+                break
+        if "shipped" in _MODEL_DIR:
+            return _MODEL_DIR["shipped"]
     if "tiny" not in _MODEL_DIR:
         from models_ml.htr.train import TrainConfig, base_card, new_model
 
