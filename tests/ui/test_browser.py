@@ -118,18 +118,29 @@ def test_curator_flow(transactional_db, sessions, collection, users, htr_model, 
     page.keyboard.press("Enter")
     box = second.locator("input.line-input")
     expect(box).to_be_focused()
-    box.fill("this is the corrected line")
+    truth = rendered_lines[1].text  # what the page really says (the renderer's ground truth)
+    box.fill("a draft that is thrown away")
     page.keyboard.press("Escape")  # Esc cancels: nothing saved
     expect(page.locator("input.line-input")).to_have_count(0)
     assert not Inscription.objects.filter(line_id=line_id, created_by=users["curator"]).exists()
     page.keyboard.press("Enter")
-    page.locator("input.line-input").fill("this is the corrected line")
+    page.locator("input.line-input").fill(truth)
     page.keyboard.press("Enter")
     saved = page.locator(f"#line-{line_id}")
     expect(saved.locator(".note")).to_contain_text("Saved as version 1")
-    expect(saved.locator(".text")).to_have_text("this is the corrected line")
+    expect(saved.locator(".text")).to_have_text(truth)
     human = Inscription.objects.get(line_id=line_id, created_by=users["curator"], is_current=True)
-    assert human.text == "this is the corrected line"
+    assert human.text == truth
+    # k moves up: correct line 1 as well
+    expect(saved).to_be_focused()
+    page.keyboard.press("k")
+    expect(lines.nth(0)).to_be_focused()
+    page.keyboard.press("Enter")
+    page.locator("input.line-input").fill(rendered_lines[0].text)
+    page.keyboard.press("Enter")
+    expect(lines.nth(0).locator(".note")).to_contain_text("Saved as version 1")
+    page.keyboard.press("j")
+    expect(saved).to_be_focused()
     # its history names the person and the model
     expect(saved).to_be_focused()
     page.keyboard.press("h")
@@ -137,34 +148,36 @@ def test_curator_flow(transactional_db, sessions, collection, users, htr_model, 
     expect(history).to_contain_text("History of line")
     expect(history).to_contain_text("curator")
     expect(history).to_contain_text(f"model {htr_model.name}")
-    expect(history.locator(".version.current", has_text="this is the corrected line")).to_have_count(1)
+    expect(history.locator(".version.current", has_text=truth)).to_have_count(1)
     s.shot("workspace")
 
     # --- annotate a text span (in the corrected ground-truth line) -------------------------------
     page.goto(f"/p/{human.line.page_id}/?layer={human.layer_id}")
     text = page.locator(f"#line-{line_id} .text")
+    word = max(truth.split(), key=len)
+    start = truth.index(word)
     page.evaluate(
-        """(el) => { const r = document.createRange(); const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-                      const node = walker.nextNode(); r.setStart(node, 12); r.setEnd(node, 21);
+        """([el, start, end]) => { const r = document.createRange(); const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+                      const node = walker.nextNode(); r.setStart(node, start); r.setEnd(node, end);
                       const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(r);
                       el.dispatchEvent(new MouseEvent('mouseup', {bubbles: true})); }""",
-        text.element_handle(),
+        [text.element_handle(), start, start + len(word)],
     )
     form = page.locator("#annotate-form")
     expect(form).to_be_visible()
-    expect(form.locator(".target-desc")).to_contain_text("“corrected”")
+    expect(form.locator(".target-desc")).to_contain_text(f"“{word}”")
     page.get_by_label("Motivation").select_option("questioning")
     page.get_by_label("Comment").fill("Is this the word the writer meant?")
     page.get_by_label("Tags").fill("doubt, reading")
     form.get_by_role("button", name="Save annotation").click()
     expect(page.locator("#annotations-panel li.annotation")).to_have_count(1)
-    expect(page.locator("#annotations-panel blockquote.quote")).to_have_text("corrected")
+    expect(page.locator("#annotations-panel blockquote.quote")).to_have_text(word)
     span_ann = Annotation.objects.get(line_id=line_id)
     assert span_ann.motivation == "questioning"
     selectors = {sel["type"]: sel for sel in span_ann.target[0]["selector"]}
-    assert selectors["TextQuoteSelector"]["exact"] == "corrected"
-    assert (selectors["TextPositionSelector"]["start"], selectors["TextPositionSelector"]["end"]) == (12, 21)
-    expect(page.locator(f"#line-{line_id} mark.ann")).to_have_text("corrected")
+    assert selectors["TextQuoteSelector"]["exact"] == word
+    assert (selectors["TextPositionSelector"]["start"], selectors["TextPositionSelector"]["end"]) == (start, start + len(word))
+    expect(page.locator(f"#line-{line_id} mark.ann")).to_have_text(word)
 
     # --- annotate an image region: drag a rectangle on the scan ----------------------------------
     page.get_by_role("button", name="Rectangle").click()
@@ -202,10 +215,11 @@ def test_curator_flow(transactional_db, sessions, collection, users, htr_model, 
     page.get_by_role("button", name="Compare").click()
     expect(page.locator("#cer .value")).to_contain_text("%")
     comparison = Comparison.objects.get(document=document)
-    assert comparison.left_spec["inscription_ids"] == [human.pk]
+    corrected = Inscription.objects.filter(created_by=users["curator"], is_current=True).values_list("pk", flat=True)
+    assert sorted(comparison.left_spec["inscription_ids"]) == sorted(corrected)
     expect(page.locator("#cer .label")).to_contain_text(f"{comparison.char_edits} edits / {comparison.ref_chars} chars")
     expect(page.locator("#cer .value")).to_have_text(f"{comparison.cer * 100:.1f}%")
-    assert page.locator("table.diff-table tbody tr").count() == 1
+    assert page.locator("table.diff-table tbody tr").count() == 2
     page.get_by_role("link", name="inline").click()
     expect(page.locator("table.diff-table thead")).to_contain_text("Difference")
     page.get_by_role("link", name="side by side").click()
@@ -216,7 +230,7 @@ def test_curator_flow(transactional_db, sessions, collection, users, htr_model, 
     page.get_by_label("Title").fill("What the machine could not read")
     body = page.locator("#id_body")
     body.fill("The writer's hand falters here ")
-    page.get_by_label(re.compile("Search annotations")).fill("corrected")
+    page.get_by_label(re.compile("Search annotations")).fill(word)
     cite = page.locator(f'.cite-insert[data-ref="annotation:{span_ann.pk}"]')
     expect(cite).to_be_visible()
     cite.click()
