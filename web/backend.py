@@ -2,9 +2,7 @@
 
 Views never write to the ORM themselves: every write goes through a function here,
 and each function delegates to the owning app's service (archive.services.*,
-inscription.services.*). Where an owning service did not exist when the UI was
-built, the function calls ``web.fallbacks`` instead — those are marked there, kept
-minimal, and listed in docs/ui.md so they can be replaced.
+inscription.services.*).
 """
 from __future__ import annotations
 
@@ -15,7 +13,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from archive.models import Collection, Document, Line, Membership, Page, Role
 from inscription.models import Inscription, Job, Layer, LayerKind, ModelVersion
 from palimpsest.errors import InputError
-from web import fallbacks
 
 
 def create_collection(user: AbstractBaseUser, **fields: Any) -> Collection:
@@ -37,7 +34,9 @@ def create_document(collection: Collection, user: AbstractBaseUser, fields: dict
 
 
 def set_default_model(collection: Collection, model: ModelVersion | None, user: AbstractBaseUser) -> Collection:
-    return fallbacks.set_default_model(collection, model, user)
+    from archive.services.collections import set_default_model as choose
+
+    return choose(collection, model, user)
 
 
 def set_member_role(collection: Collection, user: AbstractBaseUser, role: str, by: AbstractBaseUser) -> Membership:

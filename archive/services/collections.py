@@ -44,3 +44,16 @@ def change_role(membership: Membership, role: str) -> Membership:
 def remove_member(membership: Membership) -> None:
     _guard_owner(membership.collection, membership.user)
     membership.delete()
+
+
+@transaction.atomic
+def set_default_model(collection: Collection, model, user: AbstractBaseUser) -> Collection:
+    """Choose the recognizer a collection's transcribe jobs use when none is named.
+
+    Only an HTR model can be a default: a summariser here would make every transcribe job fail.
+    """
+    if model is not None and model.task != "htr":
+        raise InputError("Only a handwriting recognition model can be a collection's default.", code="bad_model")
+    collection.default_model = model
+    collection.save(update_fields=["default_model", "updated_at"])
+    return collection
