@@ -44,7 +44,7 @@ def render_page(rng: np.random.Generator, fonts: list[Path], words: tuple[str, .
     xh = float(rng.uniform(14, 22))
     size = max(8, int(round(xh / _x_height_ratio(str(font)))))
     pil_font = _font(str(font), size)
-    spacing = xh * rng.uniform(3.2, 4.4)
+    spacing = xh * rng.uniform(3.4, 4.4)
     ml, mr = int(rng.uniform(0.05, 0.12) * W), int(rng.uniform(0.05, 0.12) * W)
     top = int(rng.uniform(0.06, 0.12) * H) + int(spacing)
     avail = W - ml - mr
@@ -71,7 +71,7 @@ def render_page(rng: np.random.Generator, fonts: list[Path], words: tuple[str, .
         text = " ".join(line_words)
         if not text:
             break
-        ink = render_ink(text, font, rng, x_height=xh)
+        ink = render_ink(text, font, rng, x_height=xh, drift=0.25)
         x0, y0, x1, y1 = ink_rows(ink.alpha)
         bx = ml + (int(2 * xh) if indent else 0) + int(rng.normal(0, 0.2 * xh))
         by_local = ink.baseline[0][1]

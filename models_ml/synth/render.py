@@ -78,7 +78,7 @@ def _mnist_glyph(digit: str, height: int, rng: np.random.Generator) -> np.ndarra
 
 
 def render_ink(text: str, font_path: Path, rng: np.random.Generator, *,
-               x_height: float | None = None, mnist_p: float = 0.0) -> Ink:
+               x_height: float | None = None, mnist_p: float = 0.0, drift: float = 1.0) -> Ink:
     """Draw ``text`` glyph by glyph with jitter, drift, slant, stroke change and warp."""
     path = str(font_path)
     xh = x_height or float(rng.uniform(14, 24))
@@ -103,10 +103,11 @@ def render_ink(text: str, font_path: Path, rng: np.random.Generator, *,
     canvas = Image.new("L", (width, height), 0)
     draw = ImageDraw.Draw(canvas)
     base0 = height * 0.62
-    amp = rng.uniform(0, 0.25) * xh
+    # ``drift`` < 1 on pages: neighbouring lines must not run into each other.
+    amp = rng.uniform(0, 0.25) * xh * drift
     period = rng.uniform(8, 30) * xh
     phase = rng.uniform(0, 2 * np.pi)
-    slope = rng.uniform(-0.015, 0.015)
+    slope = rng.uniform(-0.015, 0.015) * drift
     arr_extra = np.zeros((height, width), dtype=np.float32)
 
     def base_y(x: float) -> float:
