@@ -199,51 +199,71 @@ def transcribe_document(run: JobRun) -> dict[str, Any]:
     done = len(pages) - len(todo)
     run.progress(done, total=len(pages), message=f"transcribing with {model} on {rec.device}")
     layers: dict[int, Layer] = {}
-    lines_written = 0
-    seconds = {"images": 0.0, "forward": 0.0, "write": 0.0}  # where the time goes (bench/job_bench.py reads it)
+    state = {"done": done, "lines": 0}
+    # where the time goes (bench/job_bench.py reads it): waits of the main thread, and the writer's busy time
+    seconds = {"images": 0.0, "forward": 0.0, "write": 0.0, "writer_busy": 0.0}
+
+    def write_batch(work: list, readings: list) -> None:
+        """Runs in the writer thread: one transaction per page (its lines and the progress in one commit)."""
+        t0 = time.perf_counter()
+        offset = 0
+        for page, lines, _ in work:
+            page_readings = readings[offset: offset + len(lines)]
+            offset += len(lines)
+            layer = layers.get(page.document_id)
+            if layer is None:
+                layer = layers[page.document_id] = machine_layer(page.document, model, layer_params, run.job.requested_by)
+            with transaction.atomic():
+                written = write_page_lines(
+                    layer=layer, page=page, model_version=model, parameters=layer_params, job=run.job,
+                    readings=[_reading(ln, r) for ln, r in zip(lines, page_readings, strict=True)],
+                )
+                state["done"] += 1
+                run.progress(state["done"], message=f"page {page.pk}: {len(lines)} lines")
+            state["lines"] += len(written or [])
+        seconds["writer_busy"] += time.perf_counter() - t0
+
     chunks = list(_chunks(todo, pages_per_batch))
-    # Pages of the next batch are opened, segmented if needed and cropped in a helper thread while
-    # the recognizer runs on the current batch (the usual data-loader overlap of I/O and compute).
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"job-{run.job.pk}-prefetch") as pool:
-        upcoming = pool.submit(_prepare, run, chunks[0]) if chunks else None
+    # A three-stage pipeline, as data loaders do: a helper thread opens (segments if needed) and crops
+    # the next batch's pages, the main thread runs the recognizer, and a writer thread commits the
+    # previous batch's pages. At most one batch waits in each stage; every page is still one
+    # transaction, so a cancel or a crash never leaves half a page.
+    prefix = f"job-{run.job.pk}"
+    with ThreadPoolExecutor(1, thread_name_prefix=f"{prefix}-prefetch") as loader, \
+            ThreadPoolExecutor(1, thread_name_prefix=f"{prefix}-writer") as writer:
+        upcoming = loader.submit(_prepare, run, chunks[0]) if chunks else None
+        pending = None
         try:
             for index in range(len(chunks)):
                 run.check_cancelled()
                 t0 = time.perf_counter()
                 work = upcoming.result()
-                upcoming = pool.submit(_prepare, run, chunks[index + 1]) if index + 1 < len(chunks) else None
+                upcoming = loader.submit(_prepare, run, chunks[index + 1]) if index + 1 < len(chunks) else None
                 crops = [c for _, _, page_crops in work for c in page_crops]
                 t1 = time.perf_counter()
                 readings = rec.recognize(crops, decoder=decoder, batch_size=batch_size, lm=lm) if crops else []
                 t2 = time.perf_counter()
-                offset = 0
-                for page, lines, _ in work:
-                    page_readings = readings[offset: offset + len(lines)]
-                    offset += len(lines)
-                    layer = layers.get(page.document_id)
-                    if layer is None:
-                        layer = layers[page.document_id] = machine_layer(page.document, model, layer_params,
-                                                                         run.job.requested_by)
-                    with transaction.atomic():  # the page's lines and the progress in one commit
-                        written = write_page_lines(
-                            layer=layer, page=page, model_version=model, parameters=layer_params, job=run.job,
-                            readings=[_reading(ln, r) for ln, r in zip(lines, page_readings, strict=True)],
-                        )
-                        done += 1
-                        run.progress(done, message=f"page {page.pk}: {len(lines)} lines")
-                    lines_written += len(written or [])
+                if pending is not None:
+                    pending.result()  # the previous batch is committed (and its errors raised) first
+                run.check_cancelled()  # a batch read after a cancel is dropped whole, never half-written
+                pending = writer.submit(write_batch, work, readings)
                 seconds["images"] += t1 - t0
                 seconds["forward"] += t2 - t1
                 seconds["write"] += time.perf_counter() - t2
+            if pending is not None:
+                t3 = time.perf_counter()
+                pending.result()
+                seconds["write"] += time.perf_counter() - t3
         finally:
             if upcoming is not None:
                 upcoming.cancel()
-            pool.submit(connections.close_all)  # the helper thread's own database connection
+            loader.submit(connections.close_all)  # each helper thread's own database connection
+            writer.submit(connections.close_all)  # runs after any pending batch: its pages are whole
     return {
         "model_version": model.pk,
         "layers": sorted(layer.pk for layer in layers.values()),
         "pages": len(pages),
-        "lines": lines_written,
+        "lines": state["lines"],
         "device": str(rec.device),
         "seconds": {k: round(v, 4) for k, v in seconds.items()},
     }
