@@ -189,9 +189,10 @@ def transcribe_document(run: JobRun) -> dict[str, Any]:
     """
     params = run.params
     decoder, lm = params.get("decoder", "greedy"), bool(params.get("lm", False))
-    batch_size = int(params.get("batch_size") or 32)
-    pages_per_batch = int(params.get("pages_per_batch") or 4)
+    pages_per_batch = int(params.get("pages_per_batch") or 8)
     rec, model = _recognizer(run, params.get("model"))
+    # Small batches waste less on padding on a CPU; a GPU wants them large.
+    batch_size = int(params.get("batch_size") or (64 if str(rec.device).startswith("cuda") else 16))
     layer_params = {"decoder": decoder, "lm": lm}
     pages = _job_pages(run.job)
     already = set(Inscription.objects.filter(job=run.job, line__isnull=False).values_list("page_id", flat=True))

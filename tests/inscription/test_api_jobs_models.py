@@ -45,6 +45,7 @@ def test_post_job_answers_202_with_location_and_sends_after_commit(client_for, w
     [
         ({"kind": "transcribe", "collection": "letters", "parameters": {"decoder": "viterbi"}}, "bad_parameters"),
         ({"kind": "transcribe", "collection": "letters", "parameters": {"batch_size": 0}}, "bad_parameters"),
+        ({"kind": "transcribe", "collection": "letters", "parameters": {"pages_per_batch": 100}}, "bad_parameters"),
         ({"kind": "transcribe", "collection": "letters", "parameters": {"lm": True}}, "bad_parameters"),
         ({"kind": "transcribe", "collection": "letters", "parameters": {"model": 999999}}, "bad_parameters"),
         ({"kind": "segment", "collection": "letters"}, "bad_target"),
