@@ -17,7 +17,7 @@ import logging
 import shutil
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,24 @@ def _crop(image, line: Line):  # noqa: ANN001, ANN202
     box = (max(0, x), max(0, y), min(image.width, x + max(1, w)), min(image.height, y + max(1, h)))
     crop = image.crop(box)
     return crop if crop.mode in ("L", "RGB") else crop.convert("L")
+
+
+class _Inline:
+    """An executor that runs each call at once, in this thread (for ``overlap=false``)."""
+
+    def submit(self, fn, *args) -> Future:  # noqa: ANN001
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future, like a pool
+            future.set_exception(exc)
+        return future
+
+    def __enter__(self) -> _Inline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
 
 def _prepare(run: JobRun, pages: Sequence[Page]) -> list[tuple[Page, list[Line], list]]:
@@ -230,8 +248,9 @@ def transcribe_document(run: JobRun) -> dict[str, Any]:
     # previous batch's pages. At most one batch waits in each stage; every page is still one
     # transaction, so a cancel or a crash never leaves half a page.
     prefix = f"job-{run.job.pk}"
-    with ThreadPoolExecutor(1, thread_name_prefix=f"{prefix}-prefetch") as loader, \
-            ThreadPoolExecutor(1, thread_name_prefix=f"{prefix}-writer") as writer:
+    overlap = params.get("overlap", True) is not False  # overlap=false: the same stages, one after another
+    with (ThreadPoolExecutor(1, thread_name_prefix=f"{prefix}-prefetch") if overlap else _Inline()) as loader, \
+            (ThreadPoolExecutor(1, thread_name_prefix=f"{prefix}-writer") if overlap else _Inline()) as writer:
         upcoming = loader.submit(_prepare, run, chunks[0]) if chunks else None
         pending = None
         try:

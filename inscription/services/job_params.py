@@ -62,6 +62,8 @@ def validate_params(kind: str, collection: Collection, document: Document | None
             raise InputError("'lm' needs the beam decoder.", code="bad_parameters")
         params["batch_size"] = _int(params, "batch_size", 1, 512)  # None: the worker picks (16 on CPU, 64 on CUDA)
         params["pages_per_batch"] = _int(params, "pages_per_batch", 1, 64, 8)
+        if not isinstance(params.setdefault("overlap", True), bool):
+            raise InputError("'overlap' must be true or false.", code="bad_parameters")
         model = _model(params, ModelTask.HTR)
         params["model"] = model.pk if model else None
         pages = params.get("pages")
