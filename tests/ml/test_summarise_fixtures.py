@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import torch
 
 from models_ml.summarise.data import Vocab, tokenize
@@ -34,3 +35,12 @@ def save_tiny(out: Path, seed: int = 0) -> Path:
     model, vocab = tiny_model(seed)
     save_model(model, vocab, out, {"name": "tiny-test", "version": "0", "task": "summarise"})
     return out
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Tiny models run fastest on one thread; extra OpenMP threads only spin on a busy shared CPU."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
