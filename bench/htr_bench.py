@@ -75,7 +75,7 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default=str(default_model_dir()))
-    ap.add_argument("--lines", type=int, default=200, help="held-out lines to synthesise")
+    ap.add_argument("--lines", type=int, default=120, help="held-out lines to synthesise")
     ap.add_argument("--seed", type=int, default=4242)
     args = ap.parse_args()
 
@@ -93,7 +93,7 @@ def main() -> None:
     for threads in sorted({1, all_threads}):
         torch.set_num_threads(threads)
         rec = Recognizer(args.model, "cpu")
-        report[f"cpu_{threads}thread_batch1_lines_per_s"] = round(_infer_speed(rec, images[:40], 1), 2)
+        report[f"cpu_{threads}thread_batch1_lines_per_s"] = round(_infer_speed(rec, images[:30], 1), 2)
         report[f"cpu_{threads}thread_batch16_lines_per_s"] = round(_infer_speed(rec, images, 16), 2)
         report[f"cpu_{threads}thread_train_lines_per_s"] = round(_train_speed(Path(args.model), images, texts,
                                                                              "cpu"), 2)
