@@ -62,6 +62,7 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--docs", type=int, default=20)
     parser.add_argument("--no-rouge", action="store_true")
+    parser.add_argument("--threads", default="1,all", help="comma list of thread counts; 'all' = os.cpu_count()")
     args = parser.parse_args()
 
     import torch
@@ -72,7 +73,8 @@ def main() -> int:
     docs, what = documents(args.docs)
     all_threads = os.cpu_count() or 1
     print(f"speed on {what}; torch {torch.__version__}; load average {os.getloadavg()[0]:.1f} on {all_threads} CPUs")
-    for threads in sorted({1, all_threads}):
+    counts = sorted({all_threads if t.strip() == "all" else int(t) for t in args.threads.split(",") if t.strip()})
+    for threads in counts:
         print(f"  {threads} thread(s): {time_per_doc(summariser, docs, threads):7.1f} ms/document")
     if not args.no_rouge and (DEFAULT_ACLSUM / "test.jsonl").is_file():
         from models_ml.summarise.evaluate import BUDGET_WORDS, compare, format_table
