@@ -12,7 +12,6 @@ from rest_framework.response import Response
 
 from archive.models import Document, Line, Page
 from archive.permissions import READ, WRITE, CollectionAccess, readable_collection_ids, require
-from inscription.api.pagination import ScanPageSafePagination
 from inscription.api.serializers import (
     InscriptionCreateSerializer,
     InscriptionSerializer,
@@ -23,6 +22,7 @@ from inscription.models import Inscription, Layer, LayerKind
 from inscription.services import inscriptions as services
 from inscription.services.layers import get_or_create_layer
 from palimpsest.errors import InputError
+from palimpsest.pagination import ScanPageSafePagination
 
 
 class InscriptionFilter(django_filters.FilterSet):

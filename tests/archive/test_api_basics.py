@@ -197,3 +197,21 @@ def test_member_changes_take_effect(client_for, collection, scan):
     assert client_for("viewer").patch(f"/api/v1/documents/{scan['document'].pk}/", {"title": "t"}, format="json").status_code == 200
     assert owner.delete("/api/v1/collections/letters/members/stranger/").status_code == 204
     assert client_for("stranger").get(f"/api/v1/documents/{scan['document'].pk}/").status_code == 404
+
+
+def test_lines_filter_by_any_scan_page_id_and_page_through_with_p(client_for, scan):
+    """``?page=`` is the scan-page filter on lines; a high page id must not be read as a page number."""
+    from archive.models import Line, Page
+
+    page = scan["page"]
+    # A second scan page whose id is far above the number of result pages.
+    moved = Page.objects.create(id=page.pk + 1000, document=page.document, image=page.image, width=page.width,
+                                height=page.height, order=page.order + 1)
+    for order in range(1, 4):
+        Line.objects.create(page=moved, polygon=[[0, order * 10], [9, order * 10], [9, order * 10 + 5]], order=order)
+    client = client_for("viewer")
+    listed = client.get("/api/v1/lines/", {"page": moved.pk, "page_size": 2})
+    assert listed.status_code == 200
+    assert listed.json()["count"] == Line.objects.filter(page=moved).count()
+    second = client.get("/api/v1/lines/", {"page": moved.pk, "page_size": 2, "p": 2}).json()
+    assert len(second["results"]) == Line.objects.filter(page=moved).count() - 2

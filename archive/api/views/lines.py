@@ -11,11 +11,13 @@ from archive.models import Line
 from archive.permissions import WRITE, require
 from archive.services import geometry
 from archive.services.documents import delete_guarded
+from palimpsest.pagination import ScanPageSafePagination
 
 
 class LineViewSet(CollectionScopedViewSet):
     collection_path = "page__document__collection"
     filterset_class = LineFilter
+    pagination_class = ScanPageSafePagination  # ?page= is the scan-page filter; the page number is ?p=
     ordering_fields = ["id", "order", "created_at"]
 
     def base_queryset(self):
