@@ -65,3 +65,11 @@ def png_bytes(width: int = 64, height: int = 32, colour: int = 255, fmt: str = "
 
 def redis_url() -> str | None:
     return os.environ.get("REDIS_URL")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole run, shared by the UI and memory-lens browser tests."""
+    from tests.ui.conftest import chromium_browser
+
+    yield from chromium_browser()

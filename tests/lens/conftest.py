@@ -8,7 +8,7 @@ from tests.jobs.conftest import (
     start_worker,  # noqa: F401 - the jobs engineer's real worker fixture, shared by import
 )
 from tests.lens.helpers import add_lines, read_lines, synthetic_page
-from tests.ui.conftest import browser, sessions  # noqa: F401 - the UI engineer's Chromium fixtures, shared by import
+from tests.ui.conftest import sessions  # noqa: F401 - the UI engineer's Chromium fixture, shared by import
 
 TEXTS = ["the letters arrived on Tuesday", "and were read aloud", "in the kitchen"]
 

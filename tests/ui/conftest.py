@@ -32,8 +32,12 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(scope="session")
-def browser():
+def chromium_browser():
+    """Launch Debian's Chromium under Playwright; the session fixture ``browser`` in tests/conftest.py uses it.
+
+    One definition for the whole run: two session fixtures would start two sync Playwrights, and the
+    second refuses to start inside the first one's event loop.
+    """
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium binary at {CHROMIUM} (set PALIMPSEST_CHROMIUM or install Debian's chromium)")
     from playwright.sync_api import expect, sync_playwright
