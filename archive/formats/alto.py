@@ -23,11 +23,7 @@ SCHEMA_LOCATION = f"{NS} http://www.loc.gov/standards/alto/v4/alto-4-4.xsd"
 
 
 def _el(parent, _tag: str, **attrs) -> etree._Element:
-    el = etree.SubElement(parent, f"{{{NS}}}{_tag}")
-    for key, value in attrs.items():
-        if value is not None:
-            el.set(key, str(value))
-    return el
+    return common.sub_element(parent, NS, _tag, **attrs)
 
 
 def _fmt(value: float) -> str:

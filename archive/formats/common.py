@@ -195,3 +195,14 @@ def char_confidences(ins: Inscription) -> list[float] | None:
         return [min(1.0, max(0.0, float(c))) for c in confs]
     except (TypeError, ValueError):
         return None
+
+
+def sub_element(parent, namespace: str, tag: str, **attrs):
+    """A namespaced child element; attributes whose value is None are left out (ALTO and PAGE writers)."""
+    from lxml import etree
+
+    el = etree.SubElement(parent, f"{{{namespace}}}{tag}")
+    for key, value in attrs.items():
+        if value is not None:
+            el.set(key, str(value))
+    return el

@@ -21,11 +21,7 @@ SCHEMA_LOCATION = f"{NS} {NS}/pagecontent.xsd"
 
 
 def _el(parent, _tag: str, **attrs) -> etree._Element:
-    el = etree.SubElement(parent, f"{{{NS}}}{_tag}")
-    for key, value in attrs.items():
-        if value is not None:
-            el.set(key, str(value))
-    return el
+    return common.sub_element(parent, NS, _tag, **attrs)
 
 
 def _conf(value: float) -> str:
