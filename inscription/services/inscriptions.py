@@ -134,16 +134,8 @@ def restore_inscription(version: Inscription, user: AbstractBaseUser) -> Inscrip
         raise InputError("This version is already the current one.", code="already_current")
     if version.withdrawn:
         raise InputError("A withdrawal cannot be restored; restore a version with text.", code="restore_withdrawal")
-    return create_inscription(
-        layer=version.layer,
-        text=version.text,
-        line=version.line,
-        page=version.page if version.line_id is None else None,
-        document=version.document,
-        user=user,
-        kind=version.kind,
-        action=InscriptionAction.RESTORE,
-        restored_from=version,
+    return _new_version_on_target_of(
+        version, user, text=version.text, action=InscriptionAction.RESTORE, restored_from=version,
         extra={"restored_version": version.version},
     )
 
@@ -155,17 +147,21 @@ def withdraw_inscription(inscription: Inscription, user: AbstractBaseUser, reaso
         raise InputError("The text is already withdrawn.", code="already_withdrawn")
     if len(reason or "") > 2000:
         raise InputError("The reason is longer than 2000 characters.", code="reason_too_long")
+    return _new_version_on_target_of(
+        inscription, user, text="", action=InscriptionAction.WITHDRAW, withdrawn=True, extra={"reason": reason or ""},
+    )
+
+
+def _new_version_on_target_of(inscription: Inscription, user: AbstractBaseUser, **fields) -> Inscription:
+    """A human act on the same layer, target and kind as ``inscription`` (restore and withdraw share this)."""
     return create_inscription(
         layer=inscription.layer,
-        text="",
         line=inscription.line,
         page=inscription.page if inscription.line_id is None else None,
         document=inscription.document,
         user=user,
         kind=inscription.kind,
-        action=InscriptionAction.WITHDRAW,
-        withdrawn=True,
-        extra={"reason": reason or ""},
+        **fields,
     )
 
 
