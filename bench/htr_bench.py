@@ -1,6 +1,9 @@
 """Benchmark of the default handwriting recognizer: speed, memory and held-out CER.
 
 Prints figures, never asserts.  Run: ``python bench/htr_bench.py [--model DIR] [--lines N]``.
+``--calibrate`` instead times one forward call per batch size and line width and fits
+``time = call + size · width · column``: the call's fixed price in columns is what
+``models_ml.htr.api.BATCH_COST_COLUMNS`` holds for the batch planner.
 Inference lines/s on CPU for 1 thread and all threads, batch 1 and batched; the same on
 CUDA when available; training lines/s; peak RSS (and CUDA max allocated); validation CER
 on a freshly synthesised held-out set (held-out fonts and texts).
@@ -29,6 +32,36 @@ def _infer_speed(rec, images: list, batch_size: int, repeats: int = 1) -> float:
     for _ in range(repeats):
         rec.recognize(images, batch_size=batch_size)
     return len(images) * repeats / (time.perf_counter() - t0)
+
+
+def calibrate(model_dir: str, device: str, threads: int) -> None:
+    """Fit the fixed price of a forward call, in padded pixel columns (the batch planner's ``batch_cost``)."""
+    import statistics
+
+    import numpy as np
+    import torch
+
+    from models_ml.htr.api import forward_arrays, load_model
+
+    torch.set_num_threads(threads)
+    model, _, _ = load_model(model_dir, device)
+    rows = []  # (size, width, seconds)
+    for width in (200, 480, 900):
+        line = np.random.default_rng(0).random((model.cfg.height, width)).astype(np.float32)
+        for size in (1, 2, 4, 8, 16, 32):
+            forward_arrays(model, [line] * size, device)
+            times = []
+            for _ in range(7):
+                t0 = time.perf_counter()
+                forward_arrays(model, [line] * size, device)
+                times.append(time.perf_counter() - t0)
+            rows.append((size, width, statistics.median(times)))
+            print(f"width {width:4d} batch {size:2d}: {1000 * rows[-1][2]:8.2f} ms, {1000 * rows[-1][2] / size:6.2f} ms/line")
+    a = np.array([[1.0, size * width] for size, width, _ in rows if size <= 8])
+    y = np.array([t for size, _, t in rows if size <= 8])
+    (call, column), *_ = np.linalg.lstsq(a, y, rcond=None)
+    print(f"fit over batches ≤ 8: call {1000 * call:.2f} ms, column {1e6 * column:.2f} µs "
+          f"→ batch cost ≈ {call / column:.0f} columns ({device}, {threads} thread(s))")
 
 
 def _train_speed(model_dir: Path, images: list, texts: list, device: str, steps: int = 5) -> float:
@@ -77,7 +110,13 @@ def main() -> None:
     ap.add_argument("--model", default=str(default_model_dir()))
     ap.add_argument("--lines", type=int, default=120, help="held-out lines to synthesise")
     ap.add_argument("--seed", type=int, default=4242)
+    ap.add_argument("--calibrate", action="store_true", help="fit the batch planner's per-call cost, then stop")
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
+    if args.calibrate:
+        calibrate(args.model, args.device, args.threads)
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
         write_lines(Path(tmp), args.lines, "heldout", "heldout", args.seed)
@@ -94,6 +133,7 @@ def main() -> None:
         torch.set_num_threads(threads)
         rec = Recognizer(args.model, "cpu")
         report[f"cpu_{threads}thread_batch1_lines_per_s"] = round(_infer_speed(rec, images[:30], 1), 2)
+        report[f"cpu_{threads}thread_batch8_lines_per_s"] = round(_infer_speed(rec, images, 8), 2)
         report[f"cpu_{threads}thread_batch16_lines_per_s"] = round(_infer_speed(rec, images, 16), 2)
         report[f"cpu_{threads}thread_train_lines_per_s"] = round(_train_speed(Path(args.model), images, texts,
                                                                              "cpu"), 2)

@@ -4,9 +4,10 @@ Every task runs through ``inscription.runner.job_task`` (Job row lifecycle, prog
 cooperative cancel, lease). models_ml and torch are imported inside the tasks only, so the
 web process never loads them. Writes follow the archive's rules:
 
-- a page's line inscriptions are written in ONE transaction (``write_page_lines``), after
-  checking under the layer lock that this job has not written the page already, so a
-  redelivered task produces no duplicates and a cancel never leaves half a page;
+- a page's line inscriptions are written in ONE transaction (``write_pages_lines``, a batch of
+  pages per transaction), after checking under the layer lock that this job has not written
+  the page already, so a redelivered task produces no duplicates and a cancel never leaves
+  half a page;
 - segmentation is an attributed geometry act (Lines with source=machine and the job);
 - a new model gets a new layer; nothing is overwritten.
 """
@@ -27,7 +28,7 @@ from django.db import connections, transaction
 from archive.models import Document, DocumentKind, GeometrySource, Line, Page
 from inscription.models import Inscription, InscriptionKind, Job, Layer, LayerKind, ModelVersion
 from inscription.runner import JobRun, job_task
-from inscription.services.inscriptions import LineText, create_inscription, write_page_lines
+from inscription.services.inscriptions import LineText, create_inscription, write_pages_lines
 from inscription.services.layers import get_or_create_layer, machine_layer
 from inscription.services.models import model_for_dir, register_model_dir
 
@@ -38,6 +39,17 @@ log = logging.getLogger(__name__)
 def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
     for start in range(0, len(items), max(1, size)):
         yield items[start: start + size]
+
+
+def _ramped_chunks(items: Sequence, size: int) -> list[Sequence]:
+    """Batches of 1, 2, 4 … then ``size`` items: the pipeline's first batch, which nothing overlaps, stays small."""
+    chunks, start, step = [], 0, 1
+    size = max(1, size)
+    while start < len(items):
+        chunks.append(items[start: start + step])
+        start += step
+        step = min(size, step * 2)
+    return chunks
 
 
 def _page_image(page: Page):  # noqa: ANN202 - PIL is imported lazily
@@ -94,13 +106,13 @@ class _Inline:
         return None
 
 
-def _prepare(run: JobRun, pages: Sequence[Page]) -> list[tuple[Page, list[Line], list]]:
-    """(page, lines, line images) for a batch of pages, segmenting pages without lines first."""
+def _prepare(run: JobRun, pages: Sequence[Page], rec) -> list[tuple[Page, list[Line], list]]:  # noqa: ANN001
+    """(page, lines, prepared line images) for a batch of pages, segmenting pages without lines first."""
     work = []
     for page in pages:
         image = _page_image(page)
         lines = _segment_page(run, page, image)
-        work.append((page, lines, [_crop(image, ln) for ln in lines]))
+        work.append((page, lines, rec.prepare([_crop(image, ln) for ln in lines])))
     return work
 
 
@@ -209,8 +221,9 @@ def transcribe_document(run: JobRun) -> dict[str, Any]:
     decoder, lm = params.get("decoder", "greedy"), bool(params.get("lm", False))
     pages_per_batch = int(params.get("pages_per_batch") or 8)
     rec, model = _recognizer(run, params.get("model"))
-    # Small batches waste less on padding on a CPU; a GPU wants them large.
-    batch_size = int(params.get("batch_size") or (64 if str(rec.device).startswith("cuda") else 16))
+    # On a CPU a batch of 8 lines is as fast per line as any (bench/htr_bench.py --calibrate) and
+    # wastes less on padding; a GPU wants them large. Lines are cut into batches by width either way.
+    batch_size = int(params.get("batch_size") or (64 if str(rec.device).startswith("cuda") else 8))
     layer_params = {"decoder": decoder, "lm": lm}
     pages = _job_pages(run.job)
     already = set(Inscription.objects.filter(job=run.job, line__isnull=False).values_list("page_id", flat=True))
@@ -223,45 +236,49 @@ def transcribe_document(run: JobRun) -> dict[str, Any]:
     seconds = {"images": 0.0, "forward": 0.0, "write": 0.0, "writer_busy": 0.0}
 
     def write_batch(work: list, readings: list) -> None:
-        """Runs in the writer thread: one transaction per page (its lines and the progress in one commit)."""
+        """Runs in the writer thread: the batch's pages in one transaction (whole pages, and the progress, commit together)."""
         t0 = time.perf_counter()
+        per_layer: dict[int, list] = {}
         offset = 0
         for page, lines, _ in work:
             page_readings = readings[offset: offset + len(lines)]
             offset += len(lines)
-            layer = layers.get(page.document_id)
-            if layer is None:
-                layer = layers[page.document_id] = machine_layer(page.document, model, layer_params, run.job.requested_by)
-            with transaction.atomic():
-                written = write_page_lines(
-                    layer=layer, page=page, model_version=model, parameters=layer_params, job=run.job,
-                    readings=[_reading(ln, r) for ln, r in zip(lines, page_readings, strict=True)],
-                )
-                state["done"] += 1
-                run.progress(state["done"], message=f"page {page.pk}: {len(lines)} lines")
-            state["lines"] += len(written or [])
+            per_layer.setdefault(page.document_id, []).append(
+                (page, [_reading(ln, r) for ln, r in zip(lines, page_readings, strict=True)]))
+        with transaction.atomic():
+            for document_id, pages in per_layer.items():
+                layer = layers.get(document_id)
+                if layer is None:
+                    layer = layers[document_id] = machine_layer(pages[0][0].document, model, layer_params,
+                                                                run.job.requested_by)
+                written = write_pages_lines(layer=layer, pages=pages, model_version=model, parameters=layer_params,
+                                            job=run.job)
+                state["lines"] += sum(len(w or []) for w in written.values())
+            state["done"] += len(work)
+            run.progress(state["done"], message=f"pages {work[0][0].pk}–{work[-1][0].pk}: {offset} lines")
         seconds["writer_busy"] += time.perf_counter() - t0
 
-    chunks = list(_chunks(todo, pages_per_batch))
+    chunks = _ramped_chunks(todo, pages_per_batch)
     # A three-stage pipeline, as data loaders do: a helper thread opens (segments if needed) and crops
     # the next batch's pages, the main thread runs the recognizer, and a writer thread commits the
-    # previous batch's pages. At most one batch waits in each stage; every page is still one
+    # previous batch's pages. At most one batch waits in each stage; a batch's pages commit in one
     # transaction, so a cancel or a crash never leaves half a page.
     prefix = f"job-{run.job.pk}"
     overlap = params.get("overlap", True) is not False  # overlap=false: the same stages, one after another
     with (ThreadPoolExecutor(1, thread_name_prefix=f"{prefix}-prefetch") if overlap else _Inline()) as loader, \
             (ThreadPoolExecutor(1, thread_name_prefix=f"{prefix}-writer") if overlap else _Inline()) as writer:
-        upcoming = loader.submit(_prepare, run, chunks[0]) if chunks else None
+        upcoming = loader.submit(_prepare, run, chunks[0], rec) if chunks else None
         pending = None
         try:
             for index in range(len(chunks)):
                 run.check_cancelled()
                 t0 = time.perf_counter()
                 work = upcoming.result()
-                upcoming = loader.submit(_prepare, run, chunks[index + 1]) if index + 1 < len(chunks) else None
-                crops = [c for _, _, page_crops in work for c in page_crops]
+                upcoming = loader.submit(_prepare, run, chunks[index + 1], rec) if index + 1 < len(chunks) else None
+                prepared = [line for _, _, page_lines in work for line in page_lines]
                 t1 = time.perf_counter()
-                readings = rec.recognize(crops, decoder=decoder, batch_size=batch_size, lm=lm) if crops else []
+                readings = rec.recognize_prepared(prepared, decoder=decoder, batch_size=batch_size, lm=lm) \
+                    if prepared else []
                 t2 = time.perf_counter()
                 if pending is not None:
                     pending.result()  # the previous batch is committed (and its errors raised) first

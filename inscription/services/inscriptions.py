@@ -204,61 +204,86 @@ def write_page_lines(
     job: Job | None = None,
     user: AbstractBaseUser | None = None,
 ) -> list[Inscription] | None:
-    """Write all line inscriptions of one page in ONE transaction; None if this job already wrote the page.
+    """Write all line inscriptions of one page in ONE transaction; None if this job already wrote the page."""
+    written = write_pages_lines(layer=layer, pages=[(page, readings)], model_version=model_version,
+                                parameters=parameters, job=job, user=user)
+    return written[page.pk]
 
-    The layer lock makes the "already written by this job?" check and the write atomic,
-    so a redelivered task never writes a page twice and a cancel never leaves half a page.
+
+def write_pages_lines(
+    *,
+    layer: Layer,
+    pages: Sequence[tuple[Page, Sequence[LineText]]],
+    model_version: ModelVersion | None,
+    parameters: dict[str, Any] | None = None,
+    job: Job | None = None,
+    user: AbstractBaseUser | None = None,
+) -> dict[int, list[Inscription] | None]:
+    """Write the line inscriptions of several pages of one layer in ONE transaction.
+
+    Returns the new versions per page id, None for a page this job already wrote. The layer
+    lock makes the "already written by this job?" check and the write atomic, so a redelivered
+    task never writes a page twice and a cancel or crash never leaves half a page. A whole
+    batch of pages costs a handful of round trips (lock, look-up, flip, insert), not a handful
+    per page: a job's writes stay small beside the recognizer's compute.
     """
-    if layer.document_id != page.document_id:
-        raise InputError("The page is not in the layer's document.", code="bad_target")
-    if any(r.line.page_id != page.pk for r in readings):
-        raise InputError("A line is not on that page.", code="bad_target")
+    for page, readings in pages:
+        if layer.document_id != page.document_id:
+            raise InputError("The page is not in the layer's document.", code="bad_target")
+        if any(r.line.page_id != page.pk for r in readings):
+            raise InputError("A line is not on that page.", code="bad_target")
+    keys = {page.pk: [f"line:{r.line.pk}" for r in readings] for page, readings in pages}
     with transaction.atomic(savepoint=False):  # inside a caller's transaction: no savepoint round trip
         _lock_layer(layer)
-        # One query for both questions: did this job already write the page, and which versions are current?
-        query = Q(layer=layer, target_key__in=[f"line:{r.line.pk}" for r in readings], is_current=True)
+        # One query for both questions: which pages did this job already write, which versions are current?
+        query = Q(layer=layer, target_key__in=[k for page_keys in keys.values() for k in page_keys], is_current=True)
         if job is not None:
-            query |= Q(layer=layer, job=job, page=page, line__isnull=False)
-        found = list(Inscription.objects.filter(query).only("id", "target_key", "version", "job_id", "is_current"))
-        if job is not None and any(i.job_id == job.pk for i in found):
-            return None
-        keys = [f"line:{r.line.pk}" for r in readings]
-        currents = {i.target_key: i for i in found if i.is_current}
+            query |= Q(layer=layer, job=job, page__in=list(keys), line__isnull=False)
+        found = list(Inscription.objects.filter(query).only("id", "target_key", "version", "job_id", "page_id",
+                                                            "is_current"))
+        already = {i.page_id for i in found if job is not None and i.job_id == job.pk}
+        currents = {i.target_key: i for i in found if i.is_current and i.page_id not in already}
         if currents:
             Inscription.objects.filter(pk__in=[i.pk for i in currents.values()]).update(is_current=False)
-        rows = []
-        for key, reading in zip(keys, readings, strict=True):
-            current = currents.get(key)
-            rows.append(
-                Inscription(
-                    layer=layer,
-                    kind=InscriptionKind.TRANSCRIPTION,
-                    action=InscriptionAction.WRITE if current is None else InscriptionAction.EDIT,
-                    document_id=page.document_id,
-                    page=page,
-                    line=reading.line,
-                    target_key=key,
-                    text=reading.text,
-                    created_by=user,
-                    model_version=model_version,
-                    parameters=parameters or {},
-                    job=job,
-                    supersedes=current,
-                    version=(current.version + 1) if current is not None else 1,
-                    confidence=reading.confidence,
-                    char_confidences=reading.char_confidences,
-                    char_frames=reading.char_frames,
-                    char_columns=reading.char_columns,
-                    extra=reading.extra,
+        rows: list[Inscription] = []
+        for page, readings in pages:
+            if page.pk in already:
+                continue
+            for key, reading in zip(keys[page.pk], readings, strict=True):
+                current = currents.get(key)
+                rows.append(
+                    Inscription(
+                        layer=layer,
+                        kind=InscriptionKind.TRANSCRIPTION,
+                        action=InscriptionAction.WRITE if current is None else InscriptionAction.EDIT,
+                        document_id=page.document_id,
+                        page=page,
+                        line=reading.line,
+                        target_key=key,
+                        text=reading.text,
+                        created_by=user,
+                        model_version=model_version,
+                        parameters=parameters or {},
+                        job=job,
+                        supersedes=current,
+                        version=(current.version + 1) if current is not None else 1,
+                        confidence=reading.confidence,
+                        char_confidences=reading.char_confidences,
+                        char_frames=reading.char_frames,
+                        char_columns=reading.char_columns,
+                        extra=reading.extra,
+                    )
                 )
-            )
-        created = Inscription.objects.bulk_create(rows)
+        created = Inscription.objects.bulk_create(rows) if rows else []
         if currents:
             # bulk_create sends no post_save: re-anchor annotations on the superseded readings here.
             from inscription.services.annotation_anchoring import reanchor_new_versions
 
             reanchor_new_versions(created)
-        return created
+    written: dict[int, list[Inscription] | None] = {page.pk: (None if page.pk in already else []) for page, _ in pages}
+    for inscription in created:
+        written[inscription.page_id].append(inscription)
+    return written
 
 
 def current_texts(layer: Layer, lines: Iterable[Line]) -> dict[int, str]:

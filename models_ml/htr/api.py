@@ -12,12 +12,16 @@ import torch
 from PIL import Image
 
 from models_ml import registry
-from models_ml.htr.data import Charset, collate, preprocess
+from models_ml.htr.data import Charset, collate, plan_batches, preprocess
 from models_ml.htr.decode import Decoded, beam_decode, greedy
 from models_ml.htr.lm import CharLM
 from models_ml.htr.model import CRNN, CRNNConfig
 
 LM_FILE = "lm.json"
+# The fixed price of one forward call, in padded pixel columns (see data.plan_batches). Measured
+# on CPU (1 thread, bench/htr_bench.py --calibrate): a call costs about as much as 300 columns
+# more of line. On a GPU a call's launch cost dwarfs columns, so batches there are simply filled.
+BATCH_COST_COLUMNS = {"cpu": 300.0, "cuda": 20_000.0}
 
 
 @dataclass
@@ -30,6 +34,14 @@ class LineReading:
     char_frames: list[tuple[int, int]] = field(default_factory=list)
     char_columns: list[tuple[int, int]] = field(default_factory=list)
     frames: int = 0
+
+
+@dataclass
+class PreparedLine:
+    """A line image made ready for the model (greyscale, normalised to model height), and its source width."""
+
+    array: np.ndarray
+    source_width: int
 
 
 def auto_device(device: str | None = None) -> str:
@@ -106,20 +118,31 @@ class Recognizer:
                                alpha=self.alpha, beta=self.beta)
         raise ValueError(f"unknown decoder {decoder!r} (greedy or beam)")
 
+    def prepare(self, images: Sequence[Image.Image]) -> list[PreparedLine]:
+        """The CPU-side preprocessing of :meth:`recognize`, separable so a job can run it on a loader thread."""
+        return [PreparedLine(preprocess(img, self.height), img.width) for img in images]
+
     def recognize(self, images: list[Image.Image], decoder: str = "greedy", batch_size: int = 16,
                   lm: bool = False) -> list[LineReading]:
         """Read line images; batches by width internally, returns readings in input order."""
-        arrays = [preprocess(img, self.height) for img in images]
-        order = sorted(range(len(arrays)), key=lambda i: arrays[i].shape[1])
-        results: list[LineReading | None] = [None] * len(arrays)
-        for s in range(0, len(order), max(1, batch_size)):
-            idx = order[s: s + batch_size]
-            outs = forward_arrays(self.model, [arrays[i] for i in idx], self.device)
+        return self.recognize_prepared(self.prepare(images), decoder=decoder, batch_size=batch_size, lm=lm)
+
+    def recognize_prepared(self, lines: Sequence[PreparedLine], decoder: str = "greedy", batch_size: int = 16,
+                           lm: bool = False) -> list[LineReading]:
+        """Read prepared lines (see :meth:`prepare`): the model's forward pass and decoding only.
+
+        Lines are cut into batches of up to ``batch_size`` by width (``plan_batches``), so a
+        short and a long line rarely share a batch and little is spent on padding.
+        """
+        cost = BATCH_COST_COLUMNS.get(str(self.device).split(":")[0], BATCH_COST_COLUMNS["cuda"])
+        results: list[LineReading | None] = [None] * len(lines)
+        for idx in plan_batches([line.array.shape[1] for line in lines], batch_size, cost):
+            outs = forward_arrays(self.model, [lines[i].array for i in idx], self.device)
             for i, lp in zip(idx, outs, strict=False):
                 d = self.decode(lp, decoder, lm)
-                scale = images[i].width / max(1, arrays[i].shape[1])
+                scale = lines[i].source_width / max(1, lines[i].array.shape[1])
                 k = self.downsample
-                cols = [(int(math.floor(a * k * scale)), min(images[i].width, int(math.ceil(b * k * scale))))
+                cols = [(int(math.floor(a * k * scale)), min(lines[i].source_width, int(math.ceil(b * k * scale))))
                         for a, b in d.frames]
                 results[i] = LineReading(text=self.charset.decode(d.labels),
                                          confidence=geometric_mean(d.confidences),

@@ -309,3 +309,23 @@ def test_other_lines_annotations_are_untouched(users, lines, machine_layer):
     correct(first, "First line", users["curator"])
     annotation.refresh_from_db()
     assert annotation.version == 1 and annotation.target[0]["source"] == f"inscription:{second.pk}"
+
+
+def test_a_machine_rereading_written_in_bulk_moves_annotations_of_annotated_lines_only(users, lines, machine_layer):
+    from inscription.services.annotations import create_annotation
+    from inscription.services.inscriptions import LineText, write_pages_lines
+
+    page = lines[0].page
+    old = [machine_line(machine_layer, ln, text) for ln, text in zip(lines, ["Tbe qick fox", "a dog", "a cat"], strict=True)]
+    annotation = create_annotation(users["curator"], span(old[0], 4, 8))  # "qick"
+    whole = create_annotation(users["curator"], {"motivation": "commenting", "body": [{"type": "TextualBody", "value": "x"}],
+                                                "target": [{"source": f"inscription:{old[2].pk}"}]})
+    written = write_pages_lines(layer=machine_layer, model_version=machine_layer.model_version, pages=[(page, [
+        LineText(line=lines[0], text="The quick fox"), LineText(line=lines[1], text="a dog!"),
+        LineText(line=lines[2], text="a cat")])])[page.pk]
+    annotation.refresh_from_db()
+    whole.refresh_from_db()
+    # fuzzy: "qick" is found again as "quick" in the new reading
+    assert annotation.target[0]["source"] == f"inscription:{written[0].pk}" and annotation.version == 2
+    assert whole.target == [{"source": f"inscription:{written[2].pk}"}] and whole.version == 2
+    assert list(annotation.inscriptions.all()) == [written[0]] and list(whole.inscriptions.all()) == [written[2]]

@@ -13,6 +13,7 @@ from inscription.services.inscriptions import (
     restore_inscription,
     withdraw_inscription,
     write_page_lines,
+    write_pages_lines,
 )
 from inscription.services.layers import get_or_create_layer, machine_layer, machine_layer_name
 from palimpsest.errors import InputError
@@ -129,6 +130,72 @@ def test_write_page_lines_is_one_act_per_job_and_supersedes_older_readings(users
     assert Inscription.objects.filter(layer=layer).count() == 6
     assert Inscription.objects.filter(layer=layer, is_current=True, job=job2).count() == 3
     assert set(Inscription.objects.filter(layer=layer, job=job2).values_list("version", flat=True)) == {2}
+
+
+def _readings(lines, prefix: str) -> list[LineText]:
+    return [LineText(line=ln, text=f"{prefix} {i}", confidence=0.8, char_confidences=[0.8] * 3) for i, ln in enumerate(lines)]
+
+
+def test_write_pages_lines_writes_a_batch_of_pages_and_skips_only_those_the_job_wrote(document, page, lines):
+    from inscription.models import Job
+
+    model = fake_model_version()
+    layer = machine_layer(document, model, {"decoder": "greedy"})
+    second = make_page(document, order=1)
+    second_lines = make_lines(second, 2)
+    job = Job.objects.create(kind="transcribe", collection=document.collection, document=document)
+    # a redelivered task: the job had already written the first page before its worker died
+    write_page_lines(layer=layer, page=page, readings=_readings(lines, "first"), model_version=model, job=job)
+    written = write_pages_lines(layer=layer, model_version=model, job=job,
+                                pages=[(page, _readings(lines, "again")), (second, _readings(second_lines, "second"))])
+    assert written[page.pk] is None
+    assert [i.text for i in written[second.pk]] == ["second 0", "second 1"]
+    assert all(i.page_id == second.pk and i.version == 1 for i in written[second.pk])
+    assert sorted(Inscription.objects.filter(layer=layer).values_list("text", flat=True)) == [
+        "first 0", "first 1", "first 2", "second 0", "second 1"]
+    # a later job supersedes both pages in one act: one current version per line, old ones kept
+    job2 = Job.objects.create(kind="transcribe", collection=document.collection, document=document)
+    rewritten = write_pages_lines(layer=layer, model_version=model, job=job2,
+                                  pages=[(page, _readings(lines, "new")), (second, _readings(second_lines, "new"))])
+    assert [i.version for i in rewritten[page.pk] + rewritten[second.pk]] == [2, 2, 2, 2, 2]
+    assert Inscription.objects.filter(layer=layer).count() == 10
+    assert set(Inscription.objects.filter(layer=layer, is_current=True).values_list("job", flat=True)) == {job2.pk}
+
+
+def test_write_pages_lines_is_all_or_nothing(document, page, lines):
+    from inscription.models import Job
+
+    model = fake_model_version()
+    layer = machine_layer(document, model, {"decoder": "greedy"})
+    other = make_page(document, order=1)
+    stray = make_lines(other, 1)
+    job = Job.objects.create(kind="transcribe", collection=document.collection, document=document)
+    bad = [LineText(line=stray[0], text="not on this page")]
+    with pytest.raises(InputError):
+        write_pages_lines(layer=layer, model_version=model, job=job, pages=[(page, _readings(lines, "ok")), (page, bad)])
+    assert not Inscription.objects.filter(layer=layer).exists()
+
+
+def test_a_batch_of_pages_costs_the_same_queries_as_one_page(document):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from inscription.models import Job
+
+    model = fake_model_version()
+    layer = machine_layer(document, model, {"decoder": "greedy"})
+    pages = [make_page(document, order=i) for i in range(7)]
+    page_lines = [make_lines(p, 3) for p in pages]
+    counts = []
+    for batch in (slice(0, 1), slice(1, 7)):  # one page, then six
+        for rewrite in range(2):  # first reading, then a second job superseding it
+            job = Job.objects.create(kind="transcribe", collection=document.collection, document=document)
+            with CaptureQueriesContext(connection) as queries:
+                write_pages_lines(layer=layer, model_version=model, job=job,
+                                  pages=[(p, _readings(ls, f"r{rewrite}")) for p, ls in zip(pages[batch], page_lines[batch], strict=True)])
+            counts.append(len(queries))
+    assert counts[0] == counts[2] and counts[1] == counts[3], counts
+    assert Inscription.objects.filter(layer=layer, is_current=True).count() == 21
 
 
 def test_nothing_can_be_deleted_under_inscriptions(users, lines, gt_layer):
