@@ -233,7 +233,7 @@ def transcribe_document(run: JobRun) -> dict[str, Any]:
     layers: dict[int, Layer] = {}
     state = {"done": done, "lines": 0}
     # where the time goes (bench/job_bench.py reads it): waits of the main thread, and the writer's busy time
-    seconds = {"images": 0.0, "forward": 0.0, "write": 0.0, "writer_busy": 0.0}
+    seconds = {"images": 0.0, "forward": 0.0, "forward_cpu": 0.0, "write": 0.0, "writer_busy": 0.0}
 
     def write_batch(work: list, readings: list) -> None:
         """Runs in the writer thread: the batch's pages in one transaction (whole pages, and the progress, commit together)."""
@@ -276,10 +276,11 @@ def transcribe_document(run: JobRun) -> dict[str, Any]:
                 work = upcoming.result()
                 upcoming = loader.submit(_prepare, run, chunks[index + 1], rec) if index + 1 < len(chunks) else None
                 prepared = [line for _, _, page_lines in work for line in page_lines]
-                t1 = time.perf_counter()
+                t1, c1 = time.perf_counter(), time.thread_time()
                 readings = rec.recognize_prepared(prepared, decoder=decoder, batch_size=batch_size, lm=lm) \
                     if prepared else []
                 t2 = time.perf_counter()
+                seconds["forward_cpu"] += time.thread_time() - c1
                 if pending is not None:
                     pending.result()  # the previous batch is committed (and its errors raised) first
                 run.check_cancelled()  # a batch read after a cancel is dropped whole, never half-written

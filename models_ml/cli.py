@@ -36,7 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from models_ml.runtime import keep_freed_memory
+
     args = build_parser().parse_args(argv)
+    keep_freed_memory()  # the same allocator settings as a worker's, so CLI and job figures compare
     try:
         return int(args.func(args) or 0)
     except CliError as exc:

@@ -182,7 +182,8 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 else:
-    _broker_dir = VAR_DIR / "broker"
+    # PALIMPSEST_BROKER_DIR: the test suite gives each session its own folder (tests/isolation.py).
+    _broker_dir = Path(os.environ.get("PALIMPSEST_BROKER_DIR") or VAR_DIR / "broker")
     for _sub in ("out", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
@@ -192,6 +193,8 @@ else:
         "data_folder_processed": str(_broker_dir / "processed"),
         # Broadcast/control messages (remote control, pidbox) also live under var/.
         "control_folder": str(_broker_dir / "control"),
+        # The folder is polled; kombu's default of once a second is most of a small job's wall time.
+        "polling_interval": float(os.environ.get("CELERY_BROKER_POLL_SECONDS", "0.1")),
     }
 # The Job row is the truth; no result backend.
 CELERY_RESULT_BACKEND = None
@@ -226,6 +229,8 @@ JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 10)
 JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 90)
 # Threads per worker process for torch on CPU, so two workers on one machine do not fight.
 WORKER_TORCH_THREADS = env_int("WORKER_TORCH_THREADS", 0)
+# glibc malloc keeps large freed blocks for reuse in workers (models_ml.runtime.keep_freed_memory).
+WORKER_MALLOC_TUNING = env_bool("WORKER_MALLOC_TUNING", True)
 
 LOGGING = {
     "version": 1,

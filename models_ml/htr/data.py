@@ -41,8 +41,11 @@ def to_grey_array(img: Image.Image) -> np.ndarray:
         rgba = img.convert("RGBA")
         bg = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         img = Image.alpha_composite(bg, rgba)
-    arr = np.asarray(img.convert("L"), dtype=np.float32) / 255.0
-    if arr.size and np.median(arr) < 0.45:  # light ink on dark ground (e.g. MNIST-like)
+    grey = np.asarray(img.convert("L"))
+    arr = grey.astype(np.float32) / 255.0
+    # The median of the bytes, not of the floats: the same decision (no byte median lies within float error of
+    # 0.45 × 255), at a quarter of the memory the partition walks. This runs for every line of every job.
+    if grey.size and np.median(grey) < 0.45 * 255:  # light ink on dark ground (e.g. MNIST-like)
         arr = 1.0 - arr
     return arr
 
