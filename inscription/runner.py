@@ -45,6 +45,7 @@ import socket
 import threading
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from celery import shared_task
@@ -91,13 +92,18 @@ def _me() -> tuple[str, int]:
 
 
 def _pid_alive(pid: int) -> bool:
+    """Is the process running? A killed worker whose parent died too stays a zombie until init reaps it."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no /proc (not Linux), or it went meanwhile: what kill() said stands
+        return True
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]  # state follows the parenthesised command name
 
 
 def holder_alive(job: Job) -> bool:
@@ -330,11 +336,12 @@ def _resolve_device(device: str) -> str:
         return "cpu"
 
 
-def recover_orphaned_jobs(only_this_host: bool = False) -> list[int]:
+def recover_orphaned_jobs(only_this_host: bool = False, already: dict[int, Any] | None = None) -> list[int]:
     """Re-send the task of every running job whose worker is gone; returns their ids.
 
     Needed with the filesystem broker (a message taken by a killed worker is lost); harmless
-    with Redis (a duplicate delivery finds the job final, or waits for the lease).
+    with Redis (a duplicate delivery finds the job final, or waits for the lease). ``already``
+    (job id → heartbeat when re-sent) lets a periodic sweep send each orphan once, not every pass.
     """
     from palimpsest.celery import app
 
@@ -346,6 +353,10 @@ def recover_orphaned_jobs(only_this_host: bool = False) -> list[int]:
     for job in qs:
         if holder_alive(job):
             continue
+        if already is not None:
+            if already.get(job.pk, object()) == job.heartbeat_at:
+                continue  # sent on an earlier pass and nobody has taken it since: the message is waiting
+            already[job.pk] = job.heartbeat_at
         app.send_task(job.task_name, args=[job.pk])
         resent.append(job.pk)
         log.warning("job %s: its worker is gone (host %s pid %s); task re-sent", job.pk, job.worker_host, job.worker_pid)

@@ -109,6 +109,41 @@ def test_a_dead_process_on_this_host_releases_its_job_at_once(job):
     assert not holder_alive(Job.objects.get(pk=job.pk))
 
 
+def test_a_killed_worker_left_as_a_zombie_counts_as_dead(job):
+    """SIGKILL the worker and its parent, and its pid lingers as a zombie until init reaps it: not alive."""
+    import subprocess
+    import sys
+    import time
+
+    zombie = subprocess.Popen([sys.executable, "-c", "pass"])  # not waited for: it stays a zombie of this process
+    deadline = time.monotonic() + 30
+    while open(f"/proc/{zombie.pid}/stat").read().rpartition(")")[2].split()[0] != "Z":
+        assert time.monotonic() < deadline, "the child never exited"
+        time.sleep(0.05)
+    try:
+        Job.objects.filter(pk=job.pk).update(state=JobState.RUNNING, worker_host=socket.gethostname(),
+                                             worker_pid=zombie.pid, heartbeat_at=timezone.now())
+        assert not holder_alive(Job.objects.get(pk=job.pk))
+    finally:
+        zombie.wait()
+
+
+def test_the_orphan_sweep_sends_each_orphan_once_until_someone_takes_it(job, settings, monkeypatch):
+    from palimpsest.celery import app
+
+    sent = []
+    monkeypatch.setattr(app, "send_task", lambda name, args: sent.append((name, args)))
+    stale = timezone.now() - timezone.timedelta(seconds=settings.JOB_STALE_SECONDS + 1)
+    Job.objects.filter(pk=job.pk).update(state=JobState.RUNNING, worker_host="elsewhere", worker_pid=1, heartbeat_at=stale)
+    already: dict = {}
+    assert recover_orphaned_jobs(already=already) == [job.pk]
+    assert recover_orphaned_jobs(already=already) == []  # the message sent on the last pass is still waiting
+    # another worker took it (fresh heartbeat), then died too: the next pass that sees it stale sends it again
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=stale + timezone.timedelta(seconds=1))
+    assert recover_orphaned_jobs(already=already) == [job.pk]
+    assert sent == [("x.y", [job.pk]), ("x.y", [job.pk])]
+
+
 def test_a_run_that_lost_its_lease_stops_without_touching_the_row(job):
     def body(run):
         Job.objects.filter(pk=job.pk).update(worker_host="rescuer", worker_pid=42)  # another worker took over
