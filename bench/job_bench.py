@@ -109,7 +109,7 @@ def prepare_bare(document, model, threads: int):
     import torch
 
     from archive.models import Page
-    from inscription.tasks import _crop, _page_image
+    from inscription.tasks.lines import crop_line_image, page_image
     from models_ml.htr.api import load_recognizer
 
     torch.set_num_threads(threads)
@@ -120,8 +120,8 @@ def prepare_bare(document, model, threads: int):
     rec = load_recognizer(model.path, "cpu")
     crops, per_page = [], []
     for page in Page.objects.filter(document=document).order_by("order"):
-        image = _page_image(page)
-        page_crops = [_crop(image, line) for line in page.lines.order_by("order", "id")]
+        image = page_image(page)
+        page_crops = [crop_line_image(image, line) for line in page.lines.order_by("order", "id")]
         crops += page_crops
         per_page.append(len(page_crops))
     rec.recognize(crops[:4], batch_size=ARGS.batch_size)  # warm-up
@@ -130,14 +130,14 @@ def prepare_bare(document, model, threads: int):
 
 def bare_forward(rec, crops, per_page: list[int] | None = None) -> float:
     """recognize() on all crops at once, or (per_page given) in the job's own batches of pages."""
-    from inscription.tasks import _ramped_chunks
+    from inscription.tasks.lines import ramped_chunks
 
     t0 = time.perf_counter()
     if per_page is None:
         rec.recognize(crops, batch_size=ARGS.batch_size)
     else:
         start = 0
-        for pages in _ramped_chunks(per_page, ARGS.pages_per_batch):
+        for pages in ramped_chunks(per_page, ARGS.pages_per_batch):
             n = sum(pages)
             rec.recognize(crops[start: start + n], batch_size=ARGS.batch_size)
             start += n

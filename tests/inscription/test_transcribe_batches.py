@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from inscription.tasks import _ramped_chunks
+from inscription.tasks.lines import ramped_chunks
 
 
 @pytest.mark.parametrize("n, size, sizes", [
@@ -11,6 +11,19 @@ from inscription.tasks import _ramped_chunks
 ])
 def test_batches_ramp_up_then_hold_and_keep_every_page_in_order(n, size, sizes):
     pages = list(range(n))
-    chunks = _ramped_chunks(pages, size)
+    chunks = ramped_chunks(pages, size)
     assert [len(c) for c in chunks] == sizes
     assert [p for c in chunks for p in c] == pages
+
+
+def test_every_job_kind_names_a_registered_task_routed_to_the_gpu_queue():
+    """The tasks package keeps the names job rows and the routing table use (inscription.tasks.<function>)."""
+    import inscription.tasks  # noqa: F401 - registers the tasks, as the worker's autodiscovery does
+    from inscription.services.jobs import KIND_TASKS
+    from palimpsest.celery import app
+
+    router = app.amqp.router
+    for kind in ("segment", "transcribe", "summarise", "train", "evaluate"):
+        name = KIND_TASKS[kind]
+        assert name in app.tasks, name
+        assert router.route({}, name)["queue"].name == "gpu", name

@@ -42,14 +42,14 @@ def read_lines(document, page, lines, model, decoder: str = "greedy"):
     """Machine inscriptions of ``lines`` by ``model`` (a registered ModelVersion with weights on disk)."""
     from inscription.services.inscriptions import write_page_lines
     from inscription.services.layers import machine_layer
-    from inscription.tasks import _crop, _page_image, _reading
+    from inscription.tasks.lines import crop_line_image, line_text, page_image
     from models_ml.htr.api import load_recognizer
 
     rec = load_recognizer(model.path, "cpu")
-    image = _page_image(page)
-    readings = rec.recognize([_crop(image, ln) for ln in lines], decoder=decoder)
+    image = page_image(page)
+    readings = rec.recognize([crop_line_image(image, ln) for ln in lines], decoder=decoder)
     layer = machine_layer(document, model, {"decoder": decoder})
-    write_page_lines(layer=layer, page=page, readings=[_reading(ln, r) for ln, r in zip(lines, readings, strict=True)],
+    write_page_lines(layer=layer, page=page, readings=[line_text(ln, r) for ln, r in zip(lines, readings, strict=True)],
                      model_version=model, parameters={"decoder": decoder})
     from inscription.models import Inscription
 

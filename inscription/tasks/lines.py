@@ -1,0 +1,151 @@
+"""What every recognizer task shares: the job's pages, page images and line crops, the model, readings.
+
+A line is cropped here exactly as the recognizer CLI crops it, so a job's reading of a
+page equals the CLI's; a page without lines is segmented first, as an attributed machine
+geometry act written in one transaction.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from django.db import transaction
+
+from archive.models import DocumentKind, GeometrySource, Line, Page
+from inscription.models import Job, ModelVersion
+from inscription.runner import JobRun
+from inscription.services.inscriptions import LineText
+from inscription.services.models import model_for_dir
+
+# Celery names of the tasks: "inscription.tasks.<function>", whichever module of the package holds it.
+TASKS = "inscription.tasks."
+
+
+def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
+    for start in range(0, len(items), max(1, size)):
+        yield items[start: start + size]
+
+
+def ramped_chunks(items: Sequence, size: int) -> list[Sequence]:
+    """Batches of 1, 2, 4 … then ``size`` items: the pipeline's first batch, which nothing overlaps, stays small."""
+    chunks, start, step = [], 0, 1
+    size = max(1, size)
+    while start < len(items):
+        chunks.append(items[start: start + step])
+        start += step
+        step = min(size, step * 2)
+    return chunks
+
+
+def page_image(page: Page):  # noqa: ANN202 - PIL is imported lazily
+    """The page scan as the recognizer CLI opens it (no conversion), so readings are identical."""
+    from PIL import Image
+
+    with page.image.file.open("rb") as fh:
+        with Image.open(fh) as img:
+            img.load()
+            return img.copy()
+
+
+def as_segmented_line(line: Line):  # noqa: ANN202
+    """A DB line as the segmenter's SegmentedLine, so crops match the CLI's exactly."""
+    from models_ml.segment.api import SegmentedLine
+
+    xs = [int(p[0]) for p in line.polygon] or [0]
+    ys = [int(p[1]) for p in line.polygon] or [0]
+    return SegmentedLine(
+        polygon=[tuple(int(v) for v in p) for p in line.polygon],
+        baseline=[tuple(int(v) for v in p) for p in line.baseline],
+        bbox=(min(xs), min(ys), max(xs), max(ys)),
+    )
+
+
+def crop_line_image(image, line: Line):  # noqa: ANN001, ANN202
+    """The line image. A segmenter's quadrilateral is cropped as the segmenter does (upright, like the CLI);
+    any other geometry (drawn, imported, polygons of any shape) by its polygon's bounding box."""
+    if line.source == GeometrySource.MACHINE and len(line.polygon) == 4:
+        from models_ml.segment.api import crop_line
+
+        return crop_line(image, as_segmented_line(line))
+    x, y, w, h = line.bbox()
+    box = (max(0, x), max(0, y), min(image.width, x + max(1, w)), min(image.height, y + max(1, h)))
+    crop = image.crop(box)
+    return crop if crop.mode in ("L", "RGB") else crop.convert("L")
+
+
+def segment_page_lines(run: JobRun, page: Page, image) -> list[Line]:  # noqa: ANN001
+    """The page's lines; a page without any is segmented first (one transaction, re-checked under the page lock)."""
+    lines = list(page.lines.order_by("order", "id"))
+    if lines:
+        return lines
+    from models_ml.segment import api as segment_api
+
+    found = segment_api.segment_page(image)
+    segmenter = segmenter_model()
+    with transaction.atomic():
+        Page.objects.select_for_update().get(pk=page.pk)
+        lines = list(page.lines.order_by("order", "id"))
+        if lines:  # another delivery segmented it meanwhile
+            return lines
+        Line.objects.bulk_create(
+            Line(page=page, polygon=[list(map(int, p)) for p in seg.polygon], baseline=[list(map(int, p)) for p in seg.baseline],
+                 order=i, source=GeometrySource.MACHINE, model_version=segmenter, job=run.job)
+            for i, seg in enumerate(found)
+        )
+    return list(page.lines.order_by("order", "id"))
+
+
+def segmenter_model() -> ModelVersion | None:
+    """The segmenter's ModelVersion when it is a trained model with a card; classical segmenters have none."""
+    from models_ml.segment import api as segment_api
+
+    model_dir = getattr(segment_api, "MODEL_DIR", None)
+    if model_dir and (Path(model_dir) / "card.json").exists():
+        return model_for_dir(model_dir)
+    return None
+
+
+def model_dir_for(job: Job, model_id: int | None) -> Path | None:
+    """The recognizer directory for a job: the chosen ModelVersion, else the collection's default, else the shipped one."""
+    model = ModelVersion.objects.filter(pk=model_id).first() if model_id else job.collection.default_model
+    if model is None:
+        return None
+    path = Path(model.path)
+    if not (path / "model.safetensors").exists():
+        raise FileNotFoundError(f"model {model} is not in the model store on this worker ({path})")
+    return path
+
+
+def recognizer_for(run: JobRun, model_id: int | None):  # noqa: ANN202
+    from inscription.worker import configure_torch
+    from models_ml.htr.api import load_recognizer
+
+    device = configure_torch()
+    rec = load_recognizer(model_dir_for(run.job, model_id), device)
+    run.set_device(str(rec.device))
+    return rec, model_for_dir(rec.model_dir, rec.card)
+
+
+def job_pages(job: Job) -> list[Page]:
+    params = job.parameters or {}
+    if params.get("pages"):
+        qs = Page.objects.filter(pk__in=params["pages"], document__collection=job.collection)
+    elif job.page_id:
+        qs = Page.objects.filter(pk=job.page_id)
+    elif job.document_id:
+        qs = Page.objects.filter(document_id=job.document_id)
+    else:
+        qs = Page.objects.filter(document__collection=job.collection, document__kind=DocumentKind.SCAN)
+    return list(qs.select_related("document", "image").order_by("document_id", "order", "id"))
+
+
+def line_text(line: Line, reading) -> LineText:  # noqa: ANN001
+    return LineText(
+        line=line,
+        text=reading.text,
+        confidence=float(reading.confidence),
+        char_confidences=list(reading.char_confidences),
+        char_frames=[list(f) for f in reading.char_frames],
+        char_columns=[list(c) for c in reading.char_columns],
+        extra={"frames": int(getattr(reading, "frames", 0))},
+    )
