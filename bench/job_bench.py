@@ -237,7 +237,7 @@ if __name__ == "__main__":
     parser.add_argument("--pages", type=int, default=16)
     parser.add_argument("--lines", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=8, help="the job's CPU default")
-    parser.add_argument("--pages-per-batch", type=int, default=8)
+    parser.add_argument("--pages-per-batch", type=int, default=32, help="the job default (DEFAULT_PAGES_PER_BATCH)")
     parser.add_argument("--no-overlap", action="store_true", help="job parameter overlap=false (stages in sequence)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=9)

@@ -27,13 +27,20 @@ def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
 
 
 def ramped_chunks(items: Sequence, size: int) -> list[Sequence]:
-    """Batches of 1, 2, 4 … then ``size`` items: the pipeline's first batch, which nothing overlaps, stays small."""
+    """Batches of 1, 2, 4 … then ``size`` items: the pipeline's first batch, which nothing overlaps, stays small.
+
+    A remainder shorter than half the last batch joins it (at most 1.5 × ``size``): a last batch of a
+    page or two would read its lines in poorly filled, badly width-matched forward calls.
+    """
     chunks, start, step = [], 0, 1
     size = max(1, size)
     while start < len(items):
         chunks.append(items[start: start + step])
         start += step
         step = min(size, step * 2)
+    if len(chunks) > 1 and 2 * len(chunks[-1]) < len(chunks[-2]):
+        tail = chunks.pop()
+        chunks[-1] = items[len(items) - len(tail) - len(chunks[-1]):]
     return chunks
 
 

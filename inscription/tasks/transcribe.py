@@ -17,6 +17,7 @@ from archive.models import Line, Page
 from inscription.models import Inscription, Layer
 from inscription.runner import JobRun, job_task
 from inscription.services.inscriptions import write_pages_lines
+from inscription.services.job_params import DEFAULT_PAGES_PER_BATCH
 from inscription.services.layers import machine_layer
 from inscription.tasks.lines import (
     TASKS,
@@ -82,7 +83,7 @@ def transcribe_document(run: JobRun) -> dict[str, Any]:
     """
     params = run.params
     decoder, lm = params.get("decoder", "greedy"), bool(params.get("lm", False))
-    pages_per_batch = int(params.get("pages_per_batch") or 8)
+    pages_per_batch = int(params.get("pages_per_batch") or DEFAULT_PAGES_PER_BATCH)
     rec, model = recognizer_for(run, params.get("model"))
     # On a CPU a batch of 8 lines is as fast per line as any (bench/htr_bench.py --calibrate) and
     # wastes less on padding; a GPU wants them large. Lines are cut into batches by width either way.

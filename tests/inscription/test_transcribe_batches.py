@@ -7,7 +7,8 @@ from inscription.tasks.lines import ramped_chunks
 
 
 @pytest.mark.parametrize("n, size, sizes", [
-    (16, 8, [1, 2, 4, 8, 1]), (3, 8, [1, 2]), (40, 8, [1, 2, 4, 8, 8, 8, 8, 1]), (5, 1, [1, 1, 1, 1, 1]), (0, 8, []),
+    (16, 8, [1, 2, 4, 9]), (3, 8, [1, 2]), (40, 8, [1, 2, 4, 8, 8, 8, 9]), (5, 1, [1, 1, 1, 1, 1]), (0, 8, []),
+    (19, 8, [1, 2, 4, 8, 4]), (20, 32, [1, 2, 4, 8, 5]), (7, 8, [1, 2, 4]), (4, 8, [1, 2, 1]),
 ])
 def test_batches_ramp_up_then_hold_and_keep_every_page_in_order(n, size, sizes):
     pages = list(range(n))
