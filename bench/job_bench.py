@@ -157,6 +157,10 @@ def main() -> None:
     setup_django()
     from django.conf import settings
 
+    from inscription.services.job_params import DEFAULT_PAGES_PER_BATCH
+
+    ARGS.pages_per_batch = ARGS.pages_per_batch or DEFAULT_PAGES_PER_BATCH
+
     from inscription.services.models import register_model_dir
     from tests.jobs.conftest import recognizer_dir
 
@@ -197,39 +201,40 @@ def report(rounds: list[dict], n: int, model) -> None:  # noqa: ANN001
           f"malloc tuning {'off' if ARGS.no_malloc_tuning else 'on'}; load average {os.getloadavg()[0]:.2f}")
     print(f"{ARGS.pages} pages, {n} lines per job (job wrote {rounds[-1]['lines']}); {ARGS.rounds} interleaved rounds")
     print(f"{'':48}{'median s':>10}{'ms/line':>9}{'best s':>9}{'ms/line':>9}")
-    worker = {k: (lambda r, k=k: r["worker"].get(k, float("nan"))) for k in rounds[0]["worker"]}
-    rows = {
-        "job, end to end (create → finished_at)": lambda r: r["e2e"],
-        "job, task (started → finished)": lambda r: r["task"],
-        "  queued (created → started)": lambda r: r["queued"],
-        "  in worker: waiting for pages (open+prepare)": worker["images"],
-        "  in worker: forward + decode": worker["forward"],
-        "    of which on the CPU (main thread)": worker.get("forward_cpu", lambda r: float("nan")),
-        "  in worker: waiting for DB writes": worker["write"],
-        "  (writer thread busy, overlapped)": worker["writer_busy"],
-        "bare recognize(), all lines at once": lambda r: r["bare"],
-        "  of which preprocess": lambda r: r["split"][0],
-        "  of which forward + decode": lambda r: r["split"][1],
-        "bare recognize(), in the job's batches": lambda r: r["bare_batched"],
-    }
-    figures = {label: figure(get) for label, get in rows.items()}
-    for label, (median, best) in figures.items():
+    rows = (  # (label, the round's figure)
+        ("job, end to end (create → finished_at)", lambda r: r["e2e"]),
+        ("job, task (started → finished)", lambda r: r["task"]),
+        ("  queued (created → started)", lambda r: r["queued"]),
+        ("  in worker: waiting for pages (open+prepare)", lambda r: r["worker"]["images"]),
+        ("  in worker: forward + decode", lambda r: r["worker"]["forward"]),
+        ("    of which on the CPU (main thread)", lambda r: r["worker"]["forward_cpu"]),
+        ("  in worker: waiting for DB writes", lambda r: r["worker"]["write"]),
+        ("  (writer thread busy, overlapped)", lambda r: r["worker"]["writer_busy"]),
+        ("bare recognize(), all lines at once", lambda r: r["bare"]),
+        ("  of which preprocess", lambda r: r["split"][0]),
+        ("  of which forward + decode", lambda r: r["split"][1]),
+        ("bare recognize(), in the job's batches", lambda r: r["bare_batched"]),
+    )
+    for label, get in rows:
+        median, best = figure(get)
         print(f"{label:48}{median:10.3f}{1000 * median / n:9.2f}{best:9.3f}{1000 * best / n:9.2f}")
 
-    def overhead(job_label: str, bare_label: str) -> str:
-        (jm, jb), (bm, bb) = figures[job_label], figures[bare_label]
+    def overhead(job_key: str, bare) -> str:  # noqa: ANN001
+        (jm, jb), (bm, bb) = figure(lambda r: r[job_key]), figure(bare)
         return f"median {100 * (jm / bm - 1):+.1f}%, best {100 * (jb / bb - 1):+.1f}%"
 
-    e2e, task = "job, end to end (create → finished_at)", "job, task (started → finished)"
-    print(f"JOB OVERHEAD vs bare recognize() all at once: end to end {overhead(e2e, 'bare recognize(), all lines at once')}; "
-          f"task {overhead(task, 'bare recognize(), all lines at once')}")
+    def bare_all(r: dict) -> float:
+        return r["bare"]
+
+    print(f"JOB OVERHEAD vs bare recognize() all at once: end to end {overhead('e2e', bare_all)}; "
+          f"task {overhead('task', bare_all)}")
     paired = sorted(100 * (r["e2e"] / r["bare"] - 1) for r in rounds)  # each round's job against its own bare run
     print(f"  per round, end to end vs that round's bare run: median {statistics.median(paired):+.1f}% "
           f"({', '.join(f'{p:+.1f}' for p in paired)})")
     print(f"job overhead vs bare recognize() in the job's batches: end to end "
-          f"{overhead(e2e, 'bare recognize(), in the job' + chr(39) + 's batches')}")
+          f"{overhead('e2e', lambda r: r['bare_batched'])}")
     print(f"job overhead vs bare forward + decode only (preprocessing counted as overhead): end to end "
-          f"{overhead(e2e, '  of which forward + decode')}")
+          f"{overhead('e2e', lambda r: r['split'][1])}")
 
 
 if __name__ == "__main__":
@@ -237,7 +242,8 @@ if __name__ == "__main__":
     parser.add_argument("--pages", type=int, default=16)
     parser.add_argument("--lines", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=8, help="the job's CPU default")
-    parser.add_argument("--pages-per-batch", type=int, default=32, help="the job default (DEFAULT_PAGES_PER_BATCH)")
+    parser.add_argument("--pages-per-batch", type=int, default=None,
+                        help="default: the job's own (inscription.services.job_params.DEFAULT_PAGES_PER_BATCH)")
     parser.add_argument("--no-overlap", action="store_true", help="job parameter overlap=false (stages in sequence)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=9)

@@ -19,7 +19,7 @@ def configure_torch() -> str:
 
     if not _configured:
         if getattr(settings, "WORKER_MALLOC_TUNING", True) and not keep_freed_memory():
-            log.info("malloc is not glibc's here: large buffers are mapped and unmapped per batch")
+            log.info("glibc's mallopt is missing or refused the settings: large buffers are mapped and unmapped per batch")
         if not torch.cuda.is_available():
             torch.set_num_threads(max(1, int(settings.WORKER_TORCH_THREADS or 1)))
         else:

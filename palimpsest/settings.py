@@ -191,7 +191,7 @@ else:
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "data_folder_processed": str(_broker_dir / "processed"),
-        # Broadcast/control messages (remote control, pidbox) also live under var/.
+        # Broadcast/control messages (remote control, pidbox) live in the broker folder too.
         "control_folder": str(_broker_dir / "control"),
         # The folder is polled; kombu's default of once a second is most of a small job's wall time.
         "polling_interval": float(os.environ.get("CELERY_BROKER_POLL_SECONDS", "0.1")),

@@ -32,16 +32,16 @@ def ramped_chunks(items: Sequence, size: int) -> list[Sequence]:
     A remainder shorter than half the last batch joins it (at most 1.5 × ``size``): a last batch of a
     page or two would read its lines in poorly filled, badly width-matched forward calls.
     """
-    chunks, start, step = [], 0, 1
+    batches, start, step = [], 0, 1
     size = max(1, size)
     while start < len(items):
-        chunks.append(items[start: start + step])
-        start += step
+        end = start + step
+        if 2 * (len(items) - end) < step:  # what would be left is a short remainder: it joins this batch
+            end = len(items)
+        batches.append(items[start:end])
+        start = end
         step = min(size, step * 2)
-    if len(chunks) > 1 and 2 * len(chunks[-1]) < len(chunks[-2]):
-        tail = chunks.pop()
-        chunks[-1] = items[len(items) - len(tail) - len(chunks[-1]):]
-    return chunks
+    return batches
 
 
 def page_image(page: Page):  # noqa: ANN202 - PIL is imported lazily
