@@ -143,6 +143,8 @@ MAX_ZIP_MEMBERS = env_int("MAX_ZIP_MEMBERS", 5000)
 MAX_ZIP_UNCOMPRESSED_BYTES = env_int("MAX_ZIP_UNCOMPRESSED_BYTES", 2 * 1024 * 1024 * 1024)
 MAX_ZIP_RATIO = env_int("MAX_ZIP_RATIO", 200)
 MAX_PAGES_PER_FILE = env_int("MAX_PAGES_PER_FILE", 2000)  # PDF pages / TIFF frames in one upload
+# How long a collection export's download link stays valid (seconds); the job's page gives a fresh one.
+EXPORT_LINK_SECONDS = env_int("EXPORT_LINK_SECONDS", 24 * 3600)
 PDF_RENDER_DPI = env_int("PDF_RENDER_DPI", 150)
 # Tried in order when a .txt upload is not UTF-8; the one used is recorded on the Text row.
 TEXT_FALLBACK_ENCODINGS = tuple(e.strip() for e in os.environ.get("TEXT_FALLBACK_ENCODINGS", "cp1252,latin-1").split(",") if e.strip())
