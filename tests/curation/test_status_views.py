@@ -75,4 +75,4 @@ def test_live_parts_render_for_readers_only(page, users, collection):
     assert web(users["stranger"]).get(f"/d/{doc.pk}/live/").status_code == 404
     assert web(users["stranger"]).get(f"/c/{collection.slug}/live/").status_code == 404
     full = web(users["curator"]).get(f"/d/{doc.pk}/").content.decode()
-    assert 'hx-get="/d/%d/live/"' % doc.pk in full and "Next page to correct" in full
+    assert f'hx-get="/d/{doc.pk}/live/"' in full and "Next page to correct" in full
