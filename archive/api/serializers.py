@@ -114,6 +114,8 @@ class IngestRequestSerializer(serializers.Serializer):
     title = serializers.CharField(required=False, max_length=500)
     metadata = serializers.JSONField(required=False, help_text="JSON object: creator, date, year_from, year_to, place, "
                                                                "language, rights, source, description, tags")
+    document = serializers.IntegerField(required=False, help_text="Add the files' pages at the end of this existing "
+                                                                 "scan document instead of creating documents")
 
 
 class IngestFileResultSerializer(serializers.Serializer):

@@ -64,14 +64,17 @@ def ingest_uploads(
     user: AbstractBaseUser | None,
     title: str | None = None,
     metadata: dict[str, Any] | None = None,
+    document: Document | None = None,
 ) -> list[FileResult]:
     """Ingest each upload on its own. ``title`` applies only when a single file yields a single document.
+    With ``document``, every scan page is added at the end of that existing document instead.
 
     The caller has checked that ``user`` may write to ``collection`` (archive.permissions.require).
     """
     uploads = list(uploads)
     single_title = title if len(uploads) == 1 else None
-    return [ingest_upload(collection, upload, user=user, title=single_title, metadata=metadata) for upload in uploads]
+    return [ingest_upload(collection, upload, user=user, title=single_title, metadata=metadata, document=document)
+            for upload in uploads]
 
 
 def ingest_upload(
@@ -81,14 +84,20 @@ def ingest_upload(
     user: AbstractBaseUser | None,
     title: str | None = None,
     metadata: dict[str, Any] | None = None,
+    document: Document | None = None,
 ) -> FileResult:
-    """All documents from one file, or nothing (no rows, no new blob files)."""
+    """All documents from one file, or nothing (no rows, no new blob files).
+    With ``document``: the file's scan pages go at the end of that document, or nothing does."""
     result = FileResult(file=upload.name)
     written: list[str] = []
     try:
         with upload.open() as handle, transaction.atomic():
             decoded = decode_file(upload.name, handle, upload.size)
             result.skipped = [{"member": s.member, "reason": s.reason} for s in decoded.skipped]
+            if document is not None:
+                _into_document(document, decoded.plans, written, result)
+                log.info("ingested %s into document %s: pages=%s", upload.name, document.pk, result.pages)
+                return result
             use_title = title if title and len(decoded.plans) == 1 else None
             for plan in decoded.plans:
                 document = _create_document(collection, plan, user=user, title=use_title, metadata=metadata or {})
@@ -125,9 +134,24 @@ def _create_document(
     return document
 
 
-def _store_pages(document: Document, plan: ScanPlan, written: list[str]) -> int:
+def _into_document(document: Document, plans: list, written: list[str], result: FileResult) -> None:
+    """Add the scan pages of every plan to ``document`` (locked, so two uploads never take the same place)."""
+    if document.kind != DocumentKind.SCAN:
+        raise IngestError("not_a_scan_document", f"“{document.title}” is a text document: pages cannot be added to it.")
+    if any(not isinstance(plan, ScanPlan) for plan in plans):
+        raise IngestError("not_a_scan", "Only images and PDFs can be added as pages of a document; this file holds text.")
+    Document.objects.select_for_update().get(pk=document.pk)
+    from archive.services.pages import next_order
+
+    for plan in plans:
+        result.pages += _store_pages(document, plan, written, start=next_order(document))
+    result.documents.append(document.pk)
+
+
+def _store_pages(document: Document, plan: ScanPlan, written: list[str], start: int = 0) -> int:
     count = 0
-    for order, page in enumerate(plan.pages):
+    for offset, page in enumerate(plan.pages):
+        order = start + offset
         blob = store_blob(page, written)
         Page.objects.create(
             document=document,

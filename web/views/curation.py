@@ -103,3 +103,40 @@ def batch(request: HttpRequest, slug: str) -> HttpResponse:
     messages.success(request, f"{job.get_kind_display()} batch #{job.pk} queued on {n} document{'s' if n != 1 else ''}"
                      + (f" ({skipped} skipped)" if skipped else "") + ".")
     return redirect(f"/jobs/{job.pk}/")
+
+
+@require_POST
+def page_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a page: to a position (1-based), or one place up or down."""
+    from archive.services.pages import move_page
+
+    page = page_for(request, pk, permissions.WRITE)
+    raw = request.POST.get("position", "")
+    direction = request.POST.get("direction")
+    position = page.order + (0 if direction == "up" else 2) if direction in ("up", "down") else (int(raw) if raw.isdigit() else None)
+    back = f"/d/{page.document_id}/#manage-pages"
+    if position is None or position < 1:
+        messages.error(request, "The page was not moved: give its new place as a number from 1.")
+        return redirect(back)
+    _, error = attempt(move_page, page, position, user=request.user)
+    if error:
+        messages.error(request, f"The page was not moved: {error}")
+    else:
+        page.refresh_from_db()
+        messages.success(request, f"The page is now page {page.order + 1}.")
+    return redirect(back)
+
+
+@require_POST
+def page_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take a page out of its document; it is kept, with every inscription and annotation on it."""
+    from archive.services.pages import remove_page
+
+    page = page_for(request, pk, permissions.WRITE)
+    _, error = attempt(remove_page, page, user=request.user)
+    if error:
+        messages.error(request, f"The page was not removed: {error}")
+    else:
+        messages.success(request, f"Page {page.order + 1} was removed from the document. It is kept, with its history, "
+                                  "under “Removed pages”.")
+    return redirect(f"/d/{page.document_id}/#manage-pages")

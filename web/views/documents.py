@@ -22,6 +22,7 @@ THUMB_SIZE = 256
 def document_context(request: HttpRequest, doc) -> dict:  # noqa: ANN001
     """What the document page and its live parts show (the live partial re-renders it while jobs run)."""
     from inscription.models.jobs import FINAL_STATES
+    from archive.services.pages import removed_pages
     from inscription.services.progress import progress
 
     coll = doc.collection
@@ -53,6 +54,7 @@ def document_context(request: HttpRequest, doc) -> dict:  # noqa: ANN001
         "jobs": jobs,
         "jobs_active": any(j.state not in FINAL_STATES for j in jobs),
         "progress": progress(doc),
+        "removed_pages": removed_pages(doc),
         "may_write": may_write,
         "htr_models": ModelVersion.objects.filter(task=ModelTask.HTR).order_by("name", "-created_at"),
         "breadcrumbs": [("Collections", "/"), (coll.title, f"/c/{coll.slug}/"), (doc.title, None)],
