@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('archive', '0003_collection_dublin_core_page_status'),
+        ('archive', '0004_layout_revisions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
