@@ -27,7 +27,8 @@ class CollectionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Collection
-        fields = ["id", "slug", "title", "description", "owner", "visibility", "default_model", "my_role",
+        fields = ["id", "slug", "title", "description", "creator", "date", "source", "rights", "language",
+                  "owner", "visibility", "default_model", "my_role",
                   "document_count", "created_at", "updated_at"]
         read_only_fields = ["default_model"]
 

@@ -52,6 +52,8 @@ def export_page_xml(page: Page, layer: Layer | None = None, page_index: int = 1)
         agents.setdefault(common.agent_of(ins).key, common.agent_of(ins))
     for agent in agents.values():
         _el(meta, "MetadataItem", type="processingStep" if agent.kind == "model" else "author", name=agent.label, value=agent.describe())
+    for term, value in common.dublin_core(page.document):  # the document's Dublin Core
+        _el(meta, "MetadataItem", type="other", name=term, value=value[:2000])
 
     page_el = _el(
         root, "Page", imageFilename=page.original_filename or page.sha256, imageWidth=page.width, imageHeight=page.height

@@ -12,7 +12,7 @@ from archive import permissions
 from inscription.models import Inscription, InscriptionKind, Job, JobKind, LayerKind, ModelTask, ModelVersion
 from web import backend
 from web.access import attempt, can, document_for, page_for, safe_next
-from web.forms import JobStartForm
+from web.forms import DocumentMetadataForm, JobStartForm
 
 # The kinds a curator can start from a document page (export is per collection, see collections.export).
 DOCUMENT_JOB_KINDS = (JobKind.SEGMENT, JobKind.TRANSCRIBE, JobKind.SUMMARISE, JobKind.EVALUATE, JobKind.TRAIN)
@@ -21,8 +21,8 @@ THUMB_SIZE = 256
 
 def document_context(request: HttpRequest, doc) -> dict:  # noqa: ANN001
     """What the document page and its live parts show (the live partial re-renders it while jobs run)."""
-    from inscription.models.jobs import FINAL_STATES
     from archive.services.pages import removed_pages
+    from inscription.models.jobs import FINAL_STATES
     from inscription.services.progress import progress
 
     coll = doc.collection
@@ -55,6 +55,8 @@ def document_context(request: HttpRequest, doc) -> dict:  # noqa: ANN001
         "jobs_active": any(j.state not in FINAL_STATES for j in jobs),
         "progress": progress(doc),
         "removed_pages": removed_pages(doc),
+        "metadata_form": DocumentMetadataForm(prefix="dc", initial={f: getattr(doc, f) for f in DocumentMetadataForm.base_fields})
+        if may_write else None,
         "may_write": may_write,
         "htr_models": ModelVersion.objects.filter(task=ModelTask.HTR).order_by("name", "-created_at"),
         "breadcrumbs": [("Collections", "/"), (coll.title, f"/c/{coll.slug}/"), (doc.title, None)],
