@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from archive import permissions
 from inscription.models import Job, JobState
 from inscription.models.jobs import FINAL_STATES
+from palimpsest.ids import as_id
 from web import backend
 from web.access import attempt, require, safe_next
 
@@ -24,7 +25,7 @@ def _jobs_for(request: HttpRequest):
         jobs = jobs.filter(state=state)
     document = request.GET.get("document", "")
     if document.isdigit():
-        jobs = jobs.filter(document_id=int(document))
+        jobs = jobs.filter(document_id=as_id(document) or 0)
     collection = request.GET.get("collection", "")
     if collection:
         jobs = jobs.filter(collection__slug=collection)
