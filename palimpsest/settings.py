@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "palimpsest.error_pages.ErrorPagesMiddleware",  # the project's error pages even with DEBUG on
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "palimpsest.middleware.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -180,6 +181,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind" (and roles appear twice): name each choice set once, so the
+    # schema has stable enum names and `spectacular --validate --fail-on-warn` passes.
+    "ENUM_NAME_OVERRIDES": {
+        "DocumentKindEnum": "archive.models.DocumentKind",
+        "LayerKindEnum": "inscription.models.inscriptions.LayerKind",
+        "InscriptionKindEnum": "inscription.models.inscriptions.InscriptionKind",
+        "JobKindEnum": "inscription.models.jobs.JobKind",
+        "RoleEnum": "archive.models.Role",
+        "PageStateEnum": "archive.models.PageState",
+        "JobStateEnum": "inscription.models.jobs.JobState",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------

@@ -96,6 +96,7 @@ class JobSerializer(serializers.ModelSerializer):
     requested_by = serializers.StringRelatedField()
     progress_percent = serializers.IntegerField(read_only=True)
     url = serializers.SerializerMethodField()
+    children = serializers.SerializerMethodField(help_text="A batch's child jobs (one per document)")
     download = serializers.SerializerMethodField(help_text="A fresh, expiring link to a finished export's zip")
 
     class Meta:
@@ -104,8 +105,12 @@ class JobSerializer(serializers.ModelSerializer):
             "id", "url", "download", "kind", "state", "collection", "document", "page", "parameters", "progress_done", "progress_total",
             "progress_percent", "progress_message", "cancel_requested", "celery_task_id", "worker_host", "device",
             "attempts", "requested_by", "created_at", "started_at", "finished_at", "error", "result",
+            "parent", "children",
         ]
         read_only_fields = fields
+
+    def get_children(self, obj: Job) -> list[int]:
+        return list(obj.children.order_by("id").values_list("pk", flat=True)) if obj.is_batch else []
 
     def get_url(self, obj: Job) -> str:
         path = reverse("job-detail", args=[obj.pk])
