@@ -137,6 +137,8 @@ class CollectionViewSet(CollectionScopedViewSet):
                 metadata = textguard.loads(metadata, "metadata")
             except json.JSONDecodeError as exc:
                 raise InputError(f"metadata is not valid JSON: {exc}", code="invalid_metadata") from exc
+        if not isinstance(metadata, dict):
+            raise InputError("metadata must be a JSON object of document fields.", code="invalid_metadata")
         checked = IngestMetadataSerializer(data={**metadata, **({"title": request.data["title"]} if "title" in request.data else {})})
         checked.is_valid(raise_exception=True)
         options = dict(checked.validated_data)
