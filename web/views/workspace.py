@@ -137,6 +137,9 @@ def workspace(request: HttpRequest, pk: int) -> HttpResponse:
         Annotation.objects.filter(page=page, withdrawn=False).select_related("created_by").prefetch_related("tags").order_by("created_at")
     )
     rows = line_rows(page, layers, layer, annotations=annotations)
+    from web.views.annotate import decorate
+
+    decorate(annotations, page)
     pages = list(doc.pages.order_by("order", "id").values_list("pk", flat=True))
     index = pages.index(page.pk)
     may_write = can(request, doc.collection, permissions.WRITE)
