@@ -1,7 +1,7 @@
 """URLs of the curator interface (the REST API lives under /api/v1/)."""
 from django.urls import path
 
-from web.views import annotate, collections, compare, curation, documents, jobs, lens, models, reflect, workspace
+from web.views import annotate, collections, compare, curation, documents, help_pages, jobs, lens, models, reflect, workspace
 
 urlpatterns = [
     path("", collections.home, name="home"),
@@ -49,6 +49,7 @@ urlpatterns = [
     path("jobs/rows/", jobs.job_rows, name="job-rows"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job"),
     path("jobs/<int:pk>/cancel/", jobs.job_cancel, name="job-cancel"),
+    path("help/<slug:name>/", help_pages.help_page, name="help"),
     path("models/", models.model_list, name="models"),
     path("models/<int:pk>/", models.model_detail, name="model"),
 ]
