@@ -110,6 +110,12 @@ class IngestMetadataSerializer(serializers.Serializer):
         return attrs
 
 
+class DefaultModelSerializer(serializers.Serializer):
+    """The recognizer a collection's transcribe jobs use when none is named (null: the shipped default)."""
+
+    model = serializers.IntegerField(allow_null=True, min_value=1, max_value=2**62)
+
+
 class IngestRequestSerializer(serializers.Serializer):
     """Multipart form: ``files`` (repeat it; ``files[]`` also accepted), optional ``title`` and ``metadata`` (JSON)."""
 
