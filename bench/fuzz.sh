@@ -30,18 +30,18 @@ if not coll.documents.exists():
     doc = Document.objects.create(collection=coll, title='Fuzz letter', created_by=user)
     make_lines(make_page(doc), 3)
 print(Token.objects.get_or_create(user=user)[0].key)
-")
+" | tail -n 1 | tr -d '[:space:]')
 "$bin/gunicorn" palimpsest.wsgi:application --bind 127.0.0.1:$port --workers 2 --threads 4 --timeout 120 \
   >"$work/web.log" 2>&1 &
 web=$!
 trap 'kill $web 2>/dev/null || true; wait $web 2>/dev/null || true' EXIT
-for _ in $(seq 120); do
-  curl -sf -o /dev/null "http://127.0.0.1:$port/api/schema/" && break
+for _ in $(seq 240); do  # the schema is fetched once (it takes seconds to build on a busy machine)
+  curl -sf --max-time 120 -H "Accept: application/json" -o "$work/schema.json" "http://127.0.0.1:$port/api/schema/?format=json" && break
   sleep 0.5
 done
 echo "fuzzing http://127.0.0.1:$port (${DATABASE_URL:+PostgreSQL}${DATABASE_URL:-SQLite}, $examples examples per operation, at most ${seconds}s)"
 set +e
-"$bin/schemathesis" run "http://127.0.0.1:$port/api/schema/" \
+"$bin/schemathesis" run "$work/schema.json" --url "http://127.0.0.1:$port" \
   --header "Authorization: Token $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --max-examples "$examples" --max-time "$seconds" --seed 20 --workers 1 --request-timeout 60 \

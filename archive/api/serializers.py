@@ -144,6 +144,8 @@ class PageSerializer(serializers.ModelSerializer):
     document = serializers.PrimaryKeyRelatedField(read_only=True)
     sha256 = serializers.CharField(source="image_id", read_only=True)
     mime_type = serializers.CharField(source="image.mime_type", read_only=True)
+    # A plain string in the schema: it is "" for a page that was not imported from IIIF (not a URI then).
+    iiif_source = serializers.CharField(read_only=True, help_text="IIIF image URL the page came from; empty if none")
     image_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
     line_count = serializers.IntegerField(read_only=True)
