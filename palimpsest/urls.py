@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("api/v1/", include("palimpsest.api_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("search.urls")),
     path("", include("web.urls")),
 ]
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from archive.models import Document, Line, Page
+from inscription.events import inscriptions_written
 from inscription.models import (
     Inscription,
     InscriptionAction,
@@ -275,6 +276,9 @@ def write_pages_lines(
                     )
                 )
         created = Inscription.objects.bulk_create(rows) if rows else []
+        if created:
+            # bulk_create sends no post_save: derived data (the search index) is told here, in the same transaction.
+            inscriptions_written.send(sender=Inscription, inscriptions=created)
         if currents:
             # bulk_create sends no post_save: re-anchor annotations on the superseded readings here.
             from inscription.services.annotation_anchoring import reanchor_new_versions
