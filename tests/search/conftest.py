@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.inscription.helpers import fake_model_version, make_lines, make_page
+from tests.ui.conftest import _fast_passwords, htr_model, sessions, start_worker  # noqa: F401 - browser test fixtures, shared by import
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.jobs.conftest import add_pages, final_job, render_pages
-from tests.ui.conftest import htr_model, sessions, start_worker  # noqa: F401 - fixtures shared by import
 
 pytestmark = [pytest.mark.ui, pytest.mark.jobs, pytest.mark.django_db(transaction=True)]
 

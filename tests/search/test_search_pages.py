@@ -23,7 +23,7 @@ def test_every_page_has_a_search_box(viewer_client, archive):
 def test_results_page_highlights_boxes_and_links_to_the_workspace(viewer_client, archive):
     html = viewer_client.get("/search/", {"q": "paques"}).content.decode()
     assert "<mark>Pâques</mark>" in html
-    assert re.search(r'<svg class="hit-scan"[^>]*>\s*<image href="/p/%d/image/"' % archive["page"].pk, html)
+    assert re.search(r'<svg class="hit-scan"[^>]*>\s*<image href="/p/' + str(archive["page"].pk) + '/image/"', html)
     assert html.count('class="hit-box"') == 1
     line = archive["lines"][1]
     assert f'href="/p/{archive["page"].pk}/?layer={archive["layer"].pk}&amp;line={line.pk}#line-{line.pk}"' in html
