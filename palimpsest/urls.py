@@ -1,5 +1,4 @@
 """URL map: admin, REST API v1, OpenAPI schema and docs, and the curator interface."""
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -14,8 +13,10 @@ urlpatterns = [
     path("", include("search.urls")),
     path("", include("web.urls")),
 ]
+# Media is never served as a static tree, not even with DEBUG: scans, thumbnails and exports are
+# private to their collection and go out only through views that check the collection role.
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+handler400 = "palimpsest.error_views.bad_request"
+handler403 = "palimpsest.error_views.permission_denied"
+handler404 = "palimpsest.error_views.page_not_found"
+handler500 = "palimpsest.error_views.server_error"

@@ -12,7 +12,9 @@ from archive.models import Collection, Document, Page
 from archive.permissions import WRITE, CollectionAccess, readable_collection_ids, require
 from inscription.api.serializers import JobCreateSerializer, JobSerializer
 from inscription.models import Job, JobKind, JobState
-from inscription.services.jobs import create_job, request_cancel
+from inscription.services.batches import cancel_batch, refresh_batch
+from inscription.services.jobs import create_job
+from palimpsest.ids import IdFilter, as_id
 from palimpsest.pagination import ScanPageSafePagination
 
 
@@ -20,14 +22,16 @@ class JobFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=JobState.choices)
     kind = django_filters.ChoiceFilter(choices=JobKind.choices)
     collection = django_filters.CharFilter(method="filter_collection", help_text="Collection id or slug")
-    document = django_filters.NumberFilter()
+    document = IdFilter()
 
     class Meta:
         model = Job
         fields = ["state", "kind", "collection", "document", "page"]
 
     def filter_collection(self, queryset, name, value):
-        return queryset.filter(collection_id=value) if value.isdigit() else queryset.filter(collection__slug=value)
+        if value.isdigit():
+            return queryset.filter(collection_id=as_id(value) or 0)
+        return queryset.filter(collection__slug=value)
 
 
 class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -39,6 +43,14 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
     def collection_of(self, obj: Job) -> Collection:
         return obj.collection
+
+    def get_object(self) -> Job:
+        job = super().get_object()
+        if job.is_batch and not job.is_final:
+            fresh = refresh_batch(job)
+            fresh.collection = job.collection
+            return fresh
+        return job
 
     def get_queryset(self):
         return (
@@ -54,10 +66,10 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         body.is_valid(raise_exception=True)
         v = body.validated_data
         ref = v["collection"]
-        collection = Collection.objects.filter(**({"pk": int(ref)} if ref.isdigit() else {"slug": ref})).first()
+        collection = Collection.objects.filter(**({"pk": as_id(ref) or 0} if ref.isdigit() else {"slug": ref})).first()
         if collection is None:
             raise NotFound("No such collection.")
-        require(request.user, collection, WRITE)
+        require(request.user, collection, WRITE, missing="No such collection.")
         document = page = None
         if v.get("document"):
             document = Document.objects.filter(pk=v["document"], collection=collection).first()
@@ -75,5 +87,5 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Ask the job to stop; a queued job is cancelled at once, a running one at its next batch."""
-        job = request_cancel(self.get_object())
+        job = cancel_batch(self.get_object())  # a batch cancels all its children
         return Response(JobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
