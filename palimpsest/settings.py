@@ -228,6 +228,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "palimpsest.schema.add_error_responses"],
     # Several models have a "kind" (and roles appear twice): name each choice set once, so the
     # schema has stable enum names and `spectacular --validate --fail-on-warn` passes.
     "ENUM_NAME_OVERRIDES": {

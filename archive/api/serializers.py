@@ -65,7 +65,7 @@ class DocumentSerializer(serializers.ModelSerializer):
     collection = CollectionSlugField()
     tags = TagListField(required=False)
     page_count = serializers.IntegerField(read_only=True)
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Document
@@ -178,7 +178,7 @@ class LineSerializer(serializers.ModelSerializer):
     baseline = points(required=False, help_text="[[x, y], ...]; derived from the polygon when omitted, never empty")
     region = serializers.IntegerField(source="region_id", required=False, allow_null=True,
                                       help_text="A region of the same page, or null")
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Line
