@@ -143,6 +143,12 @@ def export_mets(document, files: list[dict]) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
+def document_files(pages, image_href) -> list[dict]:
+    """The ``files`` of ``export_mets`` for the usual layout: ``alto.xml`` (one Page per page) and ``page/NNNN.xml``."""
+    return [{"page": page, "image": image_href(page) if not isinstance(image_href, dict) else image_href[page.pk], "alto": ("alto.xml", f"page_{n}"), "page_xml": f"page/{n:04d}.xml"}
+            for n, page in enumerate(pages, 1)]
+
+
 def _file(group, fid: str, href: str, mime: str) -> None:
     el = etree.SubElement(group, f"{{{NS}}}file", ID=fid, MIMETYPE=mime)
     etree.SubElement(el, f"{{{NS}}}FLocat", LOCTYPE="OTHER", OTHERLOCTYPE="FILE", **{f"{{{XLINK}}}href": href})

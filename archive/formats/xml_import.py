@@ -89,9 +89,12 @@ def parse_files(xml_files: list[tuple[str, bytes]]) -> list[readers.ParsedPage]:
 
 
 def _match_images(parsed: list[readers.ParsedPage], images: dict[str, CheckedImage]) -> list[tuple[str, CheckedImage]]:
-    """Image per parsed page: by the file name the XML names, its stem, the XML file's stem; a multi-page ALTO's
-    later pages take the images no other page claimed, in file-name order."""
+    """Image per parsed page: by the file name the XML names, its stem, the XML file's stem; the pages of a multi-page
+    ALTO that no name matches take the images no other page claimed, in file-name order."""
     stems = {_stem(name): name for name in images}
+    per_file: dict[str, int] = {}
+    for page in parsed:
+        per_file[page.source_name] = per_file.get(page.source_name, 0) + 1
     chosen: list[str | None] = []
     for page in parsed:
         wanted = page.image_filename
@@ -105,7 +108,7 @@ def _match_images(parsed: list[readers.ParsedPage], images: dict[str, CheckedIma
         chosen.append(name)
     spare = [n for n in sorted(images) if n not in chosen]
     for i, page in enumerate(parsed):
-        if chosen[i] is None and page.page_number > 1 and spare:
+        if chosen[i] is None and per_file[page.source_name] > 1 and spare:
             chosen[i] = spare.pop(0)
         if chosen[i] is None:
             raise InputError(
