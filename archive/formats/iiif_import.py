@@ -20,7 +20,7 @@ from django.db import transaction
 
 from archive.formats import fetch
 from archive.formats.images import CheckedImage, StoredFiles, check_image
-from archive.formats.readers import MAX_COORDINATE
+from archive.formats.parsed import MAX_COORDINATE
 from archive.models import Collection, Document, GeometrySource, Line, Page
 from inscription.models import LayerKind
 from inscription.services.inscriptions import create_inscription
