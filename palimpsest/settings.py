@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "archive",
     "inscription",
     "web",
+    "search",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +155,9 @@ IIIF_FETCH_ALLOW = [h.strip() for h in os.environ.get("IIIF_FETCH_ALLOW", "").sp
 # Tried in order when a .txt upload is not UTF-8; the one used is recorded on the Text row.
 TEXT_FALLBACK_ENCODINGS = tuple(e.strip() for e in os.environ.get("TEXT_FALLBACK_ENCODINGS", "cp1252,latin-1").split(",") if e.strip())
 
+# Search: a machine line also matches a word the recognizer gave at least this probability (docs/search.md).
+SEARCH_ALTERNATIVES_THRESHOLD = float(os.environ.get("SEARCH_ALTERNATIVES_THRESHOLD", "0.3"))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -165,7 +169,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
-        "rest_framework.filters.SearchFilter",
+        "search.filters.ArchiveSearchFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "palimpsest.errors.json_exception_handler",
