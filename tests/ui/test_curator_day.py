@@ -150,7 +150,7 @@ def test_annotation_edit_and_delete_in_the_browser(transactional_db, sessions, c
     expect(item.locator("figure.region-thumb svg")).to_be_visible()
     expect(item).not_to_contain_text("xywh")
     item.get_by_text("Edit or delete").click()
-    item.get_by_label("Comment").fill("A stain over the date")
+    item.get_by_label("Note", exact=True).fill("A stain over the date")
     item.get_by_role("button", name="Save changes").click()
     expect(page.locator(f"#ann-{region.pk}")).to_contain_text("A stain over the date")
     expect(page.locator(f"#ann-{region.pk}")).to_contain_text("version 2")
