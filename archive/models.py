@@ -30,7 +30,7 @@ class Collection(models.Model):
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE)
     # The recognizer used by default for this collection's transcribe jobs (a ModelVersion name).
     default_model = models.ForeignKey(
-        "inscription.ModelVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "jobs.ModelVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -155,9 +155,9 @@ class AttributedGeometry(models.Model):
     source = models.CharField(max_length=10, choices=GeometrySource.choices, default=GeometrySource.HUMAN)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     model_version = models.ForeignKey(
-        "inscription.ModelVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "jobs.ModelVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    job = models.ForeignKey("inscription.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

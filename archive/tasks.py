@@ -4,7 +4,7 @@
 import os  # noqa: E402
 import tempfile  # noqa: E402
 
-from inscription.runner import JobRun, job_task  # noqa: E402
+from jobs.runner import JobRun, job_task  # noqa: E402
 
 
 @job_task(device="cpu")

@@ -85,9 +85,8 @@ def start_worker(threads: int) -> subprocess.Popen:
 
 
 def run_job(document, user, model) -> tuple[object, float]:
-    from inscription.models import Job
-    from inscription.models.jobs import FINAL_STATES
     from inscription.services.jobs import create_job
+    from jobs.models import FINAL_STATES, Job
 
     t0 = time.time()  # wall clock, comparable with the worker's finished_at on this machine
     job = create_job("transcribe", document.collection, document=document, user=user,
@@ -161,7 +160,7 @@ def main() -> None:
 
     ARGS.pages_per_batch = ARGS.pages_per_batch or DEFAULT_PAGES_PER_BATCH
 
-    from inscription.services.models import register_model_dir
+    from jobs.services.models import register_model_dir
     from tests.jobs.conftest import recognizer_dir
 
     model, _ = register_model_dir(recognizer_dir(Path(settings.MODEL_STORE)))

@@ -58,8 +58,10 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "jobs",
     "archive",
     "inscription",
+    "exchange",
     "web",
 ]
 

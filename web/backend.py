@@ -11,7 +11,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 
 from archive.models import Collection, Document, Line, Membership, Page, Role
-from inscription.models import Inscription, Job, Layer, LayerKind, ModelVersion
+from inscription.models import Inscription, Layer, LayerKind
+from jobs.models import Job, ModelVersion
 from palimpsest.errors import InputError
 
 
@@ -156,8 +157,8 @@ def compare_sides(user: AbstractBaseUser, document: Document, left: dict, right:
 
 def start_export(collection: Collection, user: AbstractBaseUser, base_url: str) -> Job:
     """The collection zip export job, as the formats API starts it."""
-    from inscription.models import JobKind
     from inscription.services.jobs import create_job
+    from jobs.models import JobKind
 
     return create_job(JobKind.EXPORT, collection, user=user, params={"base_url": base_url}, task_name="archive.tasks.export_collection")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django import forms
 
 from archive.models import DocumentKind, Role, Visibility
-from inscription.models import JobKind
+from jobs.models import JobKind
 
 
 class WordsMixin:

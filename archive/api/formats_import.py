@@ -23,7 +23,7 @@ from archive.formats import common, iiif_import
 from archive.formats.xml_import import import_xml
 from archive.models import Collection
 from archive.permissions import READ, WRITE, require
-from inscription.models import Job, JobKind, JobState
+from jobs.models import Job, JobKind, JobState
 from palimpsest.errors import InputError
 
 

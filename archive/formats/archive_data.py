@@ -13,7 +13,8 @@ from typing import Any
 
 from archive.models import Collection, Document
 from inscription.annotations.rendering import CITATION
-from inscription.models import Annotation, Inscription, ModelVersion, Reflection
+from inscription.models import Annotation, Inscription, Reflection
+from jobs.models import ModelVersion
 
 FORMAT = "palimpsest-collection-archive"
 VERSION = 1

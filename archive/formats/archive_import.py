@@ -28,16 +28,8 @@ from django.utils.dateparse import parse_datetime
 from archive.formats import archive_data
 from archive.formats.images import StoredFiles, check_image
 from archive.models import Collection, Document, Line, Membership, Page, Region, Role, Tag, Text
-from inscription.models import (
-    Annotation,
-    AnnotationVersion,
-    Citation,
-    Inscription,
-    Layer,
-    ModelVersion,
-    Reflection,
-    ReflectionVersion,
-)
+from inscription.models import Annotation, AnnotationVersion, Citation, Inscription, Layer, Reflection, ReflectionVersion
+from jobs.models import ModelVersion
 from palimpsest.errors import InputError
 
 MAX_MANIFEST_BYTES = 512 * 1024 * 1024

@@ -4,7 +4,8 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from inscription.models import Inscription, InscriptionKind, Job, JobKind, Layer, ModelVersion
+from inscription.models import Inscription, InscriptionKind, Layer
+from jobs.models import Job, JobKind, ModelVersion
 
 
 class ModelVersionBriefSerializer(serializers.ModelSerializer):

@@ -11,8 +11,8 @@ from rest_framework.response import Response
 from archive.models import Collection, Document, Page
 from archive.permissions import WRITE, CollectionAccess, readable_collection_ids, require
 from inscription.api.serializers import JobCreateSerializer, JobSerializer
-from inscription.models import Job, JobKind, JobState
 from inscription.services.jobs import create_job, request_cancel
+from jobs.models import Job, JobKind, JobState
 from palimpsest.pagination import ScanPageSafePagination
 
 

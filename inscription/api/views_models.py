@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 
 from inscription.api.serializers import ModelVersionSerializer
-from inscription.models import ModelVersion
+from jobs.models import ModelVersion
 
 PLOT_NAMES = ("training_curves.png", "curves.png", "plot.png", "loss_cer.png")
 

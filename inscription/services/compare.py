@@ -26,7 +26,8 @@ from django.utils import timezone
 from archive.models import Collection, Document
 from archive.permissions import READ, WRITE, can, require
 from inscription.annotations.alignment import NORMALISATION, Totals, compare_pairs
-from inscription.models import Comparison, ComparisonLine, ComparisonState, Inscription, JobKind, Layer
+from inscription.models import Comparison, ComparisonLine, ComparisonState, Inscription, Layer
+from jobs.models import JobKind
 from palimpsest.errors import InputError
 
 BATCH = 500

@@ -16,14 +16,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from archive.models import Document, Line, Page
-from inscription.models import (
-    Inscription,
-    InscriptionAction,
-    InscriptionKind,
-    Job,
-    Layer,
-    ModelVersion,
-)
+from inscription.models import Inscription, InscriptionAction, InscriptionKind, Layer
+from jobs.models import Job, ModelVersion
 from palimpsest.errors import InputError
 
 MAX_TEXT_CHARS = 200_000

@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from archive.models import Collection, Document, Page
-from inscription.models import JobKind, Layer, ModelTask, ModelVersion
+from inscription.models import Layer
+from jobs.models import JobKind, ModelTask, ModelVersion
 from palimpsest.errors import InputError
 
 DECODERS = ("greedy", "beam")

@@ -12,9 +12,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from archive.models import Collection, Document, Page
-from inscription.models import Job, JobKind, JobState
-from inscription.models.jobs import FINAL_STATES
 from inscription.services.job_params import validate_params
+from jobs.models import FINAL_STATES, Job, JobKind, JobState
 from palimpsest.errors import InputError
 
 # Kind → Celery task name. Routing to queues is the one table in settings (CELERY_TASK_ROUTES).

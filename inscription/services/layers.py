@@ -7,7 +7,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
 from archive.models import Document
-from inscription.models import Layer, LayerKind, ModelVersion
+from inscription.models import Layer, LayerKind
+from jobs.models import ModelVersion
 from palimpsest.errors import InputError
 
 GROUND_TRUTH = "ground truth"

@@ -4,7 +4,7 @@ One module per kind of work: ``lines`` (pages, crops, the model), ``transcribe``
 transcribe), ``training`` (fine-tune and evaluate), ``summarise``, ``traces`` (memory lens). Task
 names stay ``inscription.tasks.<function>`` whichever module holds them.
 
-Every task runs through ``inscription.runner.job_task`` (Job row lifecycle, progress,
+Every task runs through ``jobs.runner.job_task`` (Job row lifecycle, progress,
 cooperative cancel, lease). models_ml and torch are imported inside the tasks only, so the
 web process never loads them. Writes follow the archive's rules:
 

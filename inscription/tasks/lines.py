@@ -12,10 +12,10 @@ from pathlib import Path
 from django.db import transaction
 
 from archive.models import DocumentKind, GeometrySource, Line, Page
-from inscription.models import Job, ModelVersion
-from inscription.runner import JobRun
 from inscription.services.inscriptions import LineText
-from inscription.services.models import model_for_dir
+from jobs.models import Job, ModelVersion
+from jobs.runner import JobRun
+from jobs.services.models import model_for_dir
 
 # Celery names of the tasks: "inscription.tasks.<function>", whichever module of the package holds it.
 TASKS = "inscription.tasks."
@@ -124,7 +124,7 @@ def model_dir_for(job: Job, model_id: int | None) -> Path | None:
 
 
 def recognizer_for(run: JobRun, model_id: int | None):  # noqa: ANN202
-    from inscription.worker import configure_torch
+    from jobs.worker import configure_torch
     from models_ml.htr.api import load_recognizer
 
     device = configure_torch()

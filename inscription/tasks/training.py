@@ -13,9 +13,9 @@ from typing import Any
 from django.conf import settings
 
 from inscription.models import Inscription, Layer
-from inscription.runner import JobRun, job_task
-from inscription.services.models import register_model_dir
 from inscription.tasks.lines import TASKS, chunks, crop_line_image, model_dir_for, page_image, recognizer_for
+from jobs.runner import JobRun, job_task
+from jobs.services.models import register_model_dir
 
 
 def human_lines(layer: Layer) -> list[Inscription]:
@@ -72,7 +72,7 @@ def _plot_curve(curve: list[tuple[int, dict]], png: Path, title: str) -> None:
 @job_task(TASKS + "train_model", device="auto")
 def train_model(run: JobRun) -> dict[str, Any]:
     """Fine-tune a recognizer on a layer's human-corrected lines; register the result as a new ModelVersion."""
-    from inscription.worker import configure_torch
+    from jobs.worker import configure_torch
     from models_ml import registry
     from models_ml.htr.train import finetune
 

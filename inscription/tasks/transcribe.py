@@ -15,7 +15,6 @@ from django.db import connections, transaction
 
 from archive.models import Line, Page
 from inscription.models import Inscription, Layer
-from inscription.runner import JobRun, job_task
 from inscription.services.inscriptions import write_pages_lines
 from inscription.services.job_params import DEFAULT_PAGES_PER_BATCH
 from inscription.services.layers import machine_layer
@@ -30,6 +29,7 @@ from inscription.tasks.lines import (
     segment_page_lines,
     segmenter_model,
 )
+from jobs.runner import JobRun, job_task
 
 
 class _Inline:

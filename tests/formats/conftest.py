@@ -21,7 +21,7 @@ def make_page(document, order: int, width: int = 600, height: int = 400, colour:
 
 @pytest.fixture
 def model_version(db):
-    from inscription.models import ModelVersion
+    from jobs.models import ModelVersion
 
     return ModelVersion.objects.create(
         name="htr-default", version="1.0", task="htr", path="models_ml/store/htr-default", sha256="ab" * 32,

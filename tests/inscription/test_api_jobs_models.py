@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from inscription.models import Job, JobState
+from jobs.models import Job, JobState
 from tests.inscription.helpers import fake_model_version
 
 EVERYONE = ["anonymous", "stranger", "viewer", "curator", "owner"]

@@ -212,8 +212,9 @@ def test_read_permissions(client_for, users, document, who, expected):
 def test_large_comparisons_become_jobs(transactional_db, client_for, users, document, settings):
     """The job body run inline through the runner's lifecycle (it closes stale connections, hence a real transaction)."""
     from inscription.compare_tasks import run_comparison
-    from inscription.models import Comparison, Job
-    from inscription.runner import execute
+    from inscription.models import Comparison
+    from jobs.models import Job
+    from jobs.runner import execute
 
     settings.PALIMPSEST_COMPARE_SYNC_LINES = 3
     gt, machine, _ = write_cases(document, users)

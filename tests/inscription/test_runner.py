@@ -8,8 +8,8 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
-from inscription.models import Job, JobState
-from inscription.runner import execute, holder_alive, recover_orphaned_jobs
+from jobs.models import Job, JobState
+from jobs.runner import execute, holder_alive, recover_orphaned_jobs
 
 pytestmark = pytest.mark.django_db(transaction=True)  # as in a worker: no surrounding test transaction
 

@@ -136,13 +136,13 @@ def wait_for(predicate: Callable[[], object], timeout: float = 300, interval: fl
 
 
 def job_state(job_id: int):
-    from inscription.models import Job
+    from jobs.models import Job
 
     return Job.objects.get(pk=job_id)
 
 
 def final_job(job_id: int, worker: Worker | None = None, timeout: float = 600):
-    from inscription.models.jobs import FINAL_STATES
+    from jobs.models import FINAL_STATES
 
     return wait_for(lambda: (j := job_state(job_id)).state in FINAL_STATES and j, timeout=timeout, interval=0.5,
                     what=f"job {job_id} to finish", worker=worker)
@@ -224,7 +224,7 @@ def recognizer_dir(tmp_root: Path) -> Path:
 @pytest.fixture
 def htr_model(db, tmp_path_factory):
     """A registered recognizer ModelVersion (its weights on disk)."""
-    from inscription.services.models import register_model_dir
+    from jobs.services.models import register_model_dir
 
     model, _ = register_model_dir(recognizer_dir(tmp_path_factory.getbasetemp()))
     return model

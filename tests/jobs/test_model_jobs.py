@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from inscription.models import JobState, ModelVersion
+from jobs.models import JobState, ModelVersion
 from tests.jobs.conftest import add_pages, final_job, render_pages
 
 pytestmark = [pytest.mark.jobs, pytest.mark.django_db(transaction=True)]

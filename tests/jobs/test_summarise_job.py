@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from inscription.models import Inscription, JobState
+from inscription.models import Inscription
+from jobs.models import JobState
 from tests.jobs.conftest import final_job
 
 pytestmark = [pytest.mark.jobs, pytest.mark.django_db(transaction=True)]

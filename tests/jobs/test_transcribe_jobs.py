@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from django.db.models import Count, Q
 
-from inscription.models import Inscription, Job, JobState, Layer
+from inscription.models import Inscription, Layer
+from jobs.models import Job, JobState
 from tests.jobs.conftest import REPO, add_pages, final_job, job_state, render_pages, wait_for
 
 pytestmark = [pytest.mark.jobs, pytest.mark.django_db(transaction=True)]

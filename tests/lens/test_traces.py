@@ -117,7 +117,8 @@ def test_trace_of_a_human_inscription_is_refused(read_page, client_for, users) -
 
 
 def test_trace_without_the_weights_is_a_clear_error(read_page, client_for, tmp_path) -> None:
-    from inscription.models import ModelVersion, ReadingTrace
+    from inscription.models import ReadingTrace
+    from jobs.models import ModelVersion
 
     *_, inscriptions = read_page
     ModelVersion.objects.filter(pk=inscriptions[0].model_version_id).update(path=str(tmp_path / "gone"))
@@ -128,7 +129,8 @@ def test_trace_without_the_weights_is_a_clear_error(read_page, client_for, tmp_p
 
 
 def test_trace_with_other_weights_in_the_model_dir_is_refused(read_page, client_for) -> None:
-    from inscription.models import ModelVersion, ReadingTrace
+    from inscription.models import ReadingTrace
+    from jobs.models import ModelVersion
 
     *_, inscriptions = read_page
     ModelVersion.objects.filter(pk=inscriptions[0].model_version_id).update(sha256="b" * 64)

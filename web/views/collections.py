@@ -10,7 +10,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from archive import permissions
 from archive.models import Document, Membership, Page, Role
-from inscription.models import Inscription, Job, ModelTask, ModelVersion
+from inscription.models import Inscription
+from jobs.models import Job, ModelTask, ModelVersion
 from web import backend
 from web.access import attempt, can, collection_for, safe_next
 from web.forms import CollectionForm, DocumentForm, MemberForm

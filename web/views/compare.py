@@ -17,7 +17,8 @@ from django.views.decorators.http import require_http_methods
 from archive import permissions
 from archive.models import Line
 from inscription.annotations.alignment import normalise, segments
-from inscription.models import Comparison, ComparisonState, Inscription, ModelVersion
+from inscription.models import Comparison, ComparisonState, Inscription
+from jobs.models import ModelVersion
 from web import backend
 from web.access import attempt, document_for, require
 from web.views.workspace import transcription_layers

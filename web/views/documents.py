@@ -9,7 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from archive import permissions
-from inscription.models import Inscription, InscriptionKind, Job, JobKind, LayerKind, ModelTask, ModelVersion
+from inscription.models import Inscription, InscriptionKind, LayerKind
+from jobs.models import Job, JobKind, ModelTask, ModelVersion
 from web import backend
 from web.access import attempt, can, document_for, page_for, safe_next
 from web.forms import JobStartForm

@@ -7,8 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from archive import permissions
-from inscription.models import Job, JobState
-from inscription.models.jobs import FINAL_STATES
+from jobs.models import FINAL_STATES, Job, JobState
 from web import backend
 from web.access import attempt, require, safe_next
 

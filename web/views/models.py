@@ -6,7 +6,8 @@ from django.shortcuts import get_object_or_404, render
 
 from archive import permissions
 from inscription.api.views_models import plot_path
-from inscription.models import Layer, ModelVersion
+from inscription.models import Layer
+from jobs.models import ModelVersion
 
 
 def _metric_rows(metrics: dict) -> list[tuple[str, str, str]]:

@@ -7,9 +7,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from archive.models import Collection, Document
-from inscription.models import Job, JobKind
-from inscription.models.jobs import FINAL_STATES
 from inscription.services.jobs import create_job
+from jobs.models import FINAL_STATES, Job, JobKind
 from palimpsest.errors import InputError
 
 

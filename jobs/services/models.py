@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from inscription.models import Job, ModelTask, ModelVersion
+from jobs.models import Job, ModelTask, ModelVersion
 
 
 def store_dirs() -> list[Path]:

@@ -1,4 +1,11 @@
-"""Job: one background act. The row is the truth about its state and progress."""
+"""The bottom of the app stack: Job (one background act) and ModelVersion (one set of weights).
+
+Why here: archive and inscription both point at the job that wrote a line and at the model
+that read it, so these two rows sit below both apps. The tables keep their first names
+(``inscription_job``, ``inscription_modelversion``): moving the models moved no data.
+A Job's target (collection, document, page) is a lazy reference to archive's tables; no
+code in this app imports archive.
+"""
 from __future__ import annotations
 
 from django.conf import settings
@@ -54,6 +61,7 @@ class Job(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        db_table = "inscription_job"
         indexes = [
             models.Index(fields=["collection", "state"]),
             models.Index(fields=["kind", "state"]),
@@ -72,3 +80,36 @@ class Job(models.Model):
         if not self.progress_total:
             return 100 if self.state == JobState.SUCCEEDED else 0
         return min(100, int(100 * self.progress_done / self.progress_total))
+
+
+class ModelTask(models.TextChoices):
+    HTR = "htr", "Handwriting recognition"
+    SEGMENT = "segment", "Segmentation"
+    SUMMARISE = "summarise", "Summarisation"
+
+
+class ModelVersion(models.Model):
+    name = models.CharField(max_length=200)
+    version = models.CharField(max_length=100)
+    task = models.CharField(max_length=20, choices=ModelTask.choices)
+    path = models.CharField(max_length=1000, help_text="Directory of the weights and card in the model store")
+    sha256 = models.CharField(max_length=64, help_text="sha256 of the weights file")
+    architecture = models.JSONField(default=dict, blank=True)
+    hyperparameters = models.JSONField(default=dict, blank=True)
+    charset = models.TextField(blank=True)
+    training_data = models.JSONField(default=dict, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    licence = models.CharField(max_length=100, blank=True)
+    card = models.JSONField(default=dict, blank=True, help_text="The full JSON card as stored beside the weights")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    training_job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    registered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "inscription_modelversion"
+        ordering = ["task", "name", "-created_at"]
+        constraints = [models.UniqueConstraint(fields=["name", "version", "sha256"], name="model_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}"

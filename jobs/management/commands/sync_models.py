@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from inscription.services.models import store_dirs, sync_models
+from jobs.services.models import store_dirs, sync_models
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ running (it runs again; the task body must be idempotent) or already final (no-o
 
 Usage, for any engineer's task module (compare, export, import...)::
 
-    from inscription.runner import JobRun, job_task
+    from jobs.runner import JobRun, job_task
 
     @job_task(device="cpu")            # Celery name = "<module>.<function>", routed by settings
     def run_comparison(run: JobRun) -> dict:
@@ -54,8 +54,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, connection, transaction
 from django.utils import timezone
 
-from inscription.models import Job, JobState
-from inscription.models.jobs import FINAL_STATES
+from jobs.models import FINAL_STATES, Job, JobState
 
 log = logging.getLogger(__name__)
 

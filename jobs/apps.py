@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class JobsConfig(AppConfig):
+    """Background jobs and model versions: the bottom of the app stack (no imports from archive or above)."""
+
+    name = "jobs"
+    verbose_name = "Jobs and model versions"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Signals are registered here, never as an import side effect.
+        from jobs import signals  # noqa: F401
