@@ -4,4 +4,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("archive.api.urls")),
     path("", include("inscription.api.urls")),
+    path("", include("exchange.api.urls")),
 ]

@@ -157,10 +157,9 @@ def compare_sides(user: AbstractBaseUser, document: Document, left: dict, right:
 
 def start_export(collection: Collection, user: AbstractBaseUser, base_url: str) -> Job:
     """The collection zip export job, as the formats API starts it."""
-    from inscription.services.jobs import create_job
-    from jobs.models import JobKind
+    from exchange.services import start_export as start
 
-    return create_job(JobKind.EXPORT, collection, user=user, params={"base_url": base_url}, task_name="archive.tasks.export_collection")
+    return start(collection, user, base_url)
 
 
 def _pk(value: Any) -> int:

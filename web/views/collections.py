@@ -167,7 +167,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def export(request: HttpRequest, slug: str) -> HttpResponse:
-    """Export the whole collection as a zip: a background job (archive.tasks.export_collection)."""
+    """Export the whole collection as a zip: a background job (exchange.tasks.export_collection, Celery name "archive.tasks.export_collection")."""
     coll = collection_for(request, slug, permissions.WRITE)
     job, error = attempt(backend.start_export, coll, request.user, request.build_absolute_uri("/").rstrip("/"))
     if error:

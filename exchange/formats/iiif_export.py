@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from archive.formats import common
 from archive.models import Collection, Document, Page
+from exchange.formats import common
 from inscription.models import Layer
 
 CONTEXT = "http://iiif.io/api/presentation/3/context.json"

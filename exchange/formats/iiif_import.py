@@ -17,9 +17,9 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from archive.formats import fetch
-from archive.formats.images import CheckedImage, StoredFiles, check_image
 from archive.models import Collection, Document, GeometrySource, Line, Page
+from exchange.formats import fetch
+from exchange.formats.images import CheckedImage, StoredFiles, check_image
 from inscription.models import LayerKind
 from inscription.services.inscriptions import create_inscription
 from inscription.services.layers import get_or_create_layer

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from archive.formats import iiif_import
-from archive.management.commands._formats_common import acting_user, collection_or_error, input_error
+from exchange.formats import iiif_import
+from exchange.management.commands._formats_common import acting_user, collection_or_error, input_error
 from palimpsest.errors import InputError
 
 

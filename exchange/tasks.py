@@ -1,21 +1,23 @@
-"""Celery tasks for ingest, import and export (io queue)."""
+"""Celery tasks for imports and exports (io queue)."""
+import os
+import tempfile
 
-# --- formats: collection archive export (owner: formats) -----------------------------------
-import os  # noqa: E402
-import tempfile  # noqa: E402
+from jobs.runner import JobRun, job_task
 
-from jobs.runner import JobRun, job_task  # noqa: E402
+# The task's name predates the exchange app; queued and running jobs carry it in Job.task_name
+# (the orphan sweep re-sends by that name), so it stays.
+EXPORT_COLLECTION_TASK = "archive.tasks.export_collection"
 
 
-@job_task(device="cpu")
+@job_task(name=EXPORT_COLLECTION_TASK, device="cpu")
 def export_collection(run: JobRun) -> dict:
     """Write the collection's zip archive into the media store; the Job's result names the file."""
     from django.core.files import File
     from django.core.files.storage import default_storage
     from django.utils import timezone
 
-    from archive.formats.archive_export import export_collection as write_archive
-    from archive.formats.common import base_url
+    from exchange.formats.archive_export import export_collection as write_archive
+    from exchange.formats.common import base_url
 
     collection = run.job.collection
     name = f"exports/{run.job.pk}/{collection.slug}-{timezone.now():%Y%m%d}.zip"

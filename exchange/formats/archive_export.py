@@ -15,12 +15,12 @@ from typing import Any
 
 from django.utils import timezone
 
-from archive.formats import archive_data, iiif_export
-from archive.formats.alto import export_alto
-from archive.formats.images import read_blob
-from archive.formats.pagexml import export_page_xml
-from archive.formats.text import document_text
 from archive.models import Collection
+from exchange.formats import archive_data, iiif_export
+from exchange.formats.alto import export_alto
+from exchange.formats.images import read_blob
+from exchange.formats.pagexml import export_page_xml
+from exchange.formats.text import document_text
 
 Progress = Callable[[int, int, str], None]
 

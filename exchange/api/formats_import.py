@@ -1,7 +1,7 @@
 """Imports (ALTO/PAGE XML with images, IIIF manifests) and the collection archive export job.
 
 Curator rights (WRITE) to import; READ to export and download. The work is in
-``archive.formats``; these views only parse the request and check permissions.
+``exchange.formats``; these views only parse the request and check permissions.
 """
 from __future__ import annotations
 
@@ -19,10 +19,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from archive.formats import common, iiif_import
-from archive.formats.xml_import import import_xml
 from archive.models import Collection
 from archive.permissions import READ, WRITE, require
+from exchange.formats import common, iiif_import
+from exchange.formats.xml_import import import_xml
+from exchange.services import start_export
 from jobs.models import Job, JobKind, JobState
 from palimpsest.errors import InputError
 
@@ -91,13 +92,10 @@ class ExportCollectionView(APIView):
     @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT},
                    summary="Export the whole collection as a zip (a background job)")
     def post(self, request, slug: str):
-        from inscription.services.jobs import create_job
-
         collection = _collection(request, slug, READ)
         if not request.user.is_authenticated:
             raise InputError("Sign in to request an export.", code="not_authenticated", status_code=401)
-        job = create_job(JobKind.EXPORT, collection, user=request.user, params={"base_url": common.base_url(request)},
-                         task_name="archive.tasks.export_collection")
+        job = start_export(collection, request.user, common.base_url(request))
         body = {"job": job.pk, "state": job.state, "kind": job.kind,
                 "url": request.build_absolute_uri(f"/api/v1/jobs/{job.pk}/"),
                 "download": request.build_absolute_uri(f"/api/v1/collections/{slug}/exports/{job.pk}/download/")}

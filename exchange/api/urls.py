@@ -1,8 +1,8 @@
-"""Routes for the standard formats in and out (see archive/api/urls.py and docs/formats.md)."""
+"""Routes for the standard formats in and out (mounted under /api/v1/ by palimpsest/api_urls.py; see docs/formats.md)."""
 from django.urls import path
 
-from archive.api import formats_export as ex
-from archive.api import formats_import as im
+from exchange.api import formats_export as ex
+from exchange.api import formats_import as im
 
 urlpatterns = [
     path("documents/<int:pk>/manifest/", ex.DocumentManifestView.as_view(), name="document-manifest"),

@@ -11,8 +11,8 @@ from __future__ import annotations
 from django.utils import timezone
 from lxml import etree
 
-from archive.formats import common
 from archive.models import Page
+from exchange.formats import common
 from inscription.models import Inscription, Layer
 
 NS = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"

@@ -25,9 +25,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from archive.formats import archive_data
-from archive.formats.images import StoredFiles, check_image
 from archive.models import Collection, Document, Line, Membership, Page, Region, Role, Tag, Text
+from exchange.formats import archive_data
+from exchange.formats.images import StoredFiles, check_image
 from inscription.models import Annotation, AnnotationVersion, Citation, Inscription, Layer, Reflection, ReflectionVersion
 from jobs.models import ModelVersion
 from palimpsest.errors import InputError

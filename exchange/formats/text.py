@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from archive.formats import common
 from archive.models import Document, Page
+from exchange.formats import common
 from inscription.models import Layer
 
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from archive.formats import readers, xmlsafe
-from archive.formats.images import CheckedImage, StoredFiles, check_image
 from archive.models import Collection, Document, GeometrySource, Line, Page, Region
+from exchange.formats import readers, xmlsafe
+from exchange.formats.images import CheckedImage, StoredFiles, check_image
 from inscription.models import LayerKind
 from inscription.services.inscriptions import create_inscription
 from inscription.services.layers import get_or_create_layer

@@ -15,12 +15,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.views import APIView
 
-from archive.formats import common, iiif_export
-from archive.formats.alto import export_alto
-from archive.formats.pagexml import export_page_xml
-from archive.formats.text import document_text, page_text
 from archive.models import Collection, Document, Page
 from archive.permissions import READ, readable_collection_ids, require
+from exchange.formats import common, iiif_export
+from exchange.formats.alto import export_alto
+from exchange.formats.pagexml import export_page_xml
+from exchange.formats.text import document_text, page_text
 
 LAYER_PARAM = OpenApiParameter("layer", str, description="Layer id or name (default: the best current text per line)")
 XML = "application/xml; charset=utf-8"

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from archive.formats.archive_export import export_collection
-from archive.formats.common import base_url
-from archive.management.commands._formats_common import collection_or_error
+from exchange.formats.archive_export import export_collection
+from exchange.formats.common import base_url
+from exchange.management.commands._formats_common import collection_or_error
 
 
 class Command(BaseCommand):

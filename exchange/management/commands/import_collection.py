@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from archive.formats.archive_import import import_collection
-from archive.management.commands._formats_common import acting_user, input_error
+from exchange.formats.archive_import import import_collection
+from exchange.management.commands._formats_common import acting_user, input_error
 from palimpsest.errors import InputError
 
 

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-from archive.formats import common
 from archive.models import Page
+from exchange.formats import common
 from inscription.models import Inscription, Layer
 
 NS = "http://www.loc.gov/standards/alto/ns-v4#"

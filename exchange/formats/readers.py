@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from archive.formats.xmlsafe import child, children, descendants, local
+from exchange.formats.xmlsafe import child, children, descendants, local
 from palimpsest.errors import InputError
 
 READING_ORDER = re.compile(r"readingOrder\s*\{[^}]*index\s*:\s*(\d+)")
