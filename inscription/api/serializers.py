@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from inscription.models import Inscription, InscriptionKind, Layer
 from jobs.models import Job, JobKind, ModelVersion
+from jobs.services.models import plot_path
 
 
 class ModelVersionBriefSerializer(serializers.ModelSerializer):
@@ -27,8 +28,6 @@ class ModelVersionSerializer(serializers.ModelSerializer):
         ]
 
     def get_plot_url(self, obj: ModelVersion) -> str | None:
-        from inscription.api.views_models import plot_path
-
         if plot_path(obj) is None:
             return None
         return reverse("modelversion-plot", args=[obj.pk])

@@ -131,3 +131,18 @@ def model_for_dir(model_dir: str | Path, card: dict[str, Any] | None = None) -> 
         name=str(card.get("name") or Path(model_dir).name), version=str(card.get("version") or "0"), sha256=card.get("sha256", "")
     ).first()
     return row or register_model_dir(model_dir, card=card)[0]
+
+
+PLOT_NAMES = ("training_curves.png", "curves.png", "plot.png", "loss_cer.png")
+
+
+def plot_path(model: ModelVersion) -> Path | None:
+    """The training-curve PNG in the model directory, if the training run left one."""
+    if not model.path:
+        return None
+    folder = Path(model.path)
+    for name in PLOT_NAMES:
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate
+    return None
