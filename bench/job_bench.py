@@ -108,7 +108,7 @@ def prepare_bare(document, model, threads: int):
     import torch
 
     from archive.models import Page
-    from inscription.tasks.lines import crop_line_image, page_image
+    from inscription.services.line_images import crop_line_image, page_image
     from models_ml.htr.api import load_recognizer
 
     torch.set_num_threads(threads)

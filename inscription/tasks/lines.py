@@ -44,42 +44,6 @@ def ramped_chunks(items: Sequence, size: int) -> list[Sequence]:
     return batches
 
 
-def page_image(page: Page):  # noqa: ANN202 - PIL is imported lazily
-    """The page scan as the recognizer CLI opens it (no conversion), so readings are identical."""
-    from PIL import Image
-
-    with page.image.file.open("rb") as fh:
-        with Image.open(fh) as img:
-            img.load()
-            return img.copy()
-
-
-def as_segmented_line(line: Line):  # noqa: ANN202
-    """A DB line as the segmenter's SegmentedLine, so crops match the CLI's exactly."""
-    from models_ml.segment.api import SegmentedLine
-
-    xs = [int(p[0]) for p in line.polygon] or [0]
-    ys = [int(p[1]) for p in line.polygon] or [0]
-    return SegmentedLine(
-        polygon=[tuple(int(v) for v in p) for p in line.polygon],
-        baseline=[tuple(int(v) for v in p) for p in line.baseline],
-        bbox=(min(xs), min(ys), max(xs), max(ys)),
-    )
-
-
-def crop_line_image(image, line: Line):  # noqa: ANN001, ANN202
-    """The line image. A segmenter's quadrilateral is cropped as the segmenter does (upright, like the CLI);
-    any other geometry (drawn, imported, polygons of any shape) by its polygon's bounding box."""
-    if line.source == GeometrySource.MACHINE and len(line.polygon) == 4:
-        from models_ml.segment.api import crop_line
-
-        return crop_line(image, as_segmented_line(line))
-    x, y, w, h = line.bbox()
-    box = (max(0, x), max(0, y), min(image.width, x + max(1, w)), min(image.height, y + max(1, h)))
-    crop = image.crop(box)
-    return crop if crop.mode in ("L", "RGB") else crop.convert("L")
-
-
 def segment_page_lines(run: JobRun, page: Page, image) -> list[Line]:  # noqa: ANN001
     """The page's lines; a page without any is segmented first (one transaction, re-checked under the page lock)."""
     lines = list(page.lines.order_by("order", "id"))

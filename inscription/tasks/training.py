@@ -13,7 +13,8 @@ from typing import Any
 from django.conf import settings
 
 from inscription.models import Inscription, Layer
-from inscription.tasks.lines import TASKS, chunks, crop_line_image, model_dir_for, page_image, recognizer_for
+from inscription.services.line_images import crop_line_image, page_image
+from inscription.tasks.lines import TASKS, chunks, model_dir_for, recognizer_for
 from jobs.runner import JobRun, job_task
 from jobs.services.models import register_model_dir
 

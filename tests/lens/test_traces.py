@@ -55,7 +55,7 @@ def test_stored_trace_matches_gates_recomputed_from_weights(read_page) -> None:
 
 
 def test_trace_is_computed_once_then_read_from_the_database(read_page, monkeypatch) -> None:
-    import inscription.tasks
+    import inscription.services.traces
     from inscription.services.traces import get_or_compute_trace
 
     *_, inscriptions = read_page
@@ -64,7 +64,7 @@ def test_trace_is_computed_once_then_read_from_the_database(read_page, monkeypat
     def boom(_):
         raise AssertionError("recomputed a stored trace")
 
-    monkeypatch.setattr(inscription.tasks, "compute_line_trace", boom)
+    monkeypatch.setattr(inscription.services.traces, "compute_line_trace", boom)
     assert get_or_compute_trace(inscriptions[1]).pk == first.pk
 
 
