@@ -26,6 +26,12 @@ class Collection(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
+    # Dublin Core metadata of the collection as a whole (exported in IIIF, ALTO/PAGE headers and the zip).
+    creator = models.CharField(max_length=300, blank=True)
+    date = models.CharField(max_length=100, blank=True, help_text="Date as written, free text")
+    source = models.CharField(max_length=1000, blank=True)
+    rights = models.CharField(max_length=500, blank=True)
+    language = models.CharField(max_length=35, blank=True, help_text="BCP 47 tag, e.g. en, fr-FR")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_collections")
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE)
     # The recognizer used by default for this collection's transcribe jobs (a ModelVersion name).
@@ -118,6 +124,19 @@ class ImageBlob(models.Model):
         return self.sha256
 
 
+class PageState(models.TextChoices):
+    """The curator's workflow, in order: a page moves right as jobs and people work on it."""
+
+    NEW = "new", "New"
+    SEGMENTED = "segmented", "Segmented"
+    TRANSCRIBED = "transcribed", "Transcribed"
+    IN_CORRECTION = "in_correction", "In correction"
+    VERIFIED = "verified", "Verified"
+
+
+PAGE_STATE_ORDER = {state: i for i, state in enumerate(PageState.values)}
+
+
 class Page(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="pages")
     order = models.PositiveIntegerField(default=0)
@@ -127,6 +146,8 @@ class Page(models.Model):
     original_filename = models.CharField(max_length=500, blank=True)
     label = models.CharField(max_length=100, blank=True, help_text="Folio or page label")
     iiif_source = models.URLField(max_length=2000, blank=True)
+    # The latest PageStatus row's state (the history is PageStatus, append-only); kept for cheap counts.
+    status = models.CharField(max_length=20, choices=PageState.choices, default=PageState.NEW, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -139,6 +160,31 @@ class Page(models.Model):
     @property
     def sha256(self) -> str:
         return self.image_id
+
+
+class PageStatus(models.Model):
+    """One act of setting a page's workflow state, by a job or a person. Rows are never changed:
+    the page's history of states is this table, and ``Page.status`` mirrors the newest row."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="statuses")
+    state = models.CharField(max_length=20, choices=PageState.choices)
+    previous = models.CharField(max_length=20, choices=PageState.choices, blank=True)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["page", "created_at", "id"]
+        verbose_name_plural = "page statuses"
+
+    def __str__(self) -> str:
+        return f"{self.page} → {self.state}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("Page statuses are append-only: record a new one instead.")
+        super().save(*args, **kwargs)
 
 
 class GeometrySource(models.TextChoices):

@@ -1,6 +1,6 @@
 """Job and ModelVersion move here from inscription: state only, the tables keep their names.
 
-The tables were created by inscription's migrations 0001-0004 (before the move), hence the
+The tables were created by inscription's migrations 0001-0006 (before the move), hence the
 dependency on them; nothing here touches the database. From now on only this app's
 migrations change these tables.
 """
@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('archive', '0001_initial'),
-        ('inscription', '0004_job_lease_heartbeat_task_name'),
+        ('inscription', '0006_job_parent_batches'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -49,6 +49,7 @@ class Migration(migrations.Migration):
                         ('result', models.JSONField(blank=True, default=dict, help_text='What the job produced: layer, model version, file, figures')),
                         ('collection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='jobs', to='archive.collection')),
                         ('document', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='jobs', to='archive.document')),
+                        ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='jobs.job')),
                         ('page', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='jobs', to='archive.page')),
                         ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='jobs', to=settings.AUTH_USER_MODEL)),
                     ],

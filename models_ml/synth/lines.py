@@ -22,9 +22,9 @@ class LineSampler:
 
     def __init__(self, fonts: str = "train", texts: str = "train", seed: int = 0, *,
                  min_chars: int = 8, max_chars: int = 60, number_p: float = 0.1,
-                 mnist_p: float | None = None, context_p: float = 0.3) -> None:
+                 mnist_p: float | None = None, context_p: float = 0.3, script: str = "ascii") -> None:
         self.fonts = fonts_for(fonts)
-        self.words = word_stream(texts)
+        self.words = word_stream(texts, None, script)
         self.rng = np.random.default_rng(seed)
         self.min_chars, self.max_chars = min_chars, max_chars
         self.number_p = number_p

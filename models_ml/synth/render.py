@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from models_ml.synth.sources import CHARSET, mnist_digits
+from models_ml.synth.sources import LATIN_CHARSET, mnist_digits
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
@@ -26,12 +26,12 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
 
 @functools.lru_cache(maxsize=64)
 def font_charset(path: str) -> frozenset[str]:
-    """Characters of CHARSET the font really draws (not .notdef, not empty)."""
+    """Characters of the Latin charset the font really draws (not .notdef, not empty)."""
     font = _font(path, 40)
     notdef = font.getmask("\ue000")
     notdef_key = (notdef.size, bytes(notdef))
     ok = {" "}
-    for ch in CHARSET:
+    for ch in LATIN_CHARSET:
         if ch == " ":
             continue
         mask = font.getmask(ch)

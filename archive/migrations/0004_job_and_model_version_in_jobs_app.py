@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('archive', '0002_initial'),
+        ('archive', '0003_collection_dublin_core_page_status'),
         ('jobs', '0001_initial'),
     ]
 
@@ -15,6 +15,11 @@ class Migration(migrations.Migration):
         migrations.SeparateDatabaseAndState(
             database_operations=[],
             state_operations=[
+                migrations.AlterField(
+                    model_name='pagestatus',
+                    name='job',
+                    field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='jobs.job'),
+                ),
                 migrations.AlterField(
                     model_name='collection',
                     name='default_model',

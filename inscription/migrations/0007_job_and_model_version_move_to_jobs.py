@@ -23,9 +23,9 @@ def restore_content_types(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('archive', '0003_job_and_model_version_in_jobs_app'),
+        ('archive', '0004_job_and_model_version_in_jobs_app'),
         ('contenttypes', '0002_remove_content_type_name'),
-        ('inscription', '0005_reading_traces'),
+        ('inscription', '0006_job_parent_batches'),
         ('jobs', '0001_initial'),
     ]
 
