@@ -54,6 +54,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, connection, transaction
 from django.utils import timezone
 
+from jobs.events import job_ended
 from jobs.models import FINAL_STATES, Job, JobState
 
 log = logging.getLogger(__name__)
@@ -237,16 +238,13 @@ def _finish(job_id: int, state: str, **fields: Any) -> None:
 
 
 def _refresh_parent(job_id: int) -> None:
-    """A child of a batch ended: sum the batch up again (its one progress bar and per-document results)."""
+    """A child of a batch ended: tell the batch's owner (``job_ended``) so it sums the batch up again."""
     parent_id = Job.objects.filter(pk=job_id).values_list("parent_id", flat=True).first()
     if parent_id is None:
         return
-    from inscription.services.batches import refresh_batch
-
-    try:
-        refresh_batch(parent_id)
-    except Exception:  # noqa: BLE001 - the child's own end is recorded; readers refresh the batch again
-        log.warning("job %s: its batch %s was not refreshed", job_id, parent_id, exc_info=True)
+    for receiver, outcome in job_ended.send_robust(sender=Job, job_id=job_id, parent_id=parent_id):
+        if isinstance(outcome, Exception):  # the child's own end is recorded; readers refresh the batch again
+            log.warning("job %s: its batch %s was not refreshed by %s: %s", job_id, parent_id, receiver, outcome)
 
 
 def _release(job_id: int, message: str) -> None:
