@@ -85,8 +85,8 @@ def start_worker(threads: int) -> subprocess.Popen:
 
 
 def run_job(document, user, model) -> tuple[object, float]:
-    from inscription.services.jobs import create_job
     from jobs.models import FINAL_STATES, Job
+    from jobs.services.jobs import create_job
 
     t0 = time.time()  # wall clock, comparable with the worker's finished_at on this machine
     job = create_job("transcribe", document.collection, document=document, user=user,

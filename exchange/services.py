@@ -5,11 +5,9 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from archive.models import Collection
 from jobs.models import Job, JobKind
+from jobs.services.jobs import create_job
 
 
 def start_export(collection: Collection, user: AbstractBaseUser | None, base_url: str) -> Job:
     """Queue the collection zip export job (one io task writes the zip into the media store)."""
-    from exchange.tasks import EXPORT_COLLECTION_TASK
-    from inscription.services.jobs import create_job
-
-    return create_job(JobKind.EXPORT, collection, user=user, params={"base_url": base_url}, task_name=EXPORT_COLLECTION_TASK)
+    return create_job(JobKind.EXPORT, collection, user=user, params={"base_url": base_url})

@@ -10,4 +10,6 @@ class JobsConfig(AppConfig):
 
     def ready(self) -> None:
         # Signals are registered here, never as an import side effect.
-        from jobs import signals  # noqa: F401
+        from jobs import kinds, signals  # noqa: F401
+
+        kinds.autodiscover()  # every app's jobkinds module registers its kinds

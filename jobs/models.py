@@ -11,8 +11,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from jobs import kinds
+
 
 class JobKind(models.TextChoices):
+    """Names of the built-in kinds, for code that refers to one. Which kinds exist, and how each runs, is jobs.kinds."""
+
     SEGMENT = "segment", "Segment"
     TRANSCRIBE = "transcribe", "Transcribe"
     SUMMARISE = "summarise", "Summarise"
@@ -35,7 +39,7 @@ FINAL_STATES = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
 
 
 class Job(models.Model):
-    kind = models.CharField(max_length=20, choices=JobKind.choices)
+    kind = models.CharField(max_length=20, choices=kinds.choices)  # the registered kinds (jobs.kinds)
     state = models.CharField(max_length=20, choices=JobState.choices, default=JobState.QUEUED)
     collection = models.ForeignKey("archive.Collection", on_delete=models.CASCADE, related_name="jobs")
     document = models.ForeignKey("archive.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")

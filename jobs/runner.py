@@ -21,7 +21,7 @@ Usage, for any engineer's task module (compare, export, import...)::
             run.progress(i)                             # one short UPDATE
         return {"comparison": comparison.pk}            # stored in Job.result, state "succeeded"
 
-    # enqueue (web side): inscription.services.jobs.create_job(kind, collection, ..., task_name=...)
+    # enqueue (web side): jobs.services.jobs.create_job(kind, collection, ..., task_name=...)
     # the task receives the job id: run_comparison.delay(job.pk)
 
 Lease: the running worker records its host and pid and writes ``heartbeat_at`` every

@@ -229,20 +229,10 @@ CELERY_TASK_DEFAULT_QUEUE = "io"
 # Each queue has its own exchange and key: with bare Queue("gpu") Celery binds both queues to the
 # default exchange/key "io", so a gpu task would be delivered to BOTH queues (twice on Redis).
 CELERY_TASK_QUEUES = (Queue("gpu", Exchange("gpu"), routing_key="gpu"), Queue("io", Exchange("io"), routing_key="io"))
-# The one routing table: heavy model work on gpu, file work on io.
-CELERY_TASK_ROUTES = {
-    "inscription.tasks.segment_*": {"queue": "gpu"},
-    "inscription.tasks.transcribe_*": {"queue": "gpu"},
-    "inscription.tasks.summarise_*": {"queue": "gpu"},
-    "inscription.tasks.train_*": {"queue": "gpu"},
-    "inscription.tasks.evaluate_*": {"queue": "gpu"},
-    "inscription.compare_tasks.*": {"queue": "io"},
-    "inscription.tasks.import_*": {"queue": "io"},
-    "inscription.tasks.export_*": {"queue": "io"},
-    "archive.tasks.*": {"queue": "io"},
-}
-# Task modules outside the autodiscovered tasks.py files.
-CELERY_IMPORTS = ("inscription.compare_tasks",)
+# Routing is the job-kind registry's (jobs.kinds): each kind names its task and its queue (gpu for model
+# work, io for file work); a task that is no kind's goes to the default queue. Workers import every
+# kind's task module (palimpsest/celery.py), so there is no CELERY_IMPORTS list to keep.
+CELERY_TASK_ROUTES = ("jobs.kinds.route_task",)
 # Job lease: a running job's worker writes a heartbeat; a job whose heartbeat is older than
 # JOB_STALE_SECONDS (or whose worker process is gone) may be taken over by another worker.
 JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 10)

@@ -68,13 +68,13 @@ def thumbnail_name(page: Page, size: int) -> str:
 
 
 def start_job(kind: str, collection: Collection, *, user: AbstractBaseUser, document=None, page=None, params=None) -> Job:
-    from inscription.services.jobs import create_job
+    from jobs.services.jobs import create_job
 
     return create_job(kind, collection, document=document, page=page, params=params, user=user)
 
 
 def cancel_job(job: Job) -> Job:
-    from inscription.services.jobs import request_cancel
+    from jobs.services.jobs import request_cancel
 
     return request_cancel(job)
 

@@ -5,6 +5,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from inscription.models import Inscription, InscriptionKind, Layer
+from jobs import kinds
 from jobs.models import Job, JobKind, JobState, ModelVersion
 from jobs.services.models import plot_path
 
@@ -127,7 +128,7 @@ class JobSerializer(serializers.ModelSerializer):
 
 
 class JobCreateSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=JobKind.choices)
+    kind = serializers.ChoiceField(choices=kinds.Choices())
     collection = serializers.CharField(help_text="Collection id or slug")
     document = serializers.IntegerField(required=False, allow_null=True)
     page = serializers.IntegerField(required=False, allow_null=True)

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from archive.models import Collection, Document, DocumentKind
 from inscription.models import Layer, LayerKind
-from inscription.services.jobs import create_job, request_cancel
 from jobs.models import FINAL_STATES, Job, JobKind, JobState
+from jobs.services.jobs import create_job, request_cancel
 from palimpsest.errors import InputError
 
 BATCH_KINDS = (JobKind.SEGMENT, JobKind.TRANSCRIBE, JobKind.SUMMARISE, JobKind.TRAIN)

@@ -32,7 +32,6 @@ from palimpsest.errors import InputError
 
 BATCH = 500
 SIDE_KINDS = ("layer", "layer_name", "model_version", "inscriptions")
-COMPARE_TASK = "inscription.compare_tasks.run_comparison"
 MAX_INSCRIPTIONS = 200_000
 
 
@@ -140,10 +139,10 @@ def request_comparison(user: AbstractBaseUser, left: Any, right: Any, scope: Any
                 state=ComparisonState.PENDING, created_by=user,
             )
             if large:
-                from inscription.services.jobs import create_job
+                from jobs.services.jobs import create_job
 
                 job = create_job(JobKind.COMPARE, collection, document=document, params={"comparison": comparison.pk},
-                                 user=user, task_name=COMPARE_TASK)
+                                 user=user)
                 Comparison.objects.filter(pk=comparison.pk).update(job=job)
                 comparison.job = job
             else:
@@ -158,10 +157,10 @@ def _retry(comparison: Comparison, user: AbstractBaseUser, large: bool) -> Compa
         Comparison.objects.filter(pk=comparison.pk).update(state=ComparisonState.PENDING, error="")
         comparison.state = ComparisonState.PENDING
         if large:
-            from inscription.services.jobs import create_job
+            from jobs.services.jobs import create_job
 
             job = create_job(JobKind.COMPARE, comparison.collection, document=comparison.document,
-                             params={"comparison": comparison.pk}, user=user, task_name=COMPARE_TASK)
+                             params={"comparison": comparison.pk}, user=user)
             Comparison.objects.filter(pk=comparison.pk).update(job=job)
             comparison.job = job
         else:

@@ -78,12 +78,13 @@ class Worker:
 
 @pytest.fixture
 def start_worker(transactional_db, settings, tmp_path) -> Callable[..., Worker]:
-    """start_worker() → a running worker (waits for "ready"); all are stopped at teardown."""
+    """start_worker(name, pool, include) → a running worker (waits for "ready"); all are stopped at teardown."""
     settings.MODEL_STORE = tmp_path / "model_store"
     purge_queues()
     workers: list[Worker] = []
 
-    def start(name: str = "w", pool: str = "prefork") -> Worker:
+    def start(name: str = "w", pool: str = "prefork", include: tuple[str, ...] = ()) -> Worker:
+        """``include``: extra task modules the worker imports (``celery worker -I``), e.g. a test's own task."""
         env = dict(os.environ)
         env.update(test_database_env())
         env.update({
@@ -102,6 +103,8 @@ def start_worker(transactional_db, settings, tmp_path) -> Callable[..., Worker]:
         cmd = [str(CELERY), "-A", "palimpsest", "worker", "-Q", "gpu,io", "--concurrency", "1", "-P", pool,
                "--loglevel", "INFO", "-n", f"test-{name}-{os.getpid()}-{len(workers)}@%h",
                "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        if include:
+            cmd += ["-I", ",".join(include)]
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
         worker = Worker(proc, log)
         workers.append(worker)

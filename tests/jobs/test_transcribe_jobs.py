@@ -63,7 +63,7 @@ def test_end_to_end_transcription_equals_the_recognizer_cli(start_worker, client
 
 
 def test_provenance_and_lifecycle_of_a_transcribe_job(start_worker, scan_document, htr_model, users):
-    from inscription.services.jobs import create_job
+    from jobs.services.jobs import create_job
     from models_ml.registry import WEIGHTS, sha256_file
 
     pages = add_pages(scan_document, render_pages(2, 3, seed=3))
@@ -86,7 +86,7 @@ def test_provenance_and_lifecycle_of_a_transcribe_job(start_worker, scan_documen
 
 
 def test_a_killed_worker_loses_no_work_and_writes_no_duplicates(start_worker, scan_document, htr_model, users):
-    from inscription.services.jobs import create_job
+    from jobs.services.jobs import create_job
 
     add_pages(scan_document, render_pages(10, 6, seed=5, width=1100))
     first = start_worker("doomed")

@@ -10,13 +10,12 @@ from django.views.decorators.http import require_POST
 
 from archive import permissions
 from inscription.models import Inscription, InscriptionKind, LayerKind
+from jobs import kinds
 from jobs.models import Job, JobKind, ModelTask, ModelVersion
 from web import backend
 from web.access import attempt, can, document_for, page_for, safe_next
 from web.forms import JobStartForm
 
-# The kinds a curator can start from a document page (export is per collection, see collections.export).
-DOCUMENT_JOB_KINDS = (JobKind.SEGMENT, JobKind.TRANSCRIBE, JobKind.SUMMARISE, JobKind.EVALUATE, JobKind.TRAIN)
 THUMB_SIZE = 256
 
 
@@ -75,7 +74,8 @@ def start_job(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "The job was not started: " + form.errors_in_words())
         return redirect(back)
     data = form.cleaned_data
-    if data["kind"] not in DOCUMENT_JOB_KINDS:
+    spec = kinds.get(data["kind"])
+    if spec is None or spec.form_fields is None:  # the registry says which kinds this form starts, with which fields
         messages.error(request, f"A {data['kind']} job is not started from a document page.")
         return redirect(back)
     page = None
@@ -84,9 +84,7 @@ def start_job(request: HttpRequest, pk: int) -> HttpResponse:
         if page is None:
             messages.error(request, "The job was not started: that page is not part of this document.")
             return redirect(back)
-    wanted = {JobKind.TRANSCRIBE: ("model", "decoder"), JobKind.EVALUATE: ("model", "layer", "decoder"),
-              JobKind.TRAIN: ("model", "layer", "epochs"), JobKind.SUMMARISE: ("layer",)}.get(data["kind"], ())
-    params = {k: data[k] for k in wanted if data.get(k)}
+    params = {k: data[k] for k in spec.form_fields if data.get(k)}
     if data["kind"] == JobKind.TRANSCRIBE and "model" not in params and doc.collection.default_model_id:
         params["model"] = doc.collection.default_model_id
     job, error = attempt(backend.start_job, data["kind"], doc.collection, user=request.user, document=doc, page=page, params=params)

@@ -9,34 +9,21 @@ import uuid
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import models, transaction
 
-from archive.models import Collection, Document, Page
-from inscription.services.job_params import validate_params
-from jobs.models import FINAL_STATES, Job, JobKind, JobState
+from jobs import kinds
+from jobs.events import job_ended
+from jobs.kinds import ParamCheck
+from jobs.models import FINAL_STATES, Job, JobState
 from palimpsest.errors import InputError
-
-# Kind → Celery task name. Routing to queues is the one table in settings (CELERY_TASK_ROUTES).
-# Other apps register their kinds with ``register_job_task`` (e.g. compare, import, export).
-KIND_TASKS: dict[str, str] = {
-    JobKind.SEGMENT: "inscription.tasks.segment_document",
-    JobKind.TRANSCRIBE: "inscription.tasks.transcribe_document",
-    JobKind.SUMMARISE: "inscription.tasks.summarise_document",
-    JobKind.TRAIN: "inscription.tasks.train_model",
-    JobKind.EVALUATE: "inscription.tasks.evaluate_model",
-}
-
-
-def register_job_task(kind: str, task_name: str) -> None:
-    """Let another app say which Celery task runs jobs of ``kind``."""
-    KIND_TASKS[kind] = task_name
 
 
 def enqueue(job: Job, task_name: str | None = None) -> None:
-    """Send the job's Celery message once the surrounding transaction commits."""
+    """Send the job's Celery message once the surrounding transaction commits (queue: the kind's, see jobs.kinds)."""
     from palimpsest.celery import app
 
-    name = task_name or KIND_TASKS.get(job.kind)
+    spec = kinds.get(job.kind)
+    name = task_name or (spec.task if spec else None)
     if not name:
         raise InputError(f"No task runs jobs of kind '{job.kind}'.", code="unknown_job_kind")
     task_id = job.celery_task_id or str(uuid.uuid4())
@@ -46,21 +33,12 @@ def enqueue(job: Job, task_name: str | None = None) -> None:
     transaction.on_commit(lambda: app.send_task(name, args=[job.pk], task_id=task_id))
 
 
-def create_job(
-    kind: str,
-    collection: Collection,
-    *,
-    document: Document | None = None,
-    page: Page | None = None,
-    params: dict[str, Any] | None = None,
-    user: AbstractBaseUser | None = None,
-    task_name: str | None = None,
-) -> Job:
-    """Record a queued Job and enqueue it after commit. Targets must belong to ``collection``."""
-    if kind not in JobKind.values:
-        raise InputError(f"Unknown job kind '{kind}'.", code="unknown_job_kind", detail={"kinds": JobKind.values})
-    if task_name is None and kind not in KIND_TASKS:
-        raise InputError(f"No task runs jobs of kind '{kind}' yet.", code="unknown_job_kind")
+def check_job(kind: str, collection: models.Model, document: models.Model | None = None, page: models.Model | None = None,
+              params: dict[str, Any] | None = None) -> tuple[models.Model | None, dict[str, Any]]:
+    """Check a job request against its kind's entry: (the document, the cleaned parameters) or InputError."""
+    spec = kinds.get(kind)
+    if spec is None:
+        raise InputError(f"Unknown job kind '{kind}'.", code="unknown_job_kind", detail={"kinds": kinds.names()})
     if page is not None:
         if document is None:
             document = page.document
@@ -70,7 +48,23 @@ def create_job(
         raise InputError("The document does not belong to the collection.", code="bad_target")
     if params is not None and not isinstance(params, dict):
         raise InputError("Job parameters must be an object.", code="bad_parameters")
-    params = validate_params(kind, collection, document, page, params or {})
+    if spec.target == "document" and document is None:
+        raise InputError(f"A {kind} job needs a document.", code="bad_target")
+    return document, spec.clean_params(ParamCheck(collection, document, page, dict(params or {})))
+
+
+def create_job(
+    kind: str,
+    collection: models.Model,
+    *,
+    document: models.Model | None = None,
+    page: models.Model | None = None,
+    params: dict[str, Any] | None = None,
+    user: AbstractBaseUser | None = None,
+    task_name: str | None = None,
+) -> Job:
+    """Record a queued Job and enqueue it after commit. Targets must belong to ``collection``."""
+    document, params = check_job(kind, collection, document, page, params)
     with transaction.atomic():
         job = Job.objects.create(
             kind=kind,
@@ -101,7 +95,5 @@ def request_cancel(job: Job) -> Job:
             fields += ["state", "finished_at", "progress_message"]
         locked.save(update_fields=fields)
     if locked.parent_id and locked.state in FINAL_STATES:
-        from inscription.services.batches import refresh_batch
-
-        refresh_batch(locked.parent_id)
+        job_ended.send(sender=Job, job_id=locked.pk, parent_id=locked.parent_id)
     return locked
