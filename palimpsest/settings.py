@@ -189,7 +189,7 @@ SPECTACULAR_SETTINGS = {
         "DocumentKindEnum": "archive.models.DocumentKind",
         "LayerKindEnum": "inscription.models.inscriptions.LayerKind",
         "InscriptionKindEnum": "inscription.models.inscriptions.InscriptionKind",
-        "JobKindEnum": "jobs.models.JobKind",
+        "JobKindEnum": "jobs.kinds.choices",  # the registered kinds
         "RoleEnum": "archive.models.Role",
         "PageStateEnum": "archive.models.PageState",
         "JobStateEnum": "jobs.models.JobState",
