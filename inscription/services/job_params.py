@@ -54,7 +54,7 @@ def _layer(params: dict, collection: Collection, document: Document | None, requ
 
 
 def clean_transcribe(check: ParamCheck) -> dict[str, Any]:
-    """Decoder, language model, batch sizes, model (the collection's default recognizer if none), pages."""
+    """Decoder, language model, batch sizes, model (else the collection's default recognizer), pages."""
     params, document, page = check.params, check.document, check.page
     decoder = params.setdefault("decoder", "greedy")
     if decoder not in DECODERS:
@@ -66,6 +66,8 @@ def clean_transcribe(check: ParamCheck) -> dict[str, Any]:
     params["pages_per_batch"] = _int(params, "pages_per_batch", 1, 64, DEFAULT_PAGES_PER_BATCH)
     if not isinstance(params.setdefault("overlap", True), bool):
         raise InputError("'overlap' must be true or false.", code="bad_parameters")
+    if params.get("model") in (None, "") and getattr(check.collection, "default_model_id", None):
+        params["model"] = check.collection.default_model_id  # the collection's default recognizer
     model = _model(params, ModelTask.HTR)
     params["model"] = model.pk if model else None
     pages = params.get("pages")

@@ -9,10 +9,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from archive import permissions
+from archive.services.thumbnails import thumbnail
 from inscription.models import Inscription, InscriptionKind, LayerKind
 from jobs import kinds
-from jobs.models import Job, JobKind, ModelTask, ModelVersion
-from web import backend
+from jobs.models import Job, ModelTask, ModelVersion
+from jobs.services.jobs import create_job
 from web.access import attempt, can, document_for, page_for, safe_next
 from web.forms import JobStartForm
 
@@ -85,9 +86,7 @@ def start_job(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, "The job was not started: that page is not part of this document.")
             return redirect(back)
     params = {k: data[k] for k in spec.form_fields if data.get(k)}
-    if data["kind"] == JobKind.TRANSCRIBE and "model" not in params and doc.collection.default_model_id:
-        params["model"] = doc.collection.default_model_id
-    job, error = attempt(backend.start_job, data["kind"], doc.collection, user=request.user, document=doc, page=page, params=params)
+    job, error = attempt(create_job, data["kind"], doc.collection, user=request.user, document=doc, page=page, params=params)
     if error:
         messages.error(request, f"The {data['kind']} job was not started: {error}")
     else:
@@ -107,7 +106,7 @@ def page_image(request: HttpRequest, pk: int) -> HttpResponse:
 def page_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
     """A small JPEG of the scan (archive.services.thumbnails makes it once and keeps it)."""
     page = page_for(request, pk)
-    name = backend.thumbnail_name(page, THUMB_SIZE)
+    name = thumbnail(page.image, THUMB_SIZE)
     response = FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=86400"
     return response
