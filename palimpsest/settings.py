@@ -170,7 +170,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "palimpsest.errors.json_exception_handler",
+    "EXCEPTION_HANDLER": "palimpsest.api_errors.json_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

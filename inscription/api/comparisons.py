@@ -16,7 +16,8 @@ from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from archive.permissions import CollectionAccess, readable_collection_ids
+from archive.api.access import CollectionAccess
+from archive.permissions import readable_collection_ids
 from inscription.annotations.alignment import segments, word_segments
 from inscription.models import Comparison, ComparisonLine, ComparisonState, LineStatus
 from inscription.services.compare import request_comparison

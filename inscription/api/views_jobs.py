@@ -8,8 +8,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from archive.api.access import CollectionAccess
 from archive.models import Collection, Document, Page
-from archive.permissions import WRITE, CollectionAccess, readable_collection_ids, require
+from archive.permissions import WRITE, readable_collection_ids, require
 from inscription.api.serializers import JobCreateSerializer, JobSerializer
 from inscription.services.batches import cancel_batch, refresh_batch
 from jobs import kinds

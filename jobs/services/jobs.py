@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import models, transaction
 
 from jobs import kinds
+from jobs.errors import JobIsFinal, UnknownJobKind
 from jobs.events import job_ended
 from jobs.kinds import ParamCheck
 from jobs.models import FINAL_STATES, Job, JobState
@@ -25,7 +26,7 @@ def enqueue(job: Job, task_name: str | None = None) -> None:
     spec = kinds.get(job.kind)
     name = task_name or (spec.task if spec else None)
     if not name:
-        raise InputError(f"No task runs jobs of kind '{job.kind}'.", code="unknown_job_kind")
+        raise UnknownJobKind(f"No task runs jobs of kind '{job.kind}'.")
     task_id = job.celery_task_id or str(uuid.uuid4())
     if (job.celery_task_id, job.task_name) != (task_id, name):
         job.celery_task_id, job.task_name = task_id, name
@@ -38,7 +39,7 @@ def check_job(kind: str, collection: models.Model, document: models.Model | None
     """Check a job request against its kind's entry: (the document, the cleaned parameters) or InputError."""
     spec = kinds.get(kind)
     if spec is None:
-        raise InputError(f"Unknown job kind '{kind}'.", code="unknown_job_kind", detail={"kinds": kinds.names()})
+        raise UnknownJobKind(f"Unknown job kind '{kind}'.", detail={"kinds": kinds.names()})
     if page is not None:
         if document is None:
             document = page.document
@@ -86,7 +87,7 @@ def request_cancel(job: Job) -> Job:
     with transaction.atomic():
         locked = Job.objects.select_for_update().get(pk=job.pk)
         if locked.state in FINAL_STATES:
-            raise InputError(f"The job is already {locked.state}.", code="job_final", status_code=409)
+            raise JobIsFinal(f"The job is already {locked.state}.")
         locked.cancel_requested = True
         fields = ["cancel_requested"]
         if locked.state == JobState.QUEUED:

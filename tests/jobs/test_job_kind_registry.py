@@ -59,10 +59,10 @@ def test_a_registered_kind_validates_and_stores_nothing_on_bad_input(wordcount, 
 
     with pytest.raises(InputError) as bad:
         create_job("wordcount", collection, document=scan_document, params={"times": 0})
-    assert bad.value.get_codes() == "bad_parameters"
+    assert bad.value.code == "bad_parameters"
     with pytest.raises(InputError) as untargeted:
         create_job("wordcount", collection, params={"times": 2})
-    assert untargeted.value.get_codes() == "bad_target"
+    assert untargeted.value.code == "bad_target"
     assert not Job.objects.filter(kind="wordcount").exists()
 
     api = client_for("curator")
