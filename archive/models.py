@@ -193,8 +193,19 @@ class GeometrySource(models.TextChoices):
     IMPORT = "import", "Imported"
 
 
+class LiveGeometryManager(models.Manager):
+    """Geometry still on the page: a deleted (retired) line or region is kept for its history, not shown."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(retired=False)
+
+
 class AttributedGeometry(models.Model):
-    """Geometry is itself attributed: who or what drew it, and when."""
+    """Geometry is itself attributed: who or what drew it, and when.
+
+    Edits are versioned (``GeometryRevision`` keeps every earlier state); a deletion
+    retires the row instead of removing it, so inscriptions on it and its history stay.
+    """
 
     page = models.ForeignKey(Page, on_delete=models.CASCADE)
     polygon = models.JSONField(default=list, help_text="[[x, y], ...] in page pixels")
@@ -205,6 +216,11 @@ class AttributedGeometry(models.Model):
     )
     job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, help_text="Bumped by every layout edit (see GeometryRevision)")
+    retired = models.BooleanField(default=False, help_text="Deleted or merged away in the layout editor; kept for history")
+
+    objects = LiveGeometryManager()
+    all_objects = models.Manager()
 
     class Meta:
         abstract = True
@@ -241,6 +257,63 @@ class Line(AttributedGeometry):
 
     def __str__(self) -> str:
         return f"line {self.order + 1} of {self.page}"
+
+
+class RevisionAction(models.TextChoices):
+    INITIAL = "initial", "State before the first edit"
+    CREATE = "create", "Drawn"
+    EDIT = "edit", "Geometry edited"
+    SPLIT = "split", "Split"
+    MERGE = "merge", "Merged"
+    DELETE = "delete", "Deleted"
+    REORDER = "reorder", "Reading order changed"
+    RETYPE = "retype", "Region type changed"
+    REGION = "region", "Region membership changed"
+
+
+class GeometryRevision(models.Model):
+    """One act on a line's or a region's geometry, with the full state it left. Append-only.
+
+    The first edit of a line also records its ``initial`` state (who or what drew it), so
+    the geometry before any edit is always in the history.
+    """
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="geometry_revisions")
+    line = models.ForeignKey(Line, null=True, blank=True, on_delete=models.CASCADE, related_name="revisions")
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    action = models.CharField(max_length=10, choices=RevisionAction.choices)
+    act = models.UUIDField(help_text="Revisions written by one act (a split touches two lines) share it")
+    polygon = models.JSONField(default=list)
+    baseline = models.JSONField(default=list, blank=True)
+    order = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=50, blank=True, help_text="Region type (regions only)")
+    in_region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                  help_text="The region a line belonged to after the act")
+    retired = models.BooleanField(default=False)
+    source = models.CharField(max_length=10, choices=GeometrySource.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    model_version = models.ForeignKey(
+        "jobs.ModelVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    note = models.JSONField(default=dict, blank=True, help_text="Why: split point, merged line, …")
+
+    class Meta:
+        ordering = ["page", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "version"], name="line_revision_version_unique"),
+            models.UniqueConstraint(fields=["region", "version"], name="region_revision_version_unique"),
+            models.CheckConstraint(
+                condition=Q(line__isnull=False, region__isnull=True) | Q(line__isnull=True, region__isnull=False),
+                name="revision_of_a_line_or_a_region",
+            ),
+        ]
+        indexes = [models.Index(fields=["line", "version"]), models.Index(fields=["page", "created_at"])]
+
+    def __str__(self) -> str:
+        what = f"line {self.line_id}" if self.line_id else f"region {self.region_id}"
+        return f"{what} v{self.version} ({self.action})"
 
 
 class Text(models.Model):

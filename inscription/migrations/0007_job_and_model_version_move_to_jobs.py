@@ -23,7 +23,7 @@ def restore_content_types(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('archive', '0004_job_and_model_version_in_jobs_app'),
+        ('archive', '0005_job_and_model_version_in_jobs_app'),
         ('contenttypes', '0002_remove_content_type_name'),
         ('inscription', '0006_job_parent_batches'),
         ('jobs', '0001_initial'),

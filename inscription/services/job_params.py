@@ -53,6 +53,32 @@ def _layer(params: dict, collection: Collection, document: Document | None, requ
     return layer
 
 
+def _only_lines(params: dict, document: Document | None, page: Page | None) -> None:
+    """``lines``: "changed" (lines reshaped since a model last read them) or a list of line ids; resolved
+    here to ids, so a redelivered job reads the same lines; ``pages`` becomes the pages of those lines."""
+    from archive.models import Line
+    from archive.services.layout.changes import changed_lines
+
+    lines = params["lines"]
+    if document is None:
+        raise InputError("'lines' needs a job on a document or a page.", code="bad_parameters")
+    scope = Page.objects.filter(pk__in=params["pages"]) if params.get("pages") else \
+        Page.objects.filter(pk=page.pk) if page is not None else Page.objects.filter(document=document)
+    if lines == "changed":
+        found = changed_lines(scope)
+        if not found:
+            raise InputError("No line has changed shape since it was last transcribed.", code="no_changed_lines")
+    elif isinstance(lines, list) and lines:
+        ids = [_int({"line": v}, "line", 1, 2**62) for v in lines]
+        found = list(Line.objects.filter(pk__in=ids, page__in=scope))
+        if len(found) != len(set(ids)):
+            raise InputError("'lines' must be ids of lines on the job's pages.", code="bad_parameters")
+    else:
+        raise InputError("'lines' must be \"changed\" or a non-empty list of line ids.", code="bad_parameters")
+    params["lines"] = sorted(line.pk for line in found)
+    params["pages"] = sorted({line.page_id for line in found})
+
+
 def clean_transcribe(check: ParamCheck) -> dict[str, Any]:
     """Decoder, language model, batch sizes, model (else the collection's default recognizer), pages."""
     params, document, page = check.params, check.document, check.page
@@ -80,14 +106,16 @@ def clean_transcribe(check: ParamCheck) -> dict[str, Any]:
         params["pages"] = ids
     elif page is not None:
         params["pages"] = [page.pk]
+    if params.get("lines") is not None:
+        _only_lines(params, document, page)
     return params
 
 
 def clean_train(check: ParamCheck) -> dict[str, Any]:
-    """A ground-truth layer (required), epochs, the held-out share, the base model and the new model's name."""
+    """A ground-truth layer (none: all the ground truth in scope), epochs, the held-out share, the base model, the name."""
     params = check.params
-    layer = _layer(params, check.collection, check.document, required=True)
-    params["layer"] = layer.pk
+    layer = _layer(params, check.collection, check.document, required=False)  # none: all the ground truth in scope
+    params["layer"] = layer.pk if layer else None
     params["epochs"] = _int(params, "epochs", 1, 200, 5)
     params["holdout_every"] = _int(params, "holdout_every", 2, 100, 5)
     model = _model(params, ModelTask.HTR)

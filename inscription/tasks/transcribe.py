@@ -53,9 +53,12 @@ class _Inline:
 def _prepare(run: JobRun, pages: Sequence[Page], rec) -> list[tuple[Page, list[Line], list]]:  # noqa: ANN001
     """(page, lines, prepared line images) for a batch of pages, segmenting pages without lines first."""
     work = []
+    only = set(run.params.get("lines") or [])  # a re-transcription of the changed lines only
     for page in pages:
         image = page_image(page)
         lines = segment_page_lines(run, page, image)
+        if only:
+            lines = [ln for ln in lines if ln.pk in only]
         work.append((page, lines, rec.prepare([crop_line_image(image, ln) for ln in lines])))
     return work
 

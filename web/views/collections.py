@@ -15,6 +15,7 @@ from archive.services.documents import create_document
 from exchange.services import start_export
 from inscription.models import Inscription
 from jobs.models import Job, ModelTask, ModelVersion
+from palimpsest.ids import as_id
 from web.access import attempt, can, collection_for, safe_next
 from web.forms import CollectionForm, DocumentForm, MemberForm
 
@@ -126,7 +127,7 @@ def default_model(request: HttpRequest, slug: str) -> HttpResponse:
     """Choose the recognizer this collection's transcribe jobs use by default (owner or curator)."""
     coll = collection_for(request, slug, permissions.WRITE)
     raw = request.POST.get("model", "")
-    model = ModelVersion.objects.filter(pk=raw, task=ModelTask.HTR).first() if raw.isdigit() else None
+    model = ModelVersion.objects.filter(pk=as_id(raw), task=ModelTask.HTR).first() if as_id(raw) else None
     if raw and model is None:
         messages.error(request, "That model does not exist or is not a handwriting recognizer.")
     else:

@@ -19,6 +19,7 @@ from archive.models import Line, Page
 from inscription.models import Annotation, Inscription, Layer, LayerKind
 from inscription.services.inscriptions import create_inscription, history, restore_inscription
 from inscription.services.layers import correction_layer
+from palimpsest.ids import as_id
 from web.access import attempt, can, line_for, page_for
 from web.forms import LineEditForm
 from web.render import DEFAULT_THRESHOLD, char_html, polygon_points
@@ -245,7 +246,7 @@ def line_history(request: HttpRequest, pk: int) -> HttpResponse:
 def line_restore(request: HttpRequest, pk: int) -> HttpResponse:
     line = line_for(request, pk, permissions.WRITE)
     raw = request.POST.get("version", "")
-    version = get_object_or_404(Inscription, pk=int(raw), line=line) if raw.isdigit() else None
+    version = get_object_or_404(Inscription, pk=as_id(raw) or 0, line=line) if raw.isdigit() else None
     if version is None:
         return _error("Choose a version to restore.")
     ins, error = attempt(restore_inscription, version, request.user)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('archive', '0003_collection_dublin_core_page_status'),
+        ('archive', '0004_layout_revisions'),
         ('jobs', '0001_initial'),
     ]
 
@@ -19,6 +19,11 @@ class Migration(migrations.Migration):
                     model_name='pagestatus',
                     name='job',
                     field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='jobs.job'),
+                ),
+                migrations.AlterField(
+                    model_name='geometryrevision',
+                    name='model_version',
+                    field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='jobs.modelversion'),
                 ),
                 migrations.AlterField(
                     model_name='collection',
