@@ -14,6 +14,7 @@ from typing import Any
 from archive.models import Collection, Document
 from inscription.annotations.rendering import CITATION
 from inscription.models import Annotation, Inscription, Reflection
+from inscription.models.versioned import RecordVersion, VersionedRecord
 from jobs.models import ModelVersion
 
 FORMAT = "palimpsest-collection-archive"
@@ -199,28 +200,34 @@ def _rewrite_json(value: Any, keys: Keys, base: str) -> Any:
     return value
 
 
+def _history(record: VersionedRecord, users: set[str]) -> list[RecordVersion]:
+    """A versioned record's versions, oldest first; their authors (and the record's) join ``users``."""
+    versions = list(record.versions.select_related("created_by").order_by("version"))
+    users.update(username(x.created_by) for x in [record, *versions] if x.created_by_id)
+    return versions
+
+
+def _stamp(row: RecordVersion | VersionedRecord) -> dict[str, Any]:
+    """Who and when, as every record and version is written."""
+    return {"created_by": username(row.created_by), "created_at": ts(row.created_at)}
+
+
 def _annotations(collection: Collection, keys: Keys, users: set[str], base: str) -> list[dict[str, Any]]:
     out = []
     annotations = list(Annotation.objects.filter(collection=collection).select_related("created_by").order_by("id"))
     for ann in annotations:
-        if ann.created_by_id:
-            users.add(username(ann.created_by))
-        versions = []
-        for v in ann.versions.select_related("created_by").order_by("version"):
-            if v.created_by_id:
-                users.add(username(v.created_by))
-            versions.append({"version": v.version, "action": v.action, "motivation": v.motivation,
-                             "body": _rewrite_json(v.body, keys, base), "target": _rewrite_json(v.target, keys, base),
-                             "orphaned": v.orphaned, "withdrawn": v.withdrawn, "created_by": username(v.created_by),
-                             "created_at": ts(v.created_at), "note": v.note})
+        versions = [{"version": v.version, "action": v.action, "motivation": v.motivation,
+                     "body": _rewrite_json(v.body, keys, base), "target": _rewrite_json(v.target, keys, base),
+                     "orphaned": v.orphaned, "withdrawn": v.withdrawn, **_stamp(v), "note": v.note}
+                    for v in _history(ann, users)]
         out.append({
             "key": keys.get("annotation", ann.pk), "document": keys.get("document", ann.document_id),
             "page": keys.get("page", ann.page_id), "line": keys.get("line", ann.line_id),
             "inscriptions": sorted(keys.get("inscription", pk) for pk in ann.inscriptions.values_list("pk", flat=True)),
             "tags": sorted(ann.tags.values_list("name", flat=True)), "motivation": ann.motivation,
             "body": _rewrite_json(ann.body, keys, base), "target": _rewrite_json(ann.target, keys, base),
-            "version": ann.version, "orphaned": ann.orphaned, "withdrawn": ann.withdrawn, "created_by": username(ann.created_by),
-            "created_at": ts(ann.created_at), "modified_at": ts(ann.modified_at), "extra": ann.extra, "versions": versions,
+            "version": ann.version, "orphaned": ann.orphaned, "withdrawn": ann.withdrawn, **_stamp(ann),
+            "modified_at": ts(ann.modified_at), "extra": ann.extra, "versions": versions,
         })
     return out
 
@@ -229,15 +236,9 @@ def _reflections(collection: Collection, keys: Keys, users: set[str]) -> list[di
     out = []
     reflections = list(Reflection.objects.filter(collection=collection).select_related("created_by").order_by("id"))
     for ref in reflections:
-        if ref.created_by_id:
-            users.add(username(ref.created_by))
-        versions = []
-        for v in ref.versions.select_related("created_by").order_by("version"):
-            if v.created_by_id:
-                users.add(username(v.created_by))
-            versions.append({"version": v.version, "action": v.action, "title": v.title, "body": keys.markdown(v.body),
-                             "is_current": v.is_current, "created_by": username(v.created_by), "created_at": ts(v.created_at)})
+        versions = [{"version": v.version, "action": v.action, "title": v.title, "body": keys.markdown(v.body),
+                     "is_current": v.is_current, **_stamp(v)} for v in _history(ref, users)]
         out.append({"key": keys.get("reflection", ref.pk), "title": ref.title, "body": keys.markdown(ref.body),
-                    "version": ref.version, "withdrawn": ref.withdrawn, "created_by": username(ref.created_by),
-                    "created_at": ts(ref.created_at), "modified_at": ts(ref.modified_at), "versions": versions})
+                    "version": ref.version, "withdrawn": ref.withdrawn, **_stamp(ref),
+                    "modified_at": ts(ref.modified_at), "versions": versions})
     return out
