@@ -18,27 +18,16 @@ from inscription.models import Inscription, Layer
 
 NS = "http://www.loc.gov/standards/alto/ns-v4#"
 XLINK = "http://www.w3.org/1999/xlink"
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
-SCHEMA_LOCATION = f"{NS} http://www.loc.gov/standards/alto/v4/alto-4-4.xsd"
-
-
-def _el(parent, _tag: str, **attrs) -> etree._Element:
-    return common.sub_element(parent, NS, _tag, **attrs)
-
-
-def _fmt(value: float) -> str:
-    return f"{value:.3f}".rstrip("0").rstrip(".")
+WRITER = common.XmlWriter(NS, f"{NS} http://www.loc.gov/standards/alto/v4/alto-4-4.xsd", xlink=XLINK)
+_el = WRITER.el
+_fmt = common.short_decimal
 
 
 def export_alto(pages: Sequence[Page], layer: Layer | None = None) -> bytes:
     """ALTO 4.4 bytes for ``pages`` (one Page element each) with each line's current text."""
     pages = list(pages)
-    texts = common.current_line_inscriptions(pages, layer)
-    lines_by_page = {p.pk: common.ordered_lines(p) for p in pages}
-    line_ids = common.xml_line_ids(pages, lines_by_page)
-
-    root = etree.Element(f"{{{NS}}}alto", nsmap={None: NS, "xlink": XLINK, "xsi": XSI})
-    root.set(f"{{{XSI}}}schemaLocation", SCHEMA_LOCATION)
+    texts, lines_by_page, line_ids = WRITER.page_lines(pages, layer)
+    root = WRITER.root("alto")
     root.set("SCHEMAVERSION", "4.4")
     description = _el(root, "Description")
     _el(description, "MeasurementUnit").text = "pixel"

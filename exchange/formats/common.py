@@ -207,3 +207,39 @@ def sub_element(parent, namespace: str, tag: str, **attrs):
         if value is not None:
             el.set(key, str(value))
     return el
+
+
+class XmlWriter:
+    """What the ALTO and PAGE writers share: their namespace, the root element with its schema location,
+    namespaced children, and the lines and texts of the pages they write."""
+
+    XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+    def __init__(self, namespace: str, schema_location: str, **extra_namespaces: str) -> None:
+        self.ns, self.schema_location, self.extra = namespace, schema_location, extra_namespaces
+
+    def root(self, tag: str):  # noqa: ANN201 - an lxml element
+        from lxml import etree
+
+        root = etree.Element(f"{{{self.ns}}}{tag}", nsmap={None: self.ns, **self.extra, "xsi": self.XSI})
+        root.set(f"{{{self.XSI}}}schemaLocation", self.schema_location)
+        return root
+
+    def el(self, parent, _tag: str, **attrs):  # noqa: ANN001, ANN201
+        return sub_element(parent, self.ns, _tag, **attrs)
+
+    @staticmethod
+    def page_lines(pages: list[Page], layer: Layer | None) -> tuple[dict[int, Inscription], dict[int, list[Line]], dict[int, str]]:
+        """(line id → current inscription, page id → lines in reading order, line id → XML ID)."""
+        texts = current_line_inscriptions(pages, layer)
+        lines_by_page = {p.pk: ordered_lines(p) for p in pages}
+        return texts, lines_by_page, xml_line_ids(pages, lines_by_page)
+
+
+def short_decimal(value: float, low: float | None = None, high: float | None = None) -> str:
+    """At most three decimals, no trailing zeros (optionally clamped), as XML attributes want numbers."""
+    if low is not None:
+        value = max(low, value)
+    if high is not None:
+        value = min(high, value)
+    return f"{value:.3f}".rstrip("0").rstrip(".")

@@ -16,16 +16,12 @@ from exchange.formats import common
 from inscription.models import Inscription, Layer
 
 NS = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
-SCHEMA_LOCATION = f"{NS} {NS}/pagecontent.xsd"
-
-
-def _el(parent, _tag: str, **attrs) -> etree._Element:
-    return common.sub_element(parent, NS, _tag, **attrs)
+WRITER = common.XmlWriter(NS, f"{NS} {NS}/pagecontent.xsd")
+_el = WRITER.el
 
 
 def _conf(value: float) -> str:
-    return f"{min(1.0, max(0.0, value)):.3f}".rstrip("0").rstrip(".")
+    return common.short_decimal(value, 0.0, 1.0)
 
 
 def _rect(x: int, y: int, w: int, h: int) -> str:
@@ -34,12 +30,9 @@ def _rect(x: int, y: int, w: int, h: int) -> str:
 
 def export_page_xml(page: Page, layer: Layer | None = None, page_index: int = 1) -> bytes:
     """PAGE XML bytes for one page with each line's current text and its provenance."""
-    texts = common.current_line_inscriptions([page], layer)
-    lines = common.ordered_lines(page)
-    line_ids = common.xml_line_ids([page], {page.pk: lines})
-
-    root = etree.Element(f"{{{NS}}}PcGts", nsmap={None: NS, "xsi": XSI})
-    root.set(f"{{{XSI}}}schemaLocation", SCHEMA_LOCATION)
+    texts, lines_by_page, line_ids = WRITER.page_lines([page], layer)
+    lines = lines_by_page[page.pk]
+    root = WRITER.root("PcGts")
     root.set("pcGtsId", f"pc_p{page_index}")
     meta = _el(root, "Metadata")
     _el(meta, "Creator").text = "Palimpsest"
