@@ -34,8 +34,6 @@ def assert_one_current_per_line(layer: Layer) -> None:
 
 
 def test_end_to_end_transcription_equals_the_recognizer_cli(start_worker, client_for, scan_document, htr_model):
-    pytest.importorskip("models_ml.segment.api", reason="the segmenter is not in models_ml yet")
-    pytest.importorskip("models_ml.htr.pipeline", reason="the CLI's page pipeline is not in models_ml yet")
     [page] = add_pages(scan_document, render_pages(1, 5, seed=11), with_lines=False)  # no lines: the job segments first
     worker = start_worker("e2e")
     client = client_for("curator")

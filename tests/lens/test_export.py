@@ -4,9 +4,7 @@ from __future__ import annotations
 import json
 import zipfile
 
-import pytest
-
-pytest.importorskip("torch")
+import torch  # noqa: F401 - a pinned dependency: missing, these tests fail instead of skipping
 
 
 def test_collection_zip_has_traces_and_drift(read_page, tmp_path, users) -> None:

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-pytest.importorskip("torch")
+import torch  # noqa: F401 - a pinned dependency: missing, these tests fail instead of skipping
 
 from tests.ml.test_trace import manual_lstm  # noqa: E402 - the hand-written numpy LSTM of the trace tests
 
@@ -26,7 +25,6 @@ def _model_input(inscription):
 
 
 def test_stored_trace_matches_gates_recomputed_from_weights(read_page) -> None:
-    import torch
 
     from inscription.models import ReadingTrace
     from inscription.services.traces import decode, get_or_compute_trace

@@ -1,4 +1,4 @@
-"""Shared inline fixtures for the summariser tests: a tiny model saved to a temp dir.
+"""Shared inline fixtures for the summariser tests: a tiny summariser saved to a temp dir (not a test module).
 
 No ACLSum data and no shipped weights are needed, so these tests run on a
 fresh clone in a second or two.
@@ -24,7 +24,7 @@ LETTER = (
 )
 
 
-def tiny_model(seed: int = 0) -> tuple[SummaRuNNer, Vocab]:
+def tiny_summariser(seed: int = 0) -> tuple[SummaRuNNer, Vocab]:
     torch.manual_seed(seed)
     vocab = Vocab.build([tokenize(LETTER)], size=200, min_count=1)
     cfg = ModelConfig(vocab_size=len(vocab), emb_dim=8, word_hidden=8, sent_hidden=8, pos_dim=4, dropout=0.0)
@@ -32,7 +32,7 @@ def tiny_model(seed: int = 0) -> tuple[SummaRuNNer, Vocab]:
 
 
 def save_tiny(out: Path, seed: int = 0) -> Path:
-    model, vocab = tiny_model(seed)
+    model, vocab = tiny_summariser(seed)
     save_model(model, vocab, out, {"name": "tiny-test", "version": "0", "task": "summarise"})
     return out
 
