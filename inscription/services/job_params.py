@@ -57,7 +57,7 @@ def _only_lines(params: dict, document: Document | None, page: Page | None) -> N
     """``lines``: "changed" (lines reshaped since a model last read them) or a list of line ids; resolved
     here to ids, so a redelivered job reads the same lines; ``pages`` becomes the pages of those lines."""
     from archive.models import Line
-    from archive.services.layout.changes import changed_lines
+    from inscription.services.changed_lines import changed_lines
 
     lines = params["lines"]
     if document is None:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from django.db.models import F, OuterRef, Q, Subquery
 
 from archive.models import GeometryRevision, Line, Page, RevisionAction
+from inscription.models import Inscription
 
 # Acts that change what the recognizer sees (a reorder or a region change does not).
 SHAPE_ACTIONS = (RevisionAction.CREATE, RevisionAction.EDIT, RevisionAction.SPLIT, RevisionAction.MERGE)
@@ -14,8 +15,6 @@ SHAPE_ACTIONS = (RevisionAction.CREATE, RevisionAction.EDIT, RevisionAction.SPLI
 def changed_lines(pages: Iterable[Page] | None = None, *, document_id: int | None = None) -> list[Line]:
     """Live lines whose latest shape-changing revision is newer than the latest machine reading of them
     (or that no model has read yet)."""
-    from inscription.models import Inscription
-
     last_shape = (GeometryRevision.objects.filter(line=OuterRef("pk"), action__in=SHAPE_ACTIONS)
                   .order_by("-created_at").values("created_at")[:1])
     last_read = (Inscription.objects.filter(line=OuterRef("pk"), model_version__isnull=False)
