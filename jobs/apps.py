@@ -13,3 +13,7 @@ class JobsConfig(AppConfig):
         from jobs import kinds, signals  # noqa: F401
 
         kinds.autodiscover()  # every app's jobkinds module registers its kinds
+        # A starting worker imports every kind's task module (Celery reads conf.imports after Django is set up).
+        from palimpsest.celery import app
+
+        app.conf.imports = tuple(dict.fromkeys([*(app.conf.imports or ()), *kinds.task_modules()]))

@@ -231,7 +231,7 @@ CELERY_TASK_DEFAULT_QUEUE = "io"
 CELERY_TASK_QUEUES = (Queue("gpu", Exchange("gpu"), routing_key="gpu"), Queue("io", Exchange("io"), routing_key="io"))
 # Routing is the job-kind registry's (jobs.kinds): each kind names its task and its queue (gpu for model
 # work, io for file work); a task that is no kind's goes to the default queue. Workers import every
-# kind's task module (palimpsest/celery.py), so there is no CELERY_IMPORTS list to keep.
+# kind's task module (jobs/apps.py), so there is no CELERY_IMPORTS list to keep.
 CELERY_TASK_ROUTES = ("jobs.kinds.route_task",)
 # Job lease: a running job's worker writes a heartbeat; a job whose heartbeat is older than
 # JOB_STALE_SECONDS (or whose worker process is gone) may be taken over by another worker.
