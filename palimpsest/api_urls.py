@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("archive.api.urls")),
     path("", include("inscription.api.urls")),
     path("", include("exchange.api.urls")),
+    path("", include("search.api.urls")),
 ]

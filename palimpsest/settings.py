@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "inscription",
     "exchange",
     "web",
+    "search",
 ]
 
 MIDDLEWARE = [
@@ -156,6 +157,9 @@ IIIF_FETCH_ALLOW = [h.strip() for h in os.environ.get("IIIF_FETCH_ALLOW", "").sp
 # Tried in order when a .txt upload is not UTF-8; the one used is recorded on the Text row.
 TEXT_FALLBACK_ENCODINGS = tuple(e.strip() for e in os.environ.get("TEXT_FALLBACK_ENCODINGS", "cp1252,latin-1").split(",") if e.strip())
 
+# Search: a machine line also matches a word the recognizer gave at least this probability (docs/search.md).
+SEARCH_ALTERNATIVES_THRESHOLD = float(os.environ.get("SEARCH_ALTERNATIVES_THRESHOLD", "0.3"))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -167,7 +171,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
-        "rest_framework.filters.SearchFilter",
+        "search.filters.ArchiveSearchFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "palimpsest.api_errors.json_exception_handler",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("api/v1/", include("palimpsest.api_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("search.urls")),
     path("", include("web.urls")),
 ]
 # Media is never served as a static tree, not even with DEBUG: scans, thumbnails and exports are

@@ -3,7 +3,7 @@
 Reads the source (every ``import``, at module level or inside a function), so a lazy import
 counts as much as a top-level one. Layers, lowest first:
 
-    models_ml  <  palimpsest (kernel)  <  jobs  <  archive  <  inscription  <  exchange  <  web
+    models_ml  <  palimpsest (kernel)  <  jobs  <  archive  <  inscription  <  exchange  <  search  <  web
 
 Migrations are checked too: a migration may depend on its own app's and lower apps' migrations,
 except the few written before the split, listed below with the reason they point up.
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-LAYERS = ["models_ml", "palimpsest", "jobs", "archive", "inscription", "exchange", "web"]
+LAYERS = ["models_ml", "palimpsest", "jobs", "archive", "inscription", "exchange", "search", "web"]
 RANK = {app: i for i, app in enumerate(LAYERS)}
 # Frameworks the ML package must never import (it runs without Django, in the CLI and in workers).
 NOT_IN_MODELS_ML = ("django", "rest_framework", "celery", "drf_spectacular", "django_filters")

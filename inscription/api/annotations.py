@@ -121,7 +121,7 @@ class AnnotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     filterset_class = AnnotationFilter
     ordering_fields = ["created_at", "modified_at", "id"]
     ordering = ["id"]
-    search_fields = []
+    search_index = "annotation"  # ?search= matches the bodies (the search app's index)
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):

@@ -21,7 +21,7 @@ from inscription.api.serializers import (
 )
 from inscription.models import Inscription, Layer, LayerKind
 from inscription.services import inscriptions as services
-from inscription.services.layers import correction_layer, get_or_create_layer
+from inscription.services.layers import get_or_create_layer
 from palimpsest.errors import InputError
 from palimpsest.ids import IdFilter, as_id
 from palimpsest.pagination import ScanPageSafePagination
@@ -51,6 +51,7 @@ class InscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     permission_classes = [CollectionAccess]
     pagination_class = ScanPageSafePagination  # ?page= is the scan-page filter; the page number is ?p=
     filterset_class = InscriptionFilter
+    search_index = "inscription"  # ?search= matches the text of any version (the search app's index)
     ordering_fields = ["id", "version", "created_at", "target_key"]
     ordering = ["layer_id", "target_key", "version"]
 
@@ -95,7 +96,6 @@ class InscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             layer = Layer.objects.filter(pk=v["layer"], document=document).first()
             if layer is None:
                 raise InputError("That layer is not on the target's document.", code="bad_layer")
-            layer = correction_layer(layer, request.user)  # a person's correction of a machine layer goes to ground truth
         else:
             layer = get_or_create_layer(document, v["layer_name"], LayerKind.GROUND_TRUTH, user=request.user)
         inscription = services.create_inscription(

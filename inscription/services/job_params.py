@@ -92,6 +92,9 @@ def clean_transcribe(check: ParamCheck) -> dict[str, Any]:
     params["pages_per_batch"] = _int(params, "pages_per_batch", 1, 64, DEFAULT_PAGES_PER_BATCH)
     if not isinstance(params.setdefault("overlap", True), bool):
         raise InputError("'overlap' must be true or false.", code="bad_parameters")
+    # Keep each line's word alternatives from the CTC posteriors (the probabilistic search index).
+    if not isinstance(params.setdefault("word_alternatives", True), bool):
+        raise InputError("'word_alternatives' must be true or false.", code="bad_parameters")
     if params.get("model") in (None, "") and getattr(check.collection, "default_model_id", None):
         params["model"] = check.collection.default_model_id  # the collection's default recognizer
     model = _model(params, ModelTask.HTR)

@@ -118,5 +118,6 @@ def line_text(line: Line, reading) -> LineText:  # noqa: ANN001
         char_confidences=list(reading.char_confidences),
         char_frames=[list(f) for f in reading.char_frames],
         char_columns=[list(c) for c in reading.char_columns],
-        extra={"frames": int(getattr(reading, "frames", 0))},
+        extra={"frames": int(getattr(reading, "frames", 0)),
+               **({"words": reading.words} if getattr(reading, "words", None) else {})},
     )

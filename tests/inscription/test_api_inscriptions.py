@@ -179,18 +179,3 @@ def test_page_filter_is_not_mistaken_for_a_page_number(client_for, users, docume
     assert body["count"] == 3 and len(body["results"]) == 2 and "p=2" in body["next"]
     assert len(client.get("/api/v1/inscriptions/", {"page": far.pk, "page_size": 2, "p": 2}).json()["results"]) == 1
 
-
-def test_a_correction_sent_to_a_machine_layer_goes_to_ground_truth(client_for, document, lines):
-    """The rule the web workspace had (machine layers are never edited by hand) holds for the API too."""
-    from inscription.models import Layer, LayerKind
-    from inscription.services.layers import get_or_create_layer
-    from tests.inscription.helpers import fake_model_version
-
-    model = fake_model_version()
-    machine = get_or_create_layer(document, "htr greedy", LayerKind.MACHINE, model_version=model)
-    create_inscription(layer=machine, line=lines[0], text="Dcar Sir", model_version=model)
-    response = client_for("curator").post("/api/v1/inscriptions/", {"line": lines[0].pk, "layer": machine.pk, "text": "Dear Sir"})
-    assert response.status_code == 201, response.content
-    ground_truth = Layer.objects.get(document=document, kind=LayerKind.GROUND_TRUTH)
-    assert Inscription.objects.get(pk=response.json()["id"]).layer_id == ground_truth.pk
-    assert list(Inscription.objects.filter(layer=machine).values_list("text", flat=True)) == ["Dcar Sir"]
