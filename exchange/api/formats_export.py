@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from archive.models import Collection, Document, Page
 from archive.permissions import READ, readable_collection_ids, require
-from exchange.formats import common, iiif_export
+from exchange.formats import common, iiif_export, mets
 from exchange.formats.alto import export_alto
 from exchange.formats.pagexml import export_page_xml
 from exchange.formats.text import document_text, page_text
@@ -96,11 +96,16 @@ class PagePageXmlView(APIView):
 
 
 def page_xml_zip(document: Document, layer=None) -> bytes:
-    """One PAGE XML file per page (PAGE holds one page per file), zipped in page order."""
+    """One PAGE XML file per page (PAGE holds one page per file), zipped in page order, with the document's ALTO and a
+    METS file that links each page image (by its original file name) to both, as eScriptorium exports."""
     buffer = io.BytesIO()
+    pages = list(_pages(document))
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        for n, page in enumerate(_pages(document), 1):
+        for n, page in enumerate(pages, 1):
             zf.writestr(f"page/{n:04d}.xml", export_page_xml(page, layer, n))
+        if pages:
+            zf.writestr("alto.xml", export_alto(pages, layer))
+            zf.writestr("mets.xml", mets.export_mets(document, mets.document_files(pages, lambda p: p.original_filename or p.sha256)))
     return buffer.getvalue()
 
 

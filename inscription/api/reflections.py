@@ -24,7 +24,7 @@ from palimpsest.errors import InputError
 
 
 class ReflectionSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     html = serializers.SerializerMethodField(help_text="Sanitised HTML, rendered for the reader")
     citations = serializers.SerializerMethodField()
 
@@ -49,7 +49,7 @@ class ReflectionSerializer(serializers.ModelSerializer):
 
 
 class ReflectionVersionSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     citations = serializers.SerializerMethodField()
 
     class Meta:

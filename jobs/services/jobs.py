@@ -21,7 +21,7 @@ from palimpsest.errors import InputError
 
 def enqueue(job: Job, task_name: str | None = None) -> None:
     """Send the job's Celery message once the surrounding transaction commits (queue: the kind's, see jobs.kinds)."""
-    from palimpsest.celery import app
+    from jobs.dispatch import send
 
     spec = kinds.get(job.kind)
     name = task_name or (spec.task if spec else None)
@@ -31,7 +31,8 @@ def enqueue(job: Job, task_name: str | None = None) -> None:
     if (job.celery_task_id, job.task_name) != (task_id, name):
         job.celery_task_id, job.task_name = task_id, name
         Job.objects.filter(pk=job.pk).update(celery_task_id=task_id, task_name=name)
-    transaction.on_commit(lambda: app.send_task(name, args=[job.pk], task_id=task_id))
+    # The outbox (jobs.dispatch): a message that cannot go out now is sent by a worker's sweep later.
+    transaction.on_commit(lambda: send(job.pk, name, task_id))
 
 
 def check_job(kind: str, collection: models.Model, document: models.Model | None = None, page: models.Model | None = None,

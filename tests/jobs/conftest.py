@@ -83,8 +83,10 @@ def start_worker(transactional_db, settings, tmp_path) -> Callable[..., Worker]:
     purge_queues()
     workers: list[Worker] = []
 
-    def start(name: str = "w", pool: str = "prefork", include: tuple[str, ...] = ()) -> Worker:
-        """``include``: extra task modules the worker imports (``celery worker -I``), e.g. a test's own task."""
+    def start(name: str = "w", pool: str = "prefork", extra_env: dict[str, str] | None = None,
+              include: tuple[str, ...] = ()) -> Worker:
+        """``extra_env`` overrides the worker's settings (e.g. a private REDIS_URL, the real visibility timeout);
+        ``include``: extra task modules the worker imports (``celery worker -I``), e.g. a test's own task."""
         env = dict(os.environ)
         env.update(test_database_env())
         env.update({
@@ -97,6 +99,7 @@ def start_worker(transactional_db, settings, tmp_path) -> Callable[..., Worker]:
             "WORKER_TORCH_THREADS": "1",
             "PYTHONUNBUFFERED": "1",
         })
+        env.update(extra_env or {})
         if not env["DATABASE_URL"]:
             env.pop("DATABASE_URL")
         log = tmp_path / f"worker-{name}-{len(workers)}.log"
