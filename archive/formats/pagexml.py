@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.utils import timezone
 from lxml import etree
 
-from archive.formats import common, provenance, words
+from archive.formats import common, custom_tags, provenance, words
 from archive.models import Page
 from inscription.models import Inscription, Layer
 
@@ -105,7 +105,8 @@ def export_page_xml(page: Page, layer: Layer | None = None, page_index: int = 1)
 
 def _write_line(reg, page: Page, line, ins: Inscription | None, line_id: str, index: int, used: set[str]) -> None:
     polygon = common.polygon_of(line, page)
-    el = _el(reg, "TextLine", id=line_id, custom=f"readingOrder {{index:{index};}}")
+    tags = custom_tags.write(custom_tags.tags_of(ins)) if ins is not None else ""
+    el = _el(reg, "TextLine", id=line_id, custom=" ".join(t for t in (f"readingOrder {{index:{index};}}", tags) if t))
     _el(el, "Coords", points=common.points_str(polygon))
     baseline = common.baseline_of(line, page)
     if baseline:

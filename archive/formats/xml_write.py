@@ -10,10 +10,11 @@ import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from archive.formats import provenance
+from archive.formats import custom_tags, provenance
 from archive.formats.parsed import ParsedPage, informative
 from archive.models import GeometrySource, Line, Page, Region
-from inscription.models import Layer, ModelVersion
+from inscription.models import AnnotationAction, Layer, ModelVersion
+from inscription.services.annotations import create_annotation
 from inscription.services.inscriptions import create_inscription
 
 MATCH_IOU = 0.5  # an imported line lands on an existing line whose box overlaps it at least this much
@@ -120,8 +121,11 @@ def write_lines(page: Page, layer: Layer, user: AbstractBaseUser, parsed: Parsed
             extra["region_text"] = True
         parameters = {"software": parsed.software, "source_file": parsed.source_name, "imported_by": user.get_username(),
                       **agent_params}
-        create_inscription(
+        ins = create_inscription(
             layer=layer, line=target, text=ln.text, user=None if mv is not None else user, model_version=mv,
             confidence=ln.confidence, parameters=parameters, extra=extra,
         )
+        for tag in ln.tags:
+            create_annotation(user, custom_tags.annotation_data(tag, ins.pk), action=AnnotationAction.IMPORT,
+                              extra={"transkribus": {**tag, "inscription": ins.pk}, "imported_from": parsed.source_name})
     return matched, created
