@@ -133,3 +133,61 @@ def test_broker_killed_for_20_seconds_loses_no_job(start_worker, collection, use
     finally:
         web.kill()
         redis.kill()
+
+
+def _multipart(field: str, filename: str, data: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\n"
+            "Content-Type: application/zip\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def test_web_server_killed_mid_ingest_leaves_no_orphan_after_gc_blobs(collection, users, settings, tmp_path):
+    """SIGKILL gunicorn while it stores a zip's page images: the rows roll back, and gc_blobs removes the files."""
+    import io
+    import threading
+    import zipfile
+    from pathlib import Path
+
+    import numpy as np
+    from PIL import Image
+    from rest_framework.authtoken.models import Token
+
+    from archive.models import Document, ImageBlob
+    from archive.services.blob_gc import gc_blobs
+
+    token = Token.objects.create(user=users["curator"]).key
+    rng = np.random.default_rng(3)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zf:
+        for n in range(40):  # noise does not compress: every page is a real decode and a real file
+            png = io.BytesIO()
+            Image.fromarray(rng.integers(0, 255, (500, 700), dtype=np.uint8)).save(png, format="PNG")
+            zf.writestr(f"letter/{n:03d}.png", png.getvalue())
+    body, ctype = _multipart("files", "letters.zip", buffer.getvalue())
+    web = WebServer({**test_database_env(), "MEDIA_ROOT": str(settings.MEDIA_ROOT)}, tmp_path / "web.log")
+    blobs = Path(settings.MEDIA_ROOT) / "blobs"
+    try:
+        web.start()
+        request = urllib.request.Request(f"{web.base}/api/v1/collections/{collection.slug}/ingest/", data=body, method="POST",
+                                         headers={"Authorization": f"Token {token}", "Content-Type": ctype})
+        threading.Thread(target=lambda: _ignore_errors(request), daemon=True).start()
+        wait_for(lambda: blobs.exists() and len([p for p in blobs.rglob("*") if p.is_file()]) >= 3, timeout=300,
+                 interval=0.02, what="the ingest to store some page files")
+        web.kill()
+    finally:
+        web.kill()
+    if Document.objects.exists():
+        pytest.fail("the ingest finished before the web server could be killed; give it more pages")
+    orphans = [p for p in blobs.rglob("*") if p.is_file()]
+    assert orphans and not ImageBlob.objects.exists()  # the files are there, no row points at them
+    result = gc_blobs(older_than=0)
+    assert len(result.deleted) == len(orphans)
+    assert [p for p in blobs.rglob("*") if p.is_file()] == []
+
+
+def _ignore_errors(request) -> None:
+    try:
+        urllib.request.urlopen(request, timeout=300).read()
+    except Exception:  # noqa: BLE001 - the server is killed under this request on purpose
+        pass
