@@ -26,6 +26,12 @@ class Collection(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
+    # Dublin Core metadata of the collection as a whole (exported in IIIF, ALTO/PAGE headers and the zip).
+    creator = models.CharField(max_length=300, blank=True)
+    date = models.CharField(max_length=100, blank=True, help_text="Date as written, free text")
+    source = models.CharField(max_length=1000, blank=True)
+    rights = models.CharField(max_length=500, blank=True)
+    language = models.CharField(max_length=35, blank=True, help_text="BCP 47 tag, e.g. en, fr-FR")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_collections")
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE)
     # The recognizer used by default for this collection's transcribe jobs (a ModelVersion name).
@@ -118,6 +124,19 @@ class ImageBlob(models.Model):
         return self.sha256
 
 
+class PageState(models.TextChoices):
+    """The curator's workflow, in order: a page moves right as jobs and people work on it."""
+
+    NEW = "new", "New"
+    SEGMENTED = "segmented", "Segmented"
+    TRANSCRIBED = "transcribed", "Transcribed"
+    IN_CORRECTION = "in_correction", "In correction"
+    VERIFIED = "verified", "Verified"
+
+
+PAGE_STATE_ORDER = {state: i for i, state in enumerate(PageState.values)}
+
+
 class Page(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="pages")
     order = models.PositiveIntegerField(default=0)
@@ -127,6 +146,8 @@ class Page(models.Model):
     original_filename = models.CharField(max_length=500, blank=True)
     label = models.CharField(max_length=100, blank=True, help_text="Folio or page label")
     iiif_source = models.URLField(max_length=2000, blank=True)
+    # The latest PageStatus row's state (the history is PageStatus, append-only); kept for cheap counts.
+    status = models.CharField(max_length=20, choices=PageState.choices, default=PageState.NEW, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -141,14 +162,50 @@ class Page(models.Model):
         return self.image_id
 
 
+class PageStatus(models.Model):
+    """One act of setting a page's workflow state, by a job or a person. Rows are never changed:
+    the page's history of states is this table, and ``Page.status`` mirrors the newest row."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="statuses")
+    state = models.CharField(max_length=20, choices=PageState.choices)
+    previous = models.CharField(max_length=20, choices=PageState.choices, blank=True)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    job = models.ForeignKey("inscription.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["page", "created_at", "id"]
+        verbose_name_plural = "page statuses"
+
+    def __str__(self) -> str:
+        return f"{self.page} → {self.state}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("Page statuses are append-only: record a new one instead.")
+        super().save(*args, **kwargs)
+
+
 class GeometrySource(models.TextChoices):
     MACHINE = "machine", "Machine segmentation"
     HUMAN = "human", "Drawn by a person"
     IMPORT = "import", "Imported"
 
 
+class LiveGeometryManager(models.Manager):
+    """Geometry still on the page: a deleted (retired) line or region is kept for its history, not shown."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(retired=False)
+
+
 class AttributedGeometry(models.Model):
-    """Geometry is itself attributed: who or what drew it, and when."""
+    """Geometry is itself attributed: who or what drew it, and when.
+
+    Edits are versioned (``GeometryRevision`` keeps every earlier state); a deletion
+    retires the row instead of removing it, so inscriptions on it and its history stay.
+    """
 
     page = models.ForeignKey(Page, on_delete=models.CASCADE)
     polygon = models.JSONField(default=list, help_text="[[x, y], ...] in page pixels")
@@ -159,6 +216,11 @@ class AttributedGeometry(models.Model):
     )
     job = models.ForeignKey("inscription.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, help_text="Bumped by every layout edit (see GeometryRevision)")
+    retired = models.BooleanField(default=False, help_text="Deleted or merged away in the layout editor; kept for history")
+
+    objects = LiveGeometryManager()
+    all_objects = models.Manager()
 
     class Meta:
         abstract = True
@@ -195,6 +257,63 @@ class Line(AttributedGeometry):
 
     def __str__(self) -> str:
         return f"line {self.order + 1} of {self.page}"
+
+
+class RevisionAction(models.TextChoices):
+    INITIAL = "initial", "State before the first edit"
+    CREATE = "create", "Drawn"
+    EDIT = "edit", "Geometry edited"
+    SPLIT = "split", "Split"
+    MERGE = "merge", "Merged"
+    DELETE = "delete", "Deleted"
+    REORDER = "reorder", "Reading order changed"
+    RETYPE = "retype", "Region type changed"
+    REGION = "region", "Region membership changed"
+
+
+class GeometryRevision(models.Model):
+    """One act on a line's or a region's geometry, with the full state it left. Append-only.
+
+    The first edit of a line also records its ``initial`` state (who or what drew it), so
+    the geometry before any edit is always in the history.
+    """
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="geometry_revisions")
+    line = models.ForeignKey(Line, null=True, blank=True, on_delete=models.CASCADE, related_name="revisions")
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    action = models.CharField(max_length=10, choices=RevisionAction.choices)
+    act = models.UUIDField(help_text="Revisions written by one act (a split touches two lines) share it")
+    polygon = models.JSONField(default=list)
+    baseline = models.JSONField(default=list, blank=True)
+    order = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=50, blank=True, help_text="Region type (regions only)")
+    in_region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                  help_text="The region a line belonged to after the act")
+    retired = models.BooleanField(default=False)
+    source = models.CharField(max_length=10, choices=GeometrySource.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    model_version = models.ForeignKey(
+        "inscription.ModelVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    note = models.JSONField(default=dict, blank=True, help_text="Why: split point, merged line, …")
+
+    class Meta:
+        ordering = ["page", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "version"], name="line_revision_version_unique"),
+            models.UniqueConstraint(fields=["region", "version"], name="region_revision_version_unique"),
+            models.CheckConstraint(
+                condition=Q(line__isnull=False, region__isnull=True) | Q(line__isnull=True, region__isnull=False),
+                name="revision_of_a_line_or_a_region",
+            ),
+        ]
+        indexes = [models.Index(fields=["line", "version"]), models.Index(fields=["page", "created_at"])]
+
+    def __str__(self) -> str:
+        what = f"line {self.line_id}" if self.line_id else f"region {self.region_id}"
+        return f"{what} v{self.version} ({self.action})"
 
 
 class Text(models.Model):

@@ -12,13 +12,13 @@ def export_collection(run: JobRun) -> dict:
     """Write the collection's zip archive into the media store; the Job's result names the file."""
     from django.core.files import File
     from django.core.files.storage import default_storage
-    from django.utils import timezone
 
     from archive.formats.archive_export import export_collection as write_archive
     from archive.formats.common import base_url
+    from archive.services.export_links import export_file_name
 
     collection = run.job.collection
-    name = f"exports/{run.job.pk}/{collection.slug}-{timezone.now():%Y%m%d}.zip"
+    name = export_file_name(run.job)
     fd, tmp = tempfile.mkstemp(suffix=".zip")
     os.close(fd)
     try:

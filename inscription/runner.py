@@ -232,7 +232,22 @@ def _finish(job_id: int, state: str, **fields: Any) -> None:
     if state == JobState.SUCCEEDED:
         total = Job.objects.filter(pk=job_id).values_list("progress_total", flat=True).first() or 0
         fields.setdefault("progress_done", total)
-    Job.objects.filter(pk=job_id, worker_host=host, worker_pid=pid).exclude(state__in=FINAL_STATES).update(**fields)
+    ended = Job.objects.filter(pk=job_id, worker_host=host, worker_pid=pid).exclude(state__in=FINAL_STATES).update(**fields)
+    if ended:
+        _refresh_parent(job_id)
+
+
+def _refresh_parent(job_id: int) -> None:
+    """A child of a batch ended: sum the batch up again (its one progress bar and per-document results)."""
+    parent_id = Job.objects.filter(pk=job_id).values_list("parent_id", flat=True).first()
+    if parent_id is None:
+        return
+    from inscription.services.batches import refresh_batch
+
+    try:
+        refresh_batch(parent_id)
+    except Exception:  # noqa: BLE001 - the child's own end is recorded; readers refresh the batch again
+        log.warning("job %s: its batch %s was not refreshed", job_id, parent_id, exc_info=True)
 
 
 def _release(job_id: int, message: str) -> None:

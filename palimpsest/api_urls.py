@@ -1,7 +1,10 @@
-"""The /api/v1/ router: each app contributes its own routes."""
+"""The /api/v1/ router: each app contributes its own routes; the root lists them."""
 from django.urls import include, path
 
+from palimpsest.api_root import ApiRootView
+
 urlpatterns = [
+    path("", ApiRootView.as_view(), name="api-root"),
     path("", include("archive.api.urls")),
     path("", include("inscription.api.urls")),
 ]

@@ -65,7 +65,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "palimpsest.error_pages.ErrorPagesMiddleware",  # the project's error pages even with DEBUG on
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "palimpsest.middleware.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -143,7 +145,12 @@ MAX_ZIP_MEMBERS = env_int("MAX_ZIP_MEMBERS", 5000)
 MAX_ZIP_UNCOMPRESSED_BYTES = env_int("MAX_ZIP_UNCOMPRESSED_BYTES", 2 * 1024 * 1024 * 1024)
 MAX_ZIP_RATIO = env_int("MAX_ZIP_RATIO", 200)
 MAX_PAGES_PER_FILE = env_int("MAX_PAGES_PER_FILE", 2000)  # PDF pages / TIFF frames in one upload
+# How long a collection export's download link stays valid (seconds); the job's page gives a fresh one.
+EXPORT_LINK_SECONDS = env_int("EXPORT_LINK_SECONDS", 24 * 3600)
 PDF_RENDER_DPI = env_int("PDF_RENDER_DPI", 150)
+# IIIF import fetches only public addresses; hosts or networks listed here (comma-separated, e.g.
+# "127.0.0.1,iiif.local,10.0.0.0/8") are allowed too, for a IIIF server on the local network.
+IIIF_FETCH_ALLOW = [h.strip() for h in os.environ.get("IIIF_FETCH_ALLOW", "").split(",") if h.strip()]
 # Tried in order when a .txt upload is not UTF-8; the one used is recorded on the Text row.
 TEXT_FALLBACK_ENCODINGS = tuple(e.strip() for e in os.environ.get("TEXT_FALLBACK_ENCODINGS", "cp1252,latin-1").split(",") if e.strip())
 
@@ -174,6 +181,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind" (and roles appear twice): name each choice set once, so the
+    # schema has stable enum names and `spectacular --validate --fail-on-warn` passes.
+    "ENUM_NAME_OVERRIDES": {
+        "DocumentKindEnum": "archive.models.DocumentKind",
+        "LayerKindEnum": "inscription.models.inscriptions.LayerKind",
+        "InscriptionKindEnum": "inscription.models.inscriptions.InscriptionKind",
+        "JobKindEnum": "inscription.models.jobs.JobKind",
+        "RoleEnum": "archive.models.Role",
+        "PageStateEnum": "archive.models.PageState",
+        "JobStateEnum": "inscription.models.jobs.JobState",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------

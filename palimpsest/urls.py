@@ -1,5 +1,4 @@
 """URL map: admin, REST API v1, OpenAPI schema and docs, and the curator interface."""
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -13,8 +12,5 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("web.urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Media is never served as a static tree, not even with DEBUG: scans, thumbnails and exports are
+# private to their collection and go out only through views that check the collection role.

@@ -1,7 +1,7 @@
 """URLs of the curator interface (the REST API lives under /api/v1/)."""
 from django.urls import path
 
-from web.views import annotate, collections, compare, documents, jobs, lens, models, reflect, workspace
+from web.views import annotate, collections, compare, curation, documents, jobs, lens, models, reflect, workspace
 
 urlpatterns = [
     path("", collections.home, name="home"),
@@ -11,7 +11,13 @@ urlpatterns = [
     path("c/<slug:slug>/members/", collections.members, name="members"),
     path("c/<slug:slug>/default-model/", collections.default_model, name="default-model"),
     path("c/<slug:slug>/export/", collections.export, name="collection-export-job"),
+    path("c/<slug:slug>/live/", curation.collection_live, name="collection-live"),
+    path("c/<slug:slug>/next/", curation.next_page, name="collection-next"),
+    path("c/<slug:slug>/batch/", curation.batch, name="collection-batch"),
     path("d/<int:pk>/", documents.document_detail, name="document"),
+    path("d/<int:pk>/live/", curation.document_live, name="document-live"),
+    path("d/<int:pk>/next/", curation.next_page, name="document-next"),
+    path("p/<int:pk>/status/", curation.page_status, name="page-status"),
     path("d/<int:pk>/jobs/", documents.start_job, name="start-job"),
     path("d/<int:pk>/compare/", compare.compare, name="compare"),
     path("d/<int:pk>/drift/", lens.drift_page, name="drift"),

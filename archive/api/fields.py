@@ -1,6 +1,8 @@
 """Relations resolved through the permission layer: an object the user cannot read is a 404."""
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 
@@ -32,6 +34,7 @@ class ReadableRelatedField(serializers.RelatedField):
         return getattr(value, self.lookup)
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class CollectionSlugField(ReadableRelatedField):
     lookup = "slug"
     collection_path = "pk"
@@ -40,11 +43,13 @@ class CollectionSlugField(ReadableRelatedField):
         super().__init__(queryset=Collection.objects.all(), **kwargs)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class DocumentField(ReadableRelatedField):
     def __init__(self, **kwargs):
         super().__init__(queryset=Document.objects.select_related("collection"), **kwargs)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class PageField(ReadableRelatedField):
     collection_path = "document__collection"
 

@@ -12,8 +12,9 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -23,6 +24,7 @@ from archive.formats import common, iiif_import
 from archive.formats.xml_import import import_xml
 from archive.models import Collection
 from archive.permissions import READ, WRITE, require
+from archive.services.export_links import download_path, key_is_valid
 from inscription.models import Job, JobKind, JobState
 from palimpsest.errors import InputError
 
@@ -100,15 +102,21 @@ class ExportCollectionView(APIView):
                          task_name="archive.tasks.export_collection")
         body = {"job": job.pk, "state": job.state, "kind": job.kind,
                 "url": request.build_absolute_uri(f"/api/v1/jobs/{job.pk}/"),
-                "download": request.build_absolute_uri(f"/api/v1/collections/{slug}/exports/{job.pk}/download/")}
+                "download": request.build_absolute_uri(download_path(job))}
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
 
 class ExportDownloadView(APIView):
-    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY}, summary="Download a finished collection export")
+    @extend_schema(
+        parameters=[OpenApiParameter("key", str, required=True, description="The signed key of the link the export job gave")],
+        responses={(200, "application/zip"): OpenApiTypes.BINARY},
+        summary="Download a finished collection export (the link expires after EXPORT_LINK_SECONDS)")
     def get(self, request, slug: str, job_id: int):
         collection = _collection(request, slug, READ)
         job = get_object_or_404(Job, pk=job_id, collection=collection, kind=JobKind.EXPORT)
+        if not key_is_valid(job, request.query_params.get("key")):
+            # One answer for a missing, wrong or expired key: the job's URL gives a fresh link.
+            raise NotFound("No such export link, or it has expired; the job's page gives a fresh one.")
         if job.state != JobState.SUCCEEDED or not job.result.get("file"):
             raise InputError(f"The export is {job.state}; download it once it has succeeded.", code="export_not_ready",
                              status_code=409)

@@ -7,6 +7,7 @@ from archive.api.views.collections import CollectionViewSet, MembershipViewSet
 from archive.api.views.documents import DocumentViewSet, TextViewSet
 from archive.api.views.lines import LineViewSet
 from archive.api.views.pages import PageViewSet
+from archive.api.views.regions import GeometryRevisionViewSet, RegionViewSet
 
 router = SimpleRouter(trailing_slash=True)
 router.register("collections", CollectionViewSet, basename="collection")
@@ -14,6 +15,8 @@ router.register(r"collections/(?P<collection_slug>[-\w]+)/members", MembershipVi
 router.register("documents", DocumentViewSet, basename="document")
 router.register("pages", PageViewSet, basename="page")
 router.register("lines", LineViewSet, basename="line")
+router.register("regions", RegionViewSet, basename="region")
+router.register("geometry-revisions", GeometryRevisionViewSet, basename="geometry-revision")
 router.register("texts", TextViewSet, basename="text")
 
 urlpatterns = [

@@ -160,17 +160,21 @@ def points(**kwargs) -> serializers.ListField:
 
 
 class LineSerializer(serializers.ModelSerializer):
+    """Geometry checks (self-intersection, inside the image, empty baseline) are the layout services'."""
+
     page = PageField()
     polygon = points(min_length=3)
-    baseline = points(required=False)
+    baseline = points(required=False, help_text="[[x, y], ...]; derived from the polygon when omitted, never empty")
+    region = serializers.IntegerField(source="region_id", required=False, allow_null=True,
+                                      help_text="A region of the same page, or null")
     created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
 
     class Meta:
         model = Line
-        fields = ["id", "page", "region", "polygon", "baseline", "order", "source", "created_by", "model_version", "job",
-                  "external_id", "created_at"]
-        read_only_fields = ["region", "source", "model_version", "job"]
-        extra_kwargs = {"order": {"required": False}}
+        fields = ["id", "page", "region", "polygon", "baseline", "order", "version", "source", "created_by",
+                  "model_version", "job", "external_id", "created_at"]
+        read_only_fields = ["source", "model_version", "job", "version"]
+        extra_kwargs = {"order": {"required": False, "help_text": "Reading order (0-based); placed by height when omitted"}}
 
 
 class LineUpdateSerializer(LineSerializer):

@@ -38,6 +38,7 @@ from inscription.models import (
     Reflection,
     ReflectionVersion,
 )
+from palimpsest import textguard
 from palimpsest.errors import InputError
 
 MAX_MANIFEST_BYTES = 512 * 1024 * 1024
@@ -94,7 +95,7 @@ def read_archive(path) -> tuple[dict[str, Any], dict[str, bytes]]:
         if members["manifest.json"].file_size > MAX_MANIFEST_BYTES:
             raise _bad("manifest.json is too large.")
         try:
-            manifest = json.loads(_read(zf, members["manifest.json"]))
+            manifest = textguard.loads(_read(zf, members["manifest.json"]), "manifest.json")
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise _bad(f"manifest.json is not JSON: {exc}.") from exc
         if not isinstance(manifest, dict) or manifest.get("format") != archive_data.FORMAT:

@@ -23,6 +23,7 @@ from archive.models import Collection, Document, GeometrySource, Line, Page
 from inscription.models import LayerKind
 from inscription.services.inscriptions import create_inscription
 from inscription.services.layers import get_or_create_layer
+from palimpsest import textguard
 from palimpsest.errors import InputError
 
 MAX_CANVASES = 1000
@@ -90,7 +91,7 @@ def _context(data: dict) -> str:
 
 def load(raw: bytes) -> dict:
     try:
-        data = json.loads(raw)
+        data = textguard.loads(raw, "The manifest")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"The manifest is not JSON: {exc}.", code="not_iiif") from exc
     if not isinstance(data, dict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from inscription.models import Inscription, InscriptionKind, Job, JobKind, Layer, ModelVersion
+from inscription.models import Inscription, InscriptionKind, Job, JobKind, JobState, Layer, ModelVersion
 
 
 class ModelVersionBriefSerializer(serializers.ModelSerializer):
@@ -96,20 +96,34 @@ class JobSerializer(serializers.ModelSerializer):
     requested_by = serializers.StringRelatedField()
     progress_percent = serializers.IntegerField(read_only=True)
     url = serializers.SerializerMethodField()
+    children = serializers.SerializerMethodField(help_text="A batch's child jobs (one per document)")
+    download = serializers.SerializerMethodField(help_text="A fresh, expiring link to a finished export's zip")
 
     class Meta:
         model = Job
         fields = [
-            "id", "url", "kind", "state", "collection", "document", "page", "parameters", "progress_done", "progress_total",
+            "id", "url", "download", "kind", "state", "collection", "document", "page", "parameters", "progress_done", "progress_total",
             "progress_percent", "progress_message", "cancel_requested", "celery_task_id", "worker_host", "device",
             "attempts", "requested_by", "created_at", "started_at", "finished_at", "error", "result",
+            "parent", "children",
         ]
         read_only_fields = fields
+
+    def get_children(self, obj: Job) -> list[int]:
+        return list(obj.children.order_by("id").values_list("pk", flat=True)) if obj.is_batch else []
 
     def get_url(self, obj: Job) -> str:
         path = reverse("job-detail", args=[obj.pk])
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
+
+    def get_download(self, obj: Job) -> str | None:
+        from archive.services.export_links import download_path
+
+        if obj.kind != JobKind.EXPORT or obj.state != JobState.SUCCEEDED or not (obj.result or {}).get("file"):
+            return None
+        request = self.context.get("request")
+        return request.build_absolute_uri(download_path(obj)) if request else download_path(obj)
 
 
 class JobCreateSerializer(serializers.Serializer):

@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("inscription.api.routes_inscriptions")),
     path("", include("inscription.api.routes_annotations")),
     path("", include("inscription.api.routes_lens")),
+    path("", include("inscription.api.curation")),
 ]

@@ -12,7 +12,8 @@ from archive.models import Collection, Document, Page
 from archive.permissions import WRITE, CollectionAccess, readable_collection_ids, require
 from inscription.api.serializers import JobCreateSerializer, JobSerializer
 from inscription.models import Job, JobKind, JobState
-from inscription.services.jobs import create_job, request_cancel
+from inscription.services.batches import cancel_batch, refresh_batch
+from inscription.services.jobs import create_job
 from palimpsest.pagination import ScanPageSafePagination
 
 
@@ -39,6 +40,14 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
     def collection_of(self, obj: Job) -> Collection:
         return obj.collection
+
+    def get_object(self) -> Job:
+        job = super().get_object()
+        if job.is_batch and not job.is_final:
+            fresh = refresh_batch(job)
+            fresh.collection = job.collection
+            return fresh
+        return job
 
     def get_queryset(self):
         return (
@@ -75,5 +84,5 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Ask the job to stop; a queued job is cancelled at once, a running one at its next batch."""
-        job = request_cancel(self.get_object())
+        job = cancel_batch(self.get_object())  # a batch cancels all its children
         return Response(JobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)

@@ -33,6 +33,9 @@ class Job(models.Model):
     collection = models.ForeignKey("archive.Collection", on_delete=models.CASCADE, related_name="jobs")
     document = models.ForeignKey("archive.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
     page = models.ForeignKey("archive.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
+    # A batch: the parent has no task of its own; its children (one per document) do the work,
+    # and its state and progress are summed up from theirs (inscription.services.batches).
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
     parameters = models.JSONField(default=dict, blank=True)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
@@ -66,6 +69,10 @@ class Job(models.Model):
     @property
     def is_final(self) -> bool:
         return self.state in FINAL_STATES
+
+    @property
+    def is_batch(self) -> bool:
+        return bool((self.parameters or {}).get("batch"))
 
     @property
     def progress_percent(self) -> int:

@@ -125,6 +125,13 @@ def create_inscription(
             extra=extra or {},
         )
         inscription.save()
+        if line is not None and not withdrawn and kind == InscriptionKind.TRANSCRIPTION:
+            from archive.models import PageState
+            from archive.services.workflow import advance_pages
+
+            # a person's edit puts the page in correction; a machine reading makes it transcribed
+            advance_pages([line.page_id], PageState.IN_CORRECTION if human else PageState.TRANSCRIBED,
+                          job=job, user=user if human else None)
     return inscription
 
 
@@ -275,6 +282,11 @@ def write_pages_lines(
                     )
                 )
         created = Inscription.objects.bulk_create(rows) if rows else []
+        if created:
+            from archive.models import PageState
+            from archive.services.workflow import advance_pages
+
+            advance_pages({i.page_id for i in created}, PageState.TRANSCRIBED, job=job, user=user)
         if currents:
             # bulk_create sends no post_save: re-anchor annotations on the superseded readings here.
             from inscription.services.annotation_anchoring import reanchor_new_versions

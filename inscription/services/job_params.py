@@ -51,6 +51,32 @@ def _layer(params: dict, collection: Collection, document: Document | None, requ
     return layer
 
 
+def _only_lines(params: dict, document: Document | None, page: Page | None) -> None:
+    """``lines``: "changed" (lines reshaped since a model last read them) or a list of line ids; resolved
+    here to ids, so a redelivered job reads the same lines; ``pages`` becomes the pages of those lines."""
+    from archive.models import Line
+    from archive.services.layout.changes import changed_lines
+
+    lines = params["lines"]
+    if document is None:
+        raise InputError("'lines' needs a job on a document or a page.", code="bad_parameters")
+    scope = Page.objects.filter(pk__in=params["pages"]) if params.get("pages") else \
+        Page.objects.filter(pk=page.pk) if page is not None else Page.objects.filter(document=document)
+    if lines == "changed":
+        found = changed_lines(scope)
+        if not found:
+            raise InputError("No line has changed shape since it was last transcribed.", code="no_changed_lines")
+    elif isinstance(lines, list) and lines:
+        ids = [_int({"line": v}, "line", 1, 2**62) for v in lines]
+        found = list(Line.objects.filter(pk__in=ids, page__in=scope))
+        if len(found) != len(set(ids)):
+            raise InputError("'lines' must be ids of lines on the job's pages.", code="bad_parameters")
+    else:
+        raise InputError("'lines' must be \"changed\" or a non-empty list of line ids.", code="bad_parameters")
+    params["lines"] = sorted(line.pk for line in found)
+    params["pages"] = sorted({line.page_id for line in found})
+
+
 def validate_params(kind: str, collection: Collection, document: Document | None, page: Page | None,
                     params: dict[str, Any]) -> dict[str, Any]:
     """Return the cleaned parameters (defaults filled in) or raise InputError."""
@@ -80,6 +106,8 @@ def validate_params(kind: str, collection: Collection, document: Document | None
             params["pages"] = ids
         elif page is not None:
             params["pages"] = [page.pk]
+        if params.get("lines") is not None:
+            _only_lines(params, document, page)
     elif kind == JobKind.TRAIN:
         layer = _layer(params, collection, document, required=True)
         params["layer"] = layer.pk

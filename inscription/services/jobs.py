@@ -101,4 +101,8 @@ def request_cancel(job: Job) -> Job:
             locked.progress_message = "cancelled before it started"
             fields += ["state", "finished_at", "progress_message"]
         locked.save(update_fields=fields)
+    if locked.parent_id and locked.state in FINAL_STATES:
+        from inscription.services.batches import refresh_batch
+
+        refresh_batch(locked.parent_id)
     return locked

@@ -13,7 +13,8 @@ from typing import Any
 
 from django.db import connections, transaction
 
-from archive.models import Line, Page
+from archive.models import Line, Page, PageState
+from archive.services.workflow import advance_pages
 from inscription.models import Inscription, Layer
 from inscription.runner import JobRun, job_task
 from inscription.services.inscriptions import write_pages_lines
@@ -53,11 +54,24 @@ class _Inline:
 def _prepare(run: JobRun, pages: Sequence[Page], rec) -> list[tuple[Page, list[Line], list]]:  # noqa: ANN001
     """(page, lines, prepared line images) for a batch of pages, segmenting pages without lines first."""
     work = []
+    only = set(run.params.get("lines") or [])  # a re-transcription of the changed lines only
     for page in pages:
         image = page_image(page)
         lines = segment_page_lines(run, page, image)
+        if only:
+            lines = [ln for ln in lines if ln.pk in only]
         work.append((page, lines, rec.prepare([crop_line_image(image, ln) for ln in lines])))
     return work
+
+
+def page_words(first: Page, last: Page | None = None) -> str:
+    """Pages as a curator numbers them ("page 3", "pages 3–7 of Letter to Anna"), never database ids."""
+    doc = first.document.title if len(first.document.title) <= 60 else first.document.title[:59] + "…"
+    if last is None or last.pk == first.pk:
+        return f"page {first.order + 1} of {doc}"
+    if last.document_id != first.document_id:
+        return f"page {first.order + 1} of {doc} to page {last.order + 1} of {last.document.title[:60]}"
+    return f"pages {first.order + 1}–{last.order + 1} of {doc}"
 
 
 @job_task(TASKS + "segment_document", device="auto")
@@ -70,7 +84,9 @@ def segment_document(run: JobRun) -> dict[str, Any]:
         run.check_cancelled()
         if not page.lines.exists():
             created += len(segment_page_lines(run, page, page_image(page)))
-        run.progress(done, message=f"page {page.pk}")
+        if page.lines.exists():
+            advance_pages([page], PageState.SEGMENTED, job=run.job)
+        run.progress(done, message=f"{page_words(page)} segmented")
     return {"pages": len(pages), "lines_created": created, "segmenter": segmenter_model().pk if segmenter_model() else None}
 
 
@@ -119,7 +135,7 @@ def transcribe_document(run: JobRun) -> dict[str, Any]:
                                             job=run.job)
                 state["lines"] += sum(len(w or []) for w in written.values())
             state["done"] += len(work)
-            run.progress(state["done"], message=f"pages {work[0][0].pk}–{work[-1][0].pk}: {offset} lines")
+            run.progress(state["done"], message=f"{page_words(work[0][0], work[-1][0])}: {offset} lines")
         seconds["writer_busy"] += time.perf_counter() - t0
 
     chunks = ramped_chunks(todo, pages_per_batch)

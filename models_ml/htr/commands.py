@@ -47,17 +47,19 @@ def _recognizer(model: str | None, device: str | None = None):  # noqa: ANN202
 
 # --------------------------------------------------------------------------- synth
 def cmd_synth(args: argparse.Namespace) -> int:
-    from models_ml.synth.lines import write_lines, write_shards
+    from models_ml.synth.lines import write_digit_lines, write_lines, write_shards
     from models_ml.synth.pages import write_pages
 
     out = Path(args.out)
-    if args.kind == "lines":
-        paths = write_lines(out, args.n, args.fonts, args.texts, args.seed)
+    if args.kind == "digits":
+        paths = write_digit_lines(out, args.n, args.seed)
+    elif args.kind == "lines":
+        paths = write_lines(out, args.n, args.fonts, args.texts, args.seed, script=args.script)
     elif args.kind == "pages":
         paths = write_pages(out, args.n, args.fonts, args.texts, args.seed, skew=args.max_skew)
     else:
         write_shards(out, args.n, args.shard_size, args.height, args.fonts, args.texts, args.seed,
-                     stride=args.stride, offset=args.offset)
+                     stride=args.stride, offset=args.offset, script=args.script)
         return 0
     print(json.dumps({"out": str(out), "written": len(paths), "fonts": args.fonts, "texts": args.texts,
                       "seed": args.seed}))
@@ -85,23 +87,31 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from models_ml.htr.api import load_model
     from models_ml.htr.data import LineSet
+    from models_ml.htr.groundtruth import grown_charset
     from models_ml.htr.model import count_parameters
-    from models_ml.htr.train import TrainConfig, base_card, default_data_description, fit, new_model
+    from models_ml.htr.train import TrainConfig, base_card, default_data_description, fit, grow_charset, new_model
     from models_ml.registry import ModelError
+    from models_ml.synth.sources import LATIN_CHARSET
 
     if args.threads:
         torch.set_num_threads(args.threads)
     run_dir = Path(args.out)
     run_dir.mkdir(parents=True, exist_ok=True)
     parent = None
+    gt = _ground_truth_lines(args.ground_truth, not args.allow_validation_wills)
+    gt_texts = [t for _, t in gt.pairs] if gt else []
     if args.init_from:
         try:
             model, charset, base = load_model(args.init_from)
         except ModelError as exc:
             raise CliError(str(exc)) from exc
         parent = {k: base.get(k) for k in ("name", "version", "sha256")}
+        charset = grow_charset(model, charset, grown_charset(charset.chars, gt_texts))
     else:
-        model, charset = new_model(args.height, lstm_hidden=args.hidden)
+        model, charset = new_model(args.height, grown_charset(LATIN_CHARSET, gt_texts), lstm_hidden=args.hidden,
+                                   lstm_layers=args.layers, channels=[int(c) for c in args.channels.split(",")],
+                                   pools=[[int(v) for v in p.split("x")] for p in args.pools.split(",")],
+                                   dropout=args.dropout)
     tcfg = TrainConfig(batch_size=args.batch_size, lr=args.lr, max_steps=args.max_steps, epochs=args.epochs,
                        time_budget_min=args.time_budget, eval_every=args.eval_every,
                        checkpoint_every=args.checkpoint_every, patience=args.patience, seed=args.seed,
@@ -112,11 +122,14 @@ def cmd_train(args: argparse.Namespace) -> int:
             raise CliError(f"data folder not found: {d}")
         if train_set.load_folder(Path(d)) == 0:
             raise CliError(f"no NAME.png + NAME.gt.txt pairs in {d}")
+    if gt:
+        train_set.load_pairs(gt.pairs, repeat=args.real_repeat)
     renderer = None
     pool = Path(args.pool) if args.pool else None
     if pool is not None and args.synth_lines > 0:
         cmd = [sys.executable, "-m", "models_ml", "synth", "shards", "--out", str(pool), "--n",
-               str(args.synth_lines), "--seed", str(args.synth_seed), "--height", str(model.cfg.height)]
+               str(args.synth_lines), "--seed", str(args.synth_seed), "--height", str(model.cfg.height),
+               "--script", args.script]
         renderer = subprocess.Popen(cmd, stdout=open(run_dir / "render.log", "a"), stderr=subprocess.STDOUT)
         t0 = time.time()
         while not list(pool.glob("shard-*[0-9].npz")) and renderer.poll() is None and time.time() - t0 < 900:
@@ -124,11 +137,21 @@ def cmd_train(args: argparse.Namespace) -> int:
     if pool is not None:
         train_set.load_shards(pool)
     if not len(train_set):
-        raise CliError("no training lines: give --data DIR and/or --pool DIR (with --synth-lines N)")
+        raise CliError("no training lines: give --ground-truth FILE|DIR, --data DIR and/or --pool DIR")
     val_set = _val_set(args, model.cfg.height)
+    if args.val_ground_truth:
+        val_gt = _ground_truth_lines(args.val_ground_truth, exclude_validation=False)
+        val_set.load_pairs(val_gt.pairs)
     if args.init_from and (Path(args.init_from) / "lm.json").exists():
         (run_dir / "lm.json").write_bytes((Path(args.init_from) / "lm.json").read_bytes())
     data_desc = default_data_description()
+    if gt:
+        from models_ml.realdata import CREDIT, VALIDATION_WILLS
+
+        data_desc.update({"real": {**gt.summary(), "repeat_per_epoch": args.real_repeat,
+                                   "credit": CREDIT if "TestamentsDePoilus" in " ".join(args.ground_truth) else None,
+                                   "validation_wills_never_trained_on": list(VALIDATION_WILLS),
+                                   "validation_ground_truth": args.val_ground_truth or []}})
     data_desc.update({"pool": str(pool) if pool else None, "synth_lines": args.synth_lines,
                       "synth_seed": args.synth_seed, "extra_folders": args.data or [],
                       "validation_folder": args.val, "validation_lines": len(val_set)})
@@ -144,24 +167,44 @@ def cmd_train(args: argparse.Namespace) -> int:
         if renderer is not None and renderer.poll() is None:
             renderer.terminate()
     if args.lm_order > 0 and not (run_dir / "lm.json").exists():
-        build_lm(run_dir / "lm.json", args.lm_order, args.lm_chars)
+        build_lm(run_dir / "lm.json", args.lm_order, args.lm_chars, charset=charset.chars, extra_lines=gt_texts)
     if args.export and (run_dir / "lm.json").exists():
         (Path(args.export) / "lm.json").write_bytes((run_dir / "lm.json").read_bytes())
     print(json.dumps(result))
     return 0
 
 
-def build_lm(path: Path, order: int = 5, max_chars: int = 3_000_000) -> None:
-    """Character n-gram LM from the *training* texts, sampled evenly up to ``max_chars``."""
+def build_lm(path: Path, order: int = 5, max_chars: int = 3_000_000, charset: str | None = None,
+             extra_lines: list[str] | None = None, extra_weight: int = 20) -> None:
+    """Character n-gram LM from the *training* texts (English and French prose), sampled evenly up to
+    ``max_chars``, plus ``extra_lines`` (the training wills' own lines) counted ``extra_weight`` times,
+    as they are the register the archive holds."""
     from models_ml.htr.lm import CharLM
-    from models_ml.synth.sources import CHARSET, word_stream
+    from models_ml.synth.sources import LATIN_CHARSET, word_stream
 
-    words = word_stream("train")
+    words = word_stream("train", None, "latin")
     chunk = 12
     chunks = range(0, len(words), chunk)
     step = max(1, int(len(words) * 6 / max_chars))  # about 6 chars per word
-    lines = (" ".join(words[i: i + chunk]) for k, i in enumerate(chunks) if k % step == 0)
-    CharLM.build(lines, CHARSET, order=order).save(path)
+    lines = [" ".join(words[i: i + chunk]) for k, i in enumerate(chunks) if k % step == 0]
+    lines += list(extra_lines or []) * extra_weight
+    CharLM.build(lines, charset or LATIN_CHARSET, order=order).save(path)
+
+
+def _ground_truth_lines(paths: list[str] | None, exclude_validation: bool):  # noqa: ANN202
+    """ALTO/PAGE training lines, or None; a bad file stops the command with its reason."""
+    if not paths:
+        return None
+    from models_ml.htr.groundtruth import GroundTruthError, load_training_lines
+
+    try:
+        gt = load_training_lines(paths, exclude_validation=exclude_validation)
+    except GroundTruthError as exc:
+        raise CliError(str(exc)) from exc
+    if not gt.pairs:
+        raise CliError(f"no transcribed lines in the ground truth given ({gt.summary()})")
+    print(json.dumps(gt.summary()), file=sys.stderr)
+    return gt
 
 
 def cmd_lm(args: argparse.Namespace) -> int:
@@ -216,18 +259,41 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- evaluate / transcribe
-def cmd_evaluate(args: argparse.Namespace) -> int:
+def _evaluation_pairs(args: argparse.Namespace) -> list[tuple[object, str]]:
+    """(image, true text) to score: png + gt.txt pairs of DIR, or polygon crops of --ground-truth files."""
     from models_ml.htr.data import read_folder
-    from models_ml.htr.metrics import cer, wer
 
+    if args.ground_truth:
+        if args.page:
+            raise CliError("--page reads DIR's page images; use --ground-truth for lines")
+        gt = _ground_truth_lines(args.ground_truth, exclude_validation=False)
+        return list(gt.pairs)
+    if not args.dir:
+        raise CliError("give DIR (png + gt.txt pairs) or --ground-truth ALTO/PAGE files")
     folder = Path(args.dir)
     if not folder.is_dir():
         raise CliError(f"not a directory: {args.dir}")
     pairs = list(read_folder(folder))
     if not pairs:
         raise CliError(f"no NAME.png + NAME.gt.txt pairs in {args.dir}")
+    return [(_open_image(str(p)), t) for p, t in pairs]
+
+
+def _card_decoder(args: argparse.Namespace, card: dict) -> None:
+    """No --decoder given: the model's own default decoder (and LM) from its card."""
+    if args.decoder is None:
+        default = card.get("decoding", {}).get("default", "greedy")
+        args.decoder = "beam" if default.startswith("beam") else "greedy"
+        args.lm = args.lm or default == "beam+lm"
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from models_ml.htr.metrics import cer, wer
+
+    pairs = _evaluation_pairs(args)
     rec = _recognizer(args.model)
-    images = [_open_image(str(p)) for p, _ in pairs]
+    _card_decoder(args, rec.card)
+    images = [img for img, _ in pairs]
     t0 = time.perf_counter()
     extra: dict = {}
     if args.page:
@@ -248,12 +314,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     dt = time.perf_counter() - t0
     print(json.dumps({"cer": round(cer(refs, hyps), 5), "wer": round(wer(refs, hyps), 5), "lines": n_lines,
                       "lines_per_second": round(n_lines / max(dt, 1e-9), 2), **extra, "decoder": args.decoder,
-                      "model": rec.card.get("name"), "model_sha256": rec.card.get("sha256")}))
+                      "lm": bool(args.lm), "model": rec.card.get("name"), "model_sha256": rec.card.get("sha256")}))
     return 0
 
 
 def cmd_transcribe(args: argparse.Namespace) -> int:
     rec = _recognizer(args.model)
+    _card_decoder(args, rec.card)
     images = [_open_image(p) for p in args.images]  # validate all before any output
     if args.page:
         from models_ml.htr.pipeline import transcribe_page
@@ -274,7 +341,8 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the recognizer's sub-commands to the models_ml CLI."""
     p = subparsers.add_parser("synth", help="render synthetic handwriting lines/pages with ground truth")
-    p.add_argument("kind", choices=["lines", "pages", "shards"])
+    p.add_argument("kind", choices=["lines", "pages", "shards", "digits"],
+                   help="digits: lines of held-out MNIST digits only (the real-digit evaluation set)")
     p.add_argument("--out", required=True)
     p.add_argument("--n", type=int, default=100)
     p.add_argument("--fonts", choices=["train", "heldout"], default="train")
@@ -284,6 +352,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--height", type=int, default=32, help="shards: line height")
     p.add_argument("--shard-size", type=int, default=1000)
     p.add_argument("--stride", type=int, default=1)
+    p.add_argument("--script", choices=["ascii", "latin"], default="latin",
+                   help="latin: French letters kept (NFC) and French prose added to the train texts")
     p.add_argument("--offset", type=int, default=0)
     p.set_defaults(func=cmd_synth)
 
@@ -301,8 +371,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--name", default="htr-default")
     p.add_argument("--resume", action="store_true")
     p.add_argument("--seed", type=int, default=1234)
-    p.add_argument("--height", type=int, default=32)
-    p.add_argument("--hidden", type=int, default=128)
+    p.add_argument("--ground-truth", nargs="+", action="extend", metavar="PATH",
+                   help="ALTO/PAGE files or folders of them, with their images: lines cropped by polygon")
+    p.add_argument("--val-ground-truth", nargs="+", action="extend", metavar="PATH",
+                   help="ALTO/PAGE files or folders for validation (e.g. your validation hands)")
+    p.add_argument("--allow-validation-wills", action="store_true",
+                   help="do not leave out the project's validation wills from --ground-truth")
+    p.add_argument("--real-repeat", type=int, default=1, help="draws of each ground-truth line per epoch")
+    p.add_argument("--script", choices=["ascii", "latin"], default="latin", help="synthetic lines' script")
+    p.add_argument("--height", type=int, default=64)
+    p.add_argument("--hidden", type=int, default=192)
+    p.add_argument("--layers", type=int, default=2, help="BiLSTM layers")
+    p.add_argument("--channels", default="16,32,48,64,96,128", help="conv channels, one conv each")
+    p.add_argument("--pools", default="2x2,2x2,1x1,2x1,2x1,2x1", help="pooling (h x w) after each conv")
+    p.add_argument("--dropout", type=float, default=0.25)
     p.add_argument("--batch-size", type=int, default=24)
     p.add_argument("--lr", type=float, default=1.5e-3)
     p.add_argument("--max-steps", type=int, default=20000)
@@ -329,9 +411,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_export)
 
     p = subparsers.add_parser("evaluate", help="CER/WER of a model on a folder of png + gt.txt")
-    p.add_argument("dir")
+    p.add_argument("dir", nargs="?", help="folder of NAME.png + NAME.gt.txt (or pages with --page)")
+    p.add_argument("--ground-truth", nargs="+", action="extend", metavar="PATH",
+                   help="ALTO/PAGE files or folders: score the recognizer on their polygon-cropped lines")
     p.add_argument("--model")
-    p.add_argument("--decoder", choices=["greedy", "beam"], default="greedy")
+    p.add_argument("--decoder", choices=["greedy", "beam"], default=None,
+                   help="default: the model card's decoder (decoding.default)")
     p.add_argument("--lm", action="store_true", help="beam search with the model's character LM")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--page", action="store_true", help="DIR holds pages: segment, read, compare page text")
@@ -340,7 +425,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("transcribe", help="read line images (or whole pages with --page)")
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.add_argument("--model")
-    p.add_argument("--decoder", choices=["greedy", "beam"], default="greedy")
+    p.add_argument("--decoder", choices=["greedy", "beam"], default=None,
+                   help="default: the model card's decoder (decoding.default)")
     p.add_argument("--lm", action="store_true")
     p.add_argument("--page", action="store_true", help="segment each image into lines first")
     p.set_defaults(func=cmd_transcribe)

@@ -105,16 +105,22 @@ class LineSet:
         self.height = height
         self.images: list[np.ndarray] = []
         self.texts: list[str] = []
+        self.repeats: list[int] = []  # times a line is drawn per epoch (real lines can outweigh synthetic)
         self.sources: set[str] = set()
 
     def __len__(self) -> int:
         return len(self.images)
 
-    def add(self, arr: np.ndarray, text: str) -> None:
+    def add(self, arr: np.ndarray, text: str, repeat: int = 1) -> None:
         if arr.dtype != np.uint8:
             arr = (np.clip(arr, 0, 1) * 255).astype(np.uint8)
         self.images.append(arr)
         self.texts.append(text)
+        self.repeats.append(max(1, int(repeat)))
+
+    def epoch_indices(self) -> list[int]:
+        """Every line once per repeat: the draw order of one epoch, before shuffling."""
+        return [i for i, r in enumerate(self.repeats) for _ in range(r)]
 
     def load_shards(self, folder: Path) -> int:
         """Add npz shards not loaded yet (a renderer may still be writing more)."""
@@ -135,9 +141,9 @@ class LineSet:
             added += len(widths)
         return added
 
-    def load_pairs(self, pairs: Sequence[tuple[Image.Image, str]]) -> None:
+    def load_pairs(self, pairs: Sequence[tuple[Image.Image, str]], repeat: int = 1) -> None:
         for img, text in pairs:
-            self.add(preprocess(img, self.height), text)
+            self.add(preprocess(img, self.height), text, repeat)
 
     def load_folder(self, folder: Path) -> int:
         pairs = list(read_folder(folder))

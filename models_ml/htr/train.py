@@ -24,10 +24,11 @@ from tqdm import tqdm
 
 from models_ml import registry
 from models_ml.htr.api import forward_arrays, load_model
-from models_ml.htr.data import Charset, LineSet, augment, bucket_batches, collate
+from models_ml.htr.augment import augment_line
+from models_ml.htr.data import Charset, LineSet, bucket_batches, collate
 from models_ml.htr.metrics import cer, wer
 from models_ml.htr.model import CRNN, CRNNConfig, count_parameters
-from models_ml.synth.sources import CHARSET, HELDOUT_AUSTEN, HELDOUT_FONTS, SOTU_HELDOUT_FROM_YEAR
+from models_ml.synth.sources import HELDOUT_AUSTEN, HELDOUT_FONTS, LATIN_CHARSET, SOTU_HELDOUT_FROM_YEAR
 
 Progress = Callable[[int, int, dict], None]
 
@@ -106,7 +107,7 @@ def _plot(metrics_path: Path, png: Path) -> None:
     ax[0].set_xlabel("step")
     ax[0].set_yscale("log")
     ax[1].plot([r["step"] for r in ev], [r["val_cer"] for r in ev], marker="o")
-    ax[1].set_title("validation CER (held-out fonts)")
+    ax[1].set_title("validation CER")
     ax[1].set_xlabel("step")
     fig.tight_layout()
     fig.savefig(png, dpi=80)
@@ -218,9 +219,11 @@ def fit(model: CRNN, charset: Charset, train_set: LineSet, val_set: LineSet, tcf
     while not stop:
         if pool_dir is not None:
             train_set.load_shards(pool_dir)
-        widths = [a.shape[1] for a in train_set.images]
-        for batch in bucket_batches(widths, tcfg.batch_size, rng):
-            arrays = [augment(train_set.images[i], rng) if tcfg.augment else as_float(train_set.images[i])
+        drawn = train_set.epoch_indices()
+        widths = [train_set.images[i].shape[1] for i in drawn]
+        for positions in bucket_batches(widths, tcfg.batch_size, rng):
+            batch = [drawn[p] for p in positions]
+            arrays = [augment_line(train_set.images[i], rng) if tcfg.augment else as_float(train_set.images[i])
                       for i in batch]
             targets = [charset.encode(train_set.texts[i]) for i in batch]
             x, w = collate(arrays)
@@ -285,10 +288,33 @@ def fit(model: CRNN, charset: Charset, train_set: LineSet, val_set: LineSet, tcf
             "train_minutes": round(trained_s / 60, 2), "lines_seen": lines_seen}
 
 
-def new_model(height: int = 32, **overrides: object) -> tuple[CRNN, Charset]:
-    charset = Charset(CHARSET)
+def new_model(height: int = 64, charset_chars: str = LATIN_CHARSET, **overrides: object) -> tuple[CRNN, Charset]:
+    """An untrained CRNN for ``charset_chars`` (default: ASCII + French, as the latin synthetic lines)."""
+    charset = Charset(charset_chars)
     cfg = CRNNConfig(height=height, num_classes=len(charset), **overrides)  # type: ignore[arg-type]
     return CRNN(cfg), charset
+
+
+def grow_charset(model: CRNN, charset: Charset, chars: str) -> Charset:
+    """Extend the model's output layer to ``chars`` (a superset of ``charset``), keeping what it learnt.
+
+    New classes start with small random weights and a low bias, so the grown model reads
+    exactly as before until training teaches it the new characters.
+    """
+    if chars == charset.chars:
+        return charset
+    if not chars.startswith(charset.chars):
+        raise ValueError("a grown charset must keep the old characters first, in order")
+    old = model.head
+    head = torch.nn.Linear(old.in_features, len(chars) + 1)
+    with torch.no_grad():
+        head.weight.normal_(0, 0.01)
+        head.bias.fill_(float(old.bias.min()) - 1.0)
+        head.weight[: old.out_features] = old.weight
+        head.bias[: old.out_features] = old.bias
+    model.head = head.to(old.weight.device)
+    model.cfg.num_classes = len(chars) + 1
+    return Charset(chars)
 
 
 def finetune(base_model_dir: str | Path, pairs: list[tuple[Image.Image, str]], out_dir: str | Path,
@@ -297,12 +323,18 @@ def finetune(base_model_dir: str | Path, pairs: list[tuple[Image.Image, str]], o
              batch_size: int = 16, seed: int = 1234, name: str | None = None) -> dict:
     """Fine-tune a model on curated (line image, text) pairs; write a model dir; return its card.
 
-    Called by the archive's Celery job.  Characters outside the base charset are
-    dropped from the targets (the charset is fixed by the base model).  With
-    ``val_pairs`` the best epoch is kept and validation CER before/after is recorded.
+    Called by the archive's Celery job.  Characters of the curated lines that the base
+    model lacks grow its charset (and output layer), as kraken's ``--resize union`` does, so
+    a collection can teach a model its own letters.  With ``val_pairs`` the best epoch is kept
+    and validation CER before/after is recorded.
     """
+    from models_ml.htr.groundtruth import grown_charset
+
     out_dir = Path(out_dir)
     model, charset, base = load_model(base_model_dir, "cpu")
+    base_chars = charset.chars
+    texts = [t for _, t in pairs] + [t for _, t in (val_pairs or [])]
+    charset = grow_charset(model, charset, grown_charset(charset.chars, texts))
     height = model.cfg.height
     train_set = LineSet(height)
     train_set.load_pairs(pairs)
@@ -319,7 +351,10 @@ def finetune(base_model_dir: str | Path, pairs: list[tuple[Image.Image, str]], o
                        patience=max(3, epochs), seed=seed)
     parent = {k: base.get(k) for k in ("name", "version", "sha256")}
     card = dict(base)
+    card["charset"] = charset.chars
+    card["architecture"] = {**base.get("architecture", {}), "config": model.cfg.to_dict()}
     card.update({"name": name or f"{base.get('name', 'htr')}-finetuned", "parent": parent,
+                 "charset_added": charset.chars[len(base_chars):],
                  "version": time.strftime("%Y.%m.%d-%H%M%S", time.gmtime()),
                  "hyperparameters": asdict(tcfg), "code_version": registry.code_version(),
                  "training_data": {"source": "archive ground truth lines (fine-tuning)",

@@ -53,10 +53,30 @@ def data_root() -> Path:
     return REPO_ROOT / "data"
 
 
-def normalise_text(text: str) -> str:
-    """Map typography to the model charset and drop anything else."""
-    text = unicodedata.normalize("NFKD", text.translate(_TRANSLATE))
-    text = "".join(c for c in text if c in CHARSET)
+# French and the marks of early-20th-century French hands, on top of ASCII: what the "latin" script
+# renders (every latin1-fr font draws all of it). "^" is not here: in the real wills it is a
+# transcription convention for superscript, not a drawn mark, so synthetic lines never show it.
+LATIN_EXTRA = "àâäçéèêëîïôöùûüÿœæÀÂÇÉÈÊËÎÏÔÙÛÜŒ’«»°"
+LATIN_CHARSET = CHARSET + LATIN_EXTRA
+SCRIPTS = {"ascii": CHARSET, "latin": LATIN_CHARSET}
+
+_LATIN_TRANSLATE = str.maketrans({
+    "\u201c": '"', "\u201d": '"', "\u2014": "-", "\u2013": "-", "\u2026": "...", "_": "", "*": "",
+    "\t": " ", "[": "(", "]": ")", "{": "(", "}": ")", "`": "'", "\u2018": "’", "\u00a0": " ",
+})
+
+
+def normalise_text(text: str, script: str = "ascii") -> str:
+    """Map typography to the script's charset and drop anything else.
+
+    ``ascii`` folds accents away (NFKD); ``latin`` keeps French letters as NFC.
+    """
+    if script == "latin":
+        text = unicodedata.normalize("NFC", text.translate(_LATIN_TRANSLATE))
+    else:
+        text = unicodedata.normalize("NFKD", text.translate(_TRANSLATE))
+    allowed = SCRIPTS[script]
+    text = "".join(c for c in text if c in allowed)
     return re.sub(r" {2,}", " ", text).strip()
 
 
@@ -88,8 +108,8 @@ def _sotu_year(path: Path) -> int:
         return 0
 
 
-def text_files(split: str, root: Path | None = None) -> list[Path]:
-    """Text files of one split: ``train`` or ``heldout``."""
+def text_files(split: str, root: Path | None = None, french: bool = False) -> list[Path]:
+    """Text files of one split: ``train`` or ``heldout``; ``french`` adds the French prose to ``train``."""
     t = (root or data_root()) / "texts"
     austen = sorted(t.glob("austen-*.txt"))
     sotu = sorted((t / "sotu").glob("*.txt"))
@@ -100,6 +120,8 @@ def text_files(split: str, root: Path | None = None) -> list[Path]:
         files = [p for p in austen if p.name not in HELDOUT_AUSTEN]
         files += [p for p in sotu if 0 < _sotu_year(p) < SOTU_HELDOUT_FROM_YEAR]
         files += sorted((t / "shakespeare").glob("*.md"))
+        if french:
+            files += sorted((t / "french").glob("*.tsv"))
     else:
         raise ValueError(f"unknown text split {split!r}")
     if not files:
@@ -113,28 +135,56 @@ def _clean_markdown(line: str) -> str:
     return line.replace("**", "").replace("_", "")
 
 
+def _tsv_text(line: str) -> str:
+    """The last column of a French text table (verse or quotation), without Littré's [glosses]."""
+    text = line.rsplit("\t", 1)[-1]
+    return re.sub(r"\[[^\]]*\]", "", text)
+
+
 @functools.lru_cache(maxsize=8)
-def word_stream(split: str, root: str | None = None) -> tuple[str, ...]:
-    """All words of a text split, normalised, in reading order."""
+def word_stream(split: str, root: str | None = None, script: str = "ascii") -> tuple[str, ...]:
+    """All words of a text split, normalised to the script, in reading order.
+
+    The ``latin`` script also reads the French prose (train split only).
+    """
     words: list[str] = []
-    for path in text_files(split, Path(root) if root else None):
+    for path in text_files(split, Path(root) if root else None, french=script == "latin"):
         raw = path.read_text(encoding="utf-8", errors="replace")
-        for line in raw.splitlines():
+        for i, line in enumerate(raw.splitlines()):
             if path.suffix == ".md":
                 line = _clean_markdown(line)
-            line = normalise_text(line)
+            if path.suffix == ".tsv":
+                if i == 0 or path.name == "SOURCES.tsv":
+                    continue
+                line = _tsv_text(line)
+            line = normalise_text(line, script)
             if line:
                 words.extend(line.split(" "))
     return tuple(w for w in words if w)
 
 
-@functools.lru_cache(maxsize=2)
-def mnist_digits(root: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """MNIST *train* digits as (images uint8 N×28×28 white-on-black, labels)."""
+# MNIST train digits from this index on are never composited into training lines: they make the
+# real-digit evaluation lines (``synth digits``), digits written by hands no model has seen drawn.
+MNIST_HOLDOUT_FROM = 55_000
+
+
+@functools.lru_cache(maxsize=4)
+def mnist_digits(root: str | None = None, split: str = "all") -> tuple[np.ndarray, np.ndarray]:
+    """MNIST *train* digits as (images uint8 N×28×28 white-on-black, labels).
+
+    ``split``: ``train`` (source index below MNIST_HOLDOUT_FROM), ``holdout`` (from it on) or ``all``.
+    """
     base = Path(root) if root else data_root()
     for name in ("mnist-train.npz", "mnist-train-subset.npz"):
         path = base / "digits" / name
         if path.exists():
             with np.load(path) as z:
-                return z["images"], z["labels"]
+                images, labels = z["images"], z["labels"]
+                source = z["source_indices"] if "source_indices" in z.files else np.arange(len(labels))
+            if split == "all":
+                return images, labels
+            keep = source < MNIST_HOLDOUT_FROM if split == "train" else source >= MNIST_HOLDOUT_FROM
+            if split not in ("train", "holdout"):
+                raise ValueError(f"unknown MNIST split {split!r}")
+            return images[keep], labels[keep]
     raise FileNotFoundError(f"no MNIST train digits under {base / 'digits'}")

@@ -43,6 +43,35 @@
     p.textContent = message;
     area.replaceChildren(p);
   }
+  /* Banners clear: each has a close button, and the next thing the curator does (a click, a key,
+     a form sent) clears an error banner shown before it and the page's flash messages. */
+  var shownAt = 0;
+  var _show = showError;
+  showError = function (message) { _show(message); shownAt = Date.now(); };
+  function dismissible(p) {
+    if (p.querySelector(".dismiss")) return;
+    var b = document.createElement("button");
+    b.type = "button"; b.className = "dismiss"; b.setAttribute("aria-label", "Dismiss this message"); b.textContent = "×";
+    b.addEventListener("click", function () { p.hidden = true; });
+    p.appendChild(b);
+  }
+  function clearBanners(ev) {
+    if (Date.now() - shownAt < 400) return;  /* the action that raised the banner */
+    var banner = document.getElementById("error-banner");
+    if (banner && !banner.hidden && !(ev && ev.target && banner.contains(ev.target))) banner.hidden = true;
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("#flash .flash").forEach(dismissible);
+    var banner = document.getElementById("error-banner");
+    if (banner) banner.addEventListener("click", function () { banner.hidden = true; });
+  });
+  ["click", "keydown", "submit"].forEach(function (type) { document.addEventListener(type, clearBanners, true); });
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var trigger = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.triggeringEvent;
+    if (!trigger) return;  /* polling, not the curator */
+    clearBanners(ev);
+    document.querySelectorAll("#flash .flash").forEach(function (p) { p.hidden = true; });
+  });
   document.addEventListener("htmx:responseError", function (ev) {
     var xhr = ev.detail.xhr;
     showError(errorText(xhr.status, xhr.responseText));

@@ -62,11 +62,13 @@ def test_download(collection, client_for, users, who, expected):
     name = default_storage.save("exports/1/letters.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18))
     job = Job.objects.create(kind="export", collection=collection, state="succeeded", result={"file": name},
                              requested_by=users["viewer"])
-    response = client_for(who).get(f"/api/v1/collections/letters/exports/{job.pk}/download/")
+    from archive.services.export_links import download_path
+
+    response = client_for(who).get(download_path(job))
     assert response.status_code == expected
     if expected == 200:
         assert b"".join(response.streaming_content).startswith(b"PK")
     running = Job.objects.create(kind="export", collection=collection, state="running")
     if expected == 200:
-        late = client_for(who).get(f"/api/v1/collections/letters/exports/{running.pk}/download/")
+        late = client_for(who).get(download_path(running))
         assert late.status_code == 409 and late.json()["error"]["code"] == "export_not_ready"

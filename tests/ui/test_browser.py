@@ -34,7 +34,7 @@ def add_line_geometry(page, rendered_lines, user) -> None:
 
     Segmentation has its own tests; giving the lines here keeps this browser test about the
     interface and independent of the segmenter's accuracy on one synthetic page."""
-    from archive.services.geometry import create_line
+    from archive.services.layout.lines import add_line as create_line
 
     for i, ln in enumerate(rendered_lines):
         create_line(page=page, user=user, polygon=[[int(x), int(y)] for x, y in ln.polygon],

@@ -15,3 +15,11 @@ def pct(value, digits: int = 1) -> str:
         return f"{float(value) * 100:.{int(digits)}f}%"
     except (TypeError, ValueError):
         return "—"
+
+
+@register.filter
+def export_link(job) -> str:  # noqa: ANN001 - a Job
+    """The signed, expiring download path of a finished export job."""
+    from archive.services.export_links import download_path
+
+    return download_path(job)

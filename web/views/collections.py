@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from archive import permissions
-from archive.models import Document, Membership, Page, Role
+from archive.models import Document, Membership, Page, PageState, Role
 from inscription.models import Inscription, Job, ModelTask, ModelVersion
 from web import backend
 from web.access import attempt, can, collection_for, safe_next
@@ -64,33 +64,43 @@ def collection_create(request: HttpRequest) -> HttpResponse:
     return redirect("collection", slug=coll.slug)
 
 
-def collection_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    coll = collection_for(request, slug)
-    documents = (
+def collection_context(request: HttpRequest, coll) -> dict:  # noqa: ANN001
+    """What the collection page and its live overview show (documents with their progress, recent jobs)."""
+    from inscription.models.jobs import FINAL_STATES
+    from inscription.services.progress import document_progress, progress
+
+    documents = list(
         Document.objects.filter(collection=coll)
         .annotate(n_pages=Count("pages", distinct=True), n_layers=Count("layers", distinct=True))
         .order_by("title", "id")
     )
-    jobs = Job.objects.filter(collection=coll).select_related("document", "requested_by")[:10]
+    per_document = document_progress(Document.objects.filter(collection=coll))
+    for d in documents:
+        counts = per_document.get(d.pk) or {}
+        d.state_counts = [(state, label, counts.get(state, 0), 100 * counts.get(state, 0) / d.n_pages if d.n_pages else 0)
+                          for state, label in PageState.choices]
+        d.n_verified = counts.get(PageState.VERIFIED, 0)
+    jobs = list(Job.objects.filter(collection=coll, parent__isnull=True).select_related("document", "requested_by")[:10])
     may_write = can(request, coll, permissions.WRITE)
-    may_manage = can(request, coll, permissions.MANAGE)
-    htr_models = ModelVersion.objects.filter(task=ModelTask.HTR).order_by("name", "-created_at")
-    return render(
-        request,
-        "web/collection.html",
-        {
-            "nav": "collections",
-            "collection": coll,
-            "documents": documents,
-            "jobs": jobs,
-            "may_write": may_write,
-            "may_manage": may_manage,
-            "document_form": DocumentForm() if may_write else None,
-            "htr_models": htr_models,
-            "n_pages": Page.objects.filter(document__collection=coll).count(),
-            "breadcrumbs": [("Collections", "/"), (coll.title, None)],
-        },
-    )
+    return {
+        "nav": "collections",
+        "collection": coll,
+        "documents": documents,
+        "jobs": jobs,
+        "jobs_active": any(j.state not in FINAL_STATES for j in jobs),
+        "progress": progress(coll),
+        "may_write": may_write,
+        "may_manage": can(request, coll, permissions.MANAGE),
+        "document_form": DocumentForm() if may_write else None,
+        "htr_models": ModelVersion.objects.filter(task=ModelTask.HTR).order_by("name", "-created_at"),
+        "n_pages": Page.objects.filter(document__collection=coll).count(),
+        "breadcrumbs": [("Collections", "/"), (coll.title, None)],
+    }
+
+
+def collection_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    coll = collection_for(request, slug)
+    return render(request, "web/collection.html", collection_context(request, coll))
 
 
 @require_POST

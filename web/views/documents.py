@@ -19,8 +19,11 @@ DOCUMENT_JOB_KINDS = (JobKind.SEGMENT, JobKind.TRANSCRIBE, JobKind.SUMMARISE, Jo
 THUMB_SIZE = 256
 
 
-def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    doc = document_for(request, pk)
+def document_context(request: HttpRequest, doc) -> dict:  # noqa: ANN001
+    """What the document page and its live parts show (the live partial re-renders it while jobs run)."""
+    from inscription.models.jobs import FINAL_STATES
+    from inscription.services.progress import progress
+
     coll = doc.collection
     pages = doc.pages.select_related("image").annotate(n_lines=Count("lines", distinct=True))
     layers = (
@@ -39,23 +42,26 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     jobs = Job.objects.filter(document=doc).select_related("requested_by")[:20]
     may_write = can(request, coll, permissions.WRITE)
     human_layers = [layer for layer in layers if layer.kind in (LayerKind.GROUND_TRUTH, LayerKind.IMPORT, LayerKind.OTHER)]
-    return render(
-        request,
-        "web/document.html",
-        {
-            "nav": "collections",
-            "document": doc,
-            "collection": coll,
-            "pages": pages,
-            "layers": layers,
-            "human_layers": human_layers,
-            "summaries": summaries,
-            "jobs": jobs,
-            "may_write": may_write,
-            "htr_models": ModelVersion.objects.filter(task=ModelTask.HTR).order_by("name", "-created_at"),
-            "breadcrumbs": [("Collections", "/"), (coll.title, f"/c/{coll.slug}/"), (doc.title, None)],
-        },
-    )
+    return {
+        "nav": "collections",
+        "document": doc,
+        "collection": coll,
+        "pages": pages,
+        "layers": layers,
+        "human_layers": human_layers,
+        "summaries": summaries,
+        "jobs": jobs,
+        "jobs_active": any(j.state not in FINAL_STATES for j in jobs),
+        "progress": progress(doc),
+        "may_write": may_write,
+        "htr_models": ModelVersion.objects.filter(task=ModelTask.HTR).order_by("name", "-created_at"),
+        "breadcrumbs": [("Collections", "/"), (coll.title, f"/c/{coll.slug}/"), (doc.title, None)],
+    }
+
+
+def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    doc = document_for(request, pk)
+    return render(request, "web/document.html", document_context(request, doc))
 
 
 @require_POST

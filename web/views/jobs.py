@@ -9,7 +9,8 @@ from django.views.decorators.http import require_POST
 from archive import permissions
 from inscription.models import Job, JobState
 from inscription.models.jobs import FINAL_STATES
-from web import backend
+from inscription.services.batches import batch_percent, cancel_batch, refresh_batch
+from inscription.services.batches import children as batch_children
 from web.access import attempt, require, safe_next
 
 PAGE_SIZE = 50
@@ -25,6 +26,8 @@ def _jobs_for(request: HttpRequest):
     document = request.GET.get("document", "")
     if document.isdigit():
         jobs = jobs.filter(document_id=int(document))
+    else:
+        jobs = jobs.filter(parent__isnull=True)  # a batch's children are listed on the batch's page
     collection = request.GET.get("collection", "")
     if collection:
         jobs = jobs.filter(collection__slug=collection)
@@ -33,6 +36,10 @@ def _jobs_for(request: HttpRequest):
 
 def _context(request: HttpRequest) -> dict:
     jobs = list(_jobs_for(request)[:PAGE_SIZE])
+    for i, job in enumerate(jobs):
+        if job.is_batch and job.state not in FINAL_STATES:
+            jobs[i] = refresh_batch(job)
+            jobs[i].collection, jobs[i].document, jobs[i].requested_by = job.collection, job.document, job.requested_by
     writable = {
         c.pk for c in {j.collection for j in jobs} if permissions.can(request.user, c, permissions.WRITE)
     }
@@ -62,16 +69,24 @@ def job_rows(request: HttpRequest) -> HttpResponse:
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(Job.objects.select_related("collection", "document", "page", "requested_by"), pk=pk)
     require(request, job.collection)
+    children = []
+    if job.is_batch:
+        if not job.is_final:
+            fresh = refresh_batch(job)
+            for field in ("state", "progress_done", "progress_total", "progress_message", "result", "finished_at", "error"):
+                setattr(job, field, getattr(fresh, field))
+        children = list(batch_children(job))
+        job.batch_percent = batch_percent(job)
     job.may_cancel = permissions.can(request.user, job.collection, permissions.WRITE) and not job.is_final and not job.cancel_requested
     template = "web/partials/job_card.html" if request.headers.get("HX-Request") else "web/job.html"
-    return render(request, template, {"job": job, "nav": "jobs", "breadcrumbs": [("Jobs", "/jobs/"), (f"#{job.pk}", None)]})
+    return render(request, template, {"job": job, "children": children, "nav": "jobs", "breadcrumbs": [("Jobs", "/jobs/"), (f"#{job.pk}", None)]})
 
 
 @require_POST
 def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(Job.objects.select_related("collection"), pk=pk)
     require(request, job.collection, permissions.WRITE)
-    _, error = attempt(backend.cancel_job, job)
+    _, error = attempt(cancel_batch, job)  # a batch cancels all its children; any other job just itself
     if request.headers.get("HX-Request"):
         if error:
             return HttpResponse(f'<span class="error" role="alert">Not cancelled: {error}</span>', status=200)

@@ -21,6 +21,7 @@ from web import backend
 from web.access import attempt, can, line_for, page_for
 from web.forms import LineEditForm
 from web.render import DEFAULT_THRESHOLD, char_html, polygon_points
+from web.views.curation import status_context
 
 TRANSCRIPTION_KINDS = (LayerKind.GROUND_TRUTH, LayerKind.MACHINE, LayerKind.IMPORT, LayerKind.OTHER)
 _XYWH = re.compile(r"xywh=(?:pixel:)?(\d+(?:\.\d+)?),(\d+(?:\.\d+)?),(\d+(?:\.\d+)?),(\d+(?:\.\d+)?)")
@@ -159,6 +160,7 @@ def workspace(request: HttpRequest, pk: int) -> HttpResponse:
             "prev_page": pages[index - 1] if index > 0 else None,
             "next_page": pages[index + 1] if index + 1 < len(pages) else None,
             "motivations": Annotation._meta.get_field("motivation").choices,
+            **status_context(request, page),
             "breadcrumbs": [
                 ("Collections", "/"),
                 (doc.collection.title, f"/c/{doc.collection.slug}/"),

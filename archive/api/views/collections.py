@@ -30,6 +30,7 @@ from archive.models import Collection, Membership
 from archive.permissions import MANAGE, WRITE, readable_collection_ids, require
 from archive.services import collections as collection_services
 from archive.services.ingest import ingest_uploads
+from palimpsest import textguard
 from palimpsest.errors import InputError
 
 
@@ -112,7 +113,7 @@ class CollectionViewSet(CollectionScopedViewSet):
         metadata = request.data.get("metadata") or {}
         if isinstance(metadata, str):
             try:
-                metadata = json.loads(metadata)
+                metadata = textguard.loads(metadata, "metadata")
             except json.JSONDecodeError as exc:
                 raise InputError(f"metadata is not valid JSON: {exc}", code="invalid_metadata") from exc
         checked = IngestMetadataSerializer(data={**metadata, **({"title": request.data["title"]} if "title" in request.data else {})})
