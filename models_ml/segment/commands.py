@@ -8,6 +8,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from models_ml.cli import CliError
@@ -87,9 +88,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     import torch
 
     from models_ml.segment.api import segment_page
+    from models_ml.segment.data import find_image
     from models_ml.segment.layout import classical_layout, read_alto
     from models_ml.segment.metrics import evaluate_page, summarise
-    from models_ml.segment.data import _find_image
 
     torch.set_num_threads(args.threads)
     files = alto_files(args.ground_truth)
@@ -98,7 +99,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     for f in files:
         try:
             gt = read_alto(f)
-            img = _open_image(str(_find_image(f, gt.image)))
+            img = _open_image(str(find_image(f, gt.image)))
         except (OSError, ValueError) as exc:
             raise CliError(f"cannot read ground truth {f}: {exc}") from exc
         hyp = seg.segment(img) if seg else classical_layout(segment_page(img), img.width, img.height)
@@ -115,7 +116,23 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         for row in per_page:
             print(json.dumps(row))
     print(json.dumps(summary))
+    if args.record:
+        _record_metrics(seg, args.record, summary, files)
     return 0
+
+
+def _record_metrics(seg, name: str, summary: dict, files: list[Path]) -> None:  # noqa: ANN001
+    """Write the figures into the evaluated model's card (weights, and so their sha256, untouched)."""
+    from models_ml.registry import CARD
+
+    if seg is None:
+        raise CliError("--record needs a trained model (the classical segmenter has no card)")
+    card_path = Path(seg.model_dir) / CARD
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    card.setdefault("metrics", {})[name] = {**{k: v for k, v in summary.items() if k != "segmenter"},
+                                            "files": [f.name for f in files],
+                                            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- train-segmenter
@@ -127,6 +144,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from models_ml.segment.model import SegConfig, SegNet, count_parameters
     from models_ml.segment.train import SegTrainConfig, fit
     from models_ml.segment.trained import export_model
+    from models_ml.segment.vectorise import VectoriseConfig
 
     torch.set_num_threads(args.threads)
     files = alto_files(args.ground_truth)
@@ -159,6 +177,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         "training_data": {"pages": len(train_files), "wills": len(wills), "source": CREDIT if any(will_of(f) for f in
                           train_files) else "user ground truth", "excluded_validation_wills": list(VALIDATION_WILLS)},
         "validation_data": {"pages": len(val_files), "wills": sorted({will_of(f) or f.stem for f in val_files})},
+        "vectorise": asdict(VectoriseConfig()),
+        "preprocessing": "grey, resized by `scale` (long side clamped to [min_side, max_side]), contrast stretched "
+                         "between the 1st and 99th percentile; labels at half that scale",
         "licence": "weights: same licence as the repository; training data " + CREDIT,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
@@ -183,6 +204,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--model")
     p.add_argument("--method", choices=["trained", "classical"], default="trained")
     p.add_argument("--per-page", action="store_true", help="also one JSON line per page")
+    p.add_argument("--record", metavar="NAME", help="store the figures in the model card's metrics under NAME")
     p.add_argument("--threads", type=int, default=1)
     p.set_defaults(func=cmd_evaluate)
 

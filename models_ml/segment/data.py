@@ -73,7 +73,7 @@ class TrainPage:
 def load_page(xml_path: Path, cfg: SegConfig, image_path: Path | None = None) -> TrainPage:
     """ALTO + its image (same stem, .jpg/.png/.tif, or ``image_path``) as a training page."""
     layout = read_alto(xml_path)
-    img_path = image_path or _find_image(xml_path, layout.image)
+    img_path = image_path or find_image(xml_path, layout.image)
     with Image.open(img_path) as im:
         im.load()
         width, height = im.size
@@ -87,7 +87,7 @@ def load_page(xml_path: Path, cfg: SegConfig, image_path: Path | None = None) ->
     return TrainPage(xml_path.stem, torch.from_numpy(ink).to(torch.float16)[None], torch.from_numpy(labels))
 
 
-def _find_image(xml_path: Path, named: str | None) -> Path:
+def find_image(xml_path: Path, named: str | None) -> Path:
     cands = [xml_path.with_name(named)] if named else []
     cands += [xml_path.with_suffix(ext) for ext in (".jpg", ".jpeg", ".png", ".tif", ".tiff")]
     for c in cands:

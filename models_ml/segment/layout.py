@@ -76,7 +76,10 @@ def read_alto(path: str | Path) -> PageLayout:
     """Regions, lines (baseline, polygon, text) and their document order from an ALTO 4 file."""
     from defusedxml import ElementTree as ET
 
-    root = ET.parse(str(path)).getroot()
+    try:
+        root = ET.parse(str(path)).getroot()
+    except ET.ParseError as exc:
+        raise ValueError(f"{Path(path).name}: not well-formed XML ({exc})") from exc
     ns = {"a": ALTO_NS} if root.tag.startswith("{" + ALTO_NS) else {"a": root.tag[1:].split("}")[0]}
     tags = {t.get("ID"): t.get("LABEL") or "" for t in root.iterfind(".//a:Tags/*", ns)}
     page = root.find(".//a:Page", ns)

@@ -36,10 +36,21 @@ def resample(points, tick: float = 5.0) -> np.ndarray:  # noqa: ANN001 - sequenc
     return np.stack([np.interp(t, cum, p[:, 0]), np.interp(t, cum, p[:, 1])], axis=1)
 
 
-def _dist_to(points: np.ndarray, line: np.ndarray) -> np.ndarray:
+class _Near:
+    """Nearest-sample distances to a polyline sampled every pixel (within half a pixel of exact)."""
+
+    def __init__(self, line: np.ndarray) -> None:
+        from scipy.spatial import cKDTree
+
+        self.tree = cKDTree(line)
+
+    def dist(self, points: np.ndarray) -> np.ndarray:
+        return self.tree.query(points, k=1)[0]
+
+
+def _dist_to(points: np.ndarray, line: np.ndarray | _Near) -> np.ndarray:
     """Distance of each point to a densely sampled polyline (its nearest sample)."""
-    d = np.hypot(points[:, None, 0] - line[None, :, 0], points[:, None, 1] - line[None, :, 1])
-    return d.min(axis=1)
+    return (line if isinstance(line, _Near) else _Near(line)).dist(points)
 
 
 def coverage(dist: np.ndarray, tol: float) -> np.ndarray:
@@ -47,11 +58,12 @@ def coverage(dist: np.ndarray, tol: float) -> np.ndarray:
 
 
 def tolerances(gt: list[np.ndarray], rel_tol: float = 0.25, min_tol: float = 10.0,
-               max_tol: float = 30.0) -> list[float]:
-    """Per ground-truth line: rel_tol × distance to its nearest neighbour line, clipped."""
+               max_tol: float = 30.0, trees: list | None = None) -> list[float]:
+    """Per ground-truth line: rel_tol × (median) distance to its nearest neighbour line, clipped."""
+    trees = trees or [_Near(resample(g, 1.0)) for g in gt]
     tols = []
     for i, g in enumerate(gt):
-        ds = [float(np.median(_dist_to(g, h))) for j, h in enumerate(gt) if j != i]
+        ds = [float(np.median(_dist_to(g, h))) for j, h in enumerate(trees) if j != i]
         near = min(ds) if ds else max_tol / rel_tol
         tols.append(float(np.clip(rel_tol * near, min_tol, max_tol)))
     return tols
@@ -59,15 +71,17 @@ def tolerances(gt: list[np.ndarray], rel_tol: float = 0.25, min_tol: float = 10.
 
 def baseline_pr(hyp_lines, gt_lines, tick: float = 5.0) -> dict:  # noqa: ANN001 - lists of point lists
     """cBAD-style precision and recall of one page (see the module docstring)."""
-    hyp = [resample(h, 1.0) for h in hyp_lines if len(h) >= 2]
-    gt = [resample(g, 1.0) for g in gt_lines if len(g) >= 2]
-    if not gt and not hyp:
+    hyp_pts = [resample(h, 1.0) for h in hyp_lines if len(h) >= 2]
+    gt_pts = [resample(g, 1.0) for g in gt_lines if len(g) >= 2]
+    if not gt_pts and not hyp_pts:
         return {"precision": 1.0, "recall": 1.0, "hyp": 0, "gt": 0}
-    if not gt or not hyp:
-        return {"precision": 0.0, "recall": 0.0, "hyp": len(hyp), "gt": len(gt)}
-    tols = tolerances([g[:: int(tick)] for g in gt])
-    gt_s = [resample(g, tick) for g in gt]
-    hyp_s = [resample(h, tick) for h in hyp]
+    if not gt_pts or not hyp_pts:
+        return {"precision": 0.0, "recall": 0.0, "hyp": len(hyp_pts), "gt": len(gt_pts)}
+    gt_s = [resample(g, tick) for g in gt_lines if len(g) >= 2]
+    hyp_s = [resample(h, tick) for h in hyp_lines if len(h) >= 2]
+    gt = [_Near(g) for g in gt_pts]
+    hyp = [_Near(h) for h in hyp_pts]
+    tols = tolerances(gt_s, trees=gt)
     # recall: every ground-truth point against all hypotheses
     covered = total = 0.0
     for g, t in zip(gt_s, tols, strict=True):

@@ -40,7 +40,8 @@ class Segmenter:
     def __init__(self, model_dir: str | Path | None = None, vectorise_cfg=None) -> None:  # noqa: ANN001
         from models_ml.segment.vectorise import VectoriseConfig
 
-        self.model, self.card = load_segnet(model_dir)
+        self.model_dir = Path(model_dir) if model_dir else default_segmenter_dir()
+        self.model, self.card = load_segnet(self.model_dir)
         vec = dict(self.card.get("vectorise", {}))
         self.vcfg = vectorise_cfg or VectoriseConfig(**{k: v for k, v in vec.items()
                                                         if k in VectoriseConfig.__dataclass_fields__})
