@@ -14,3 +14,8 @@ urlpatterns = [
 ]
 # Media is never served as a static tree, not even with DEBUG: scans, thumbnails and exports are
 # private to their collection and go out only through views that check the collection role.
+
+handler400 = "palimpsest.error_views.bad_request"
+handler403 = "palimpsest.error_views.permission_denied"
+handler404 = "palimpsest.error_views.page_not_found"
+handler500 = "palimpsest.error_views.server_error"

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from archive.models import Document, Line, Page
 from inscription.models import Inscription, InscriptionKind, Layer, LayerKind
 from palimpsest.errors import InputError
+from palimpsest.ids import as_id
 
 # Which layer's text is "the current transcription" when none is asked for: a person's
 # reading first, then imported ones, then the machine's.
@@ -49,7 +50,7 @@ def resolve_layer(document: Document, layer_param: str | None) -> Layer | None:
     if not layer_param:
         return None
     qs = Layer.objects.filter(document=document)
-    layer = qs.filter(pk=int(layer_param)).first() if str(layer_param).isdigit() else None
+    layer = qs.filter(pk=as_id(layer_param) or 0).first()
     layer = layer or qs.filter(name=layer_param).first()
     if layer is None:
         raise InputError(f"This document has no layer '{layer_param}'.", code="unknown_layer")

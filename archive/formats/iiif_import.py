@@ -10,6 +10,7 @@ supplementing/painting (P3) or sc:painting ContentAsText (P2.1) on ``canvas#xywh
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from django.db import transaction
 
 from archive.formats import fetch
 from archive.formats.images import CheckedImage, StoredFiles, check_image
+from archive.formats.readers import MAX_COORDINATE
 from archive.models import Collection, Document, GeometrySource, Line, Page
 from inscription.models import LayerKind
 from inscription.services.inscriptions import create_inscription
@@ -139,7 +141,7 @@ def _parse_v3(data: dict) -> ParsedManifest:
         canvases.append(ParsedCanvas(_id(canvas), _text(canvas.get("label")), _int(canvas.get("width")),
                                      _int(canvas.get("height")), image_url))
     manifest = ParsedManifest(3, _id(data), _text(data.get("label")), _text(data.get("summary")),
-                              str(data.get("rights") or _text((data.get("requiredStatement") or {}).get("value"))),
+                              str(data.get("rights") or _text(_value_of(data.get("requiredStatement")))),
                               _metadata(data.get("metadata")), canvases)
     pages = list(_list(data.get("annotations")))
     for canvas in _list(data.get("items")):
@@ -168,11 +170,17 @@ def _parse_v2(data: dict) -> ParsedManifest:
     return manifest
 
 
+def _value_of(entry: Any) -> Any:
+    """``requiredStatement`` should be {label, value}; a bare string is taken as the value."""
+    return entry.get("value") if isinstance(entry, dict) else entry
+
+
 def _int(value: Any) -> int | None:
     try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
+        number = int(value) if value is not None else None
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if number is None or 0 < number <= MAX_COORDINATE else None
 
 
 def _collect_lines(manifest: ParsedManifest, pages: list) -> None:
@@ -188,6 +196,8 @@ def _collect_lines(manifest: ParsedManifest, pages: list) -> None:
             if fetched > MAX_ANNOTATION_PAGES:
                 raise InputError(f"The manifest references more than {MAX_ANNOTATION_PAGES} annotation pages.", code="too_many")
             page = load(fetch.fetch_json(url, what="annotation page"))
+        if not isinstance(page, dict):
+            continue  # neither a page nor a reference to one (e.g. a number)
         for anno in _list(page.get("items") or page.get("resources")):
             found = _transcription(anno)
             if found is not None:
@@ -222,7 +232,12 @@ def _transcription(anno: Any) -> tuple[str, str, tuple[float, float, float, floa
     match = XYWH.search(fragment)
     if not match:
         return None
-    x, y, w, h = (float(v) for v in match.groups())
+    try:
+        x, y, w, h = (float(v) for v in match.groups())
+    except ValueError as exc:
+        raise InputError(f"The region '{fragment[:80]}' of a transcription is not four numbers.", code="bad_geometry") from exc
+    if not all(math.isfinite(v) and abs(v) <= MAX_COORDINATE for v in (x, y, w, h)):
+        raise InputError(f"The region '{fragment[:80]}' of a transcription is outside any page.", code="bad_geometry")
     return source, text, (x, y, w, h)
 
 

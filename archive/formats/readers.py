@@ -9,6 +9,7 @@ TextEquiv or, when missing, from its Words.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -17,6 +18,8 @@ from lxml import etree
 from archive.formats.xmlsafe import child, children, descendants, local
 from palimpsest.errors import InputError
 
+# No scan is ten million pixels across: a larger coordinate is an error, not a position.
+MAX_COORDINATE = 10_000_000
 READING_ORDER = re.compile(r"readingOrder\s*\{[^}]*index\s*:\s*(\d+)")
 
 
@@ -58,16 +61,24 @@ def parse_points(value: str | None, where: str) -> list[list[float]]:
         numbers = [float(p) for p in parts]
     except ValueError as exc:
         raise InputError(f"{where}: points '{value[:80]}' are not numbers.", code="bad_geometry") from exc
+    if not all(math.isfinite(n) and abs(n) <= MAX_COORDINATE for n in numbers):
+        raise InputError(f"{where}: points '{value[:80]}' are outside any page.", code="bad_geometry")
     if len(numbers) % 2:
         raise InputError(f"{where}: points '{value[:80]}' have an odd number of coordinates.", code="bad_geometry")
     return [[numbers[i], numbers[i + 1]] for i in range(0, len(numbers), 2)]
 
 
 def _float(value: str | None) -> float | None:
+    """A number attribute; NaN and infinities count as absent, absurd magnitudes are refused."""
     try:
-        return float(value) if value not in (None, "") else None
+        number = float(value) if value not in (None, "") else None
     except ValueError:
         return None
+    if number is None or not math.isfinite(number):
+        return None
+    if abs(number) > MAX_COORDINATE:
+        raise InputError(f"The number {str(value)[:40]} is outside any page.", code="bad_geometry")
+    return number
 
 
 def detect(root: etree._Element) -> str:

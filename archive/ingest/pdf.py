@@ -33,7 +33,10 @@ def decode_pdf(name: str, data: bytes) -> Iterator[PageImage]:
     scale = pdf_render_dpi() / 72.0
     try:
         for index in range(len(document)):
-            page = document[index]
+            try:  # a page tree whose /Count exceeds its real pages fails here
+                page = document[index]
+            except Exception as exc:  # noqa: BLE001 - pdfium raises PdfiumError and friends
+                raise IngestError("corrupt_pdf", f"'{name}' page {index + 1} cannot be read: {exc}") from exc
             try:
                 width_pt, height_pt = page.get_size()
                 width, height = round(width_pt * scale), round(height_pt * scale)

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('archive', '0002_initial'),
+        ('archive', '0003_collection_dublin_core_page_status'),
         ('inscription', '0005_reading_traces'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

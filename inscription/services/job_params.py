@@ -109,8 +109,8 @@ def validate_params(kind: str, collection: Collection, document: Document | None
         if params.get("lines") is not None:
             _only_lines(params, document, page)
     elif kind == JobKind.TRAIN:
-        layer = _layer(params, collection, document, required=True)
-        params["layer"] = layer.pk
+        layer = _layer(params, collection, document, required=False)  # none: all the ground truth in scope
+        params["layer"] = layer.pk if layer else None
         params["epochs"] = _int(params, "epochs", 1, 200, 5)
         params["holdout_every"] = _int(params, "holdout_every", 2, 100, 5)
         model = _model(params, ModelTask.HTR)

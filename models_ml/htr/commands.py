@@ -106,7 +106,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         except ModelError as exc:
             raise CliError(str(exc)) from exc
         parent = {k: base.get(k) for k in ("name", "version", "sha256")}
-        charset = grow_charset(model, charset, grown_charset(charset.chars, gt_texts))
+        extra = gt_texts + ([LATIN_CHARSET] if args.script == "latin" and args.pool else [])
+        charset = grow_charset(model, charset, grown_charset(charset.chars, extra))
     else:
         model, charset = new_model(args.height, grown_charset(LATIN_CHARSET, gt_texts), lstm_hidden=args.hidden,
                                    lstm_layers=args.layers, channels=[int(c) for c in args.channels.split(",")],

@@ -12,11 +12,12 @@ from archive.api.views.lines import BAD_GEOMETRY
 from archive.models import GeometryRevision, Region
 from archive.permissions import WRITE, readable_collection_ids, require
 from archive.services.layout import regions as layout_regions
+from palimpsest.ids import IdFilter
 
 
 class RegionFilter(django_filters.FilterSet):
-    page = django_filters.NumberFilter(field_name="page_id")
-    document = django_filters.NumberFilter(field_name="page__document_id")
+    page = IdFilter(field_name="page_id")
+    document = IdFilter(field_name="page__document_id")
     kind = django_filters.CharFilter(field_name="kind")
 
     class Meta:
@@ -67,9 +68,9 @@ class RegionViewSet(CollectionScopedViewSet):
 
 
 class RevisionFilter(django_filters.FilterSet):
-    page = django_filters.NumberFilter(field_name="page_id")
-    line = django_filters.NumberFilter(field_name="line_id")
-    region = django_filters.NumberFilter(field_name="region_id")
+    page = IdFilter(field_name="page_id")
+    line = IdFilter(field_name="line_id")
+    region = IdFilter(field_name="region_id")
     action = django_filters.CharFilter(field_name="action")
 
     class Meta:
