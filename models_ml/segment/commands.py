@@ -63,7 +63,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
     """One JSON line per image: regions and lines (polygon, baseline, type, order)."""
     import torch
 
-    from models_ml.segment.api import segment_page
+    from models_ml.segment.api import segment_page_classical
 
     torch.set_num_threads(args.threads)
     images = [_open_image(p) for p in args.images]  # all validated before any output
@@ -72,7 +72,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
         if seg is None:
             from models_ml.segment.layout import classical_layout
 
-            layout = classical_layout(segment_page(img), img.width, img.height)
+            layout = classical_layout(segment_page_classical(img), img.width, img.height)
         else:
             layout = seg.segment(img)
         layout.image = path
@@ -87,7 +87,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     """cBAD-style baseline P/R/F1, IoU≥0.5 line F1 and region accuracy against ALTO pages."""
     import torch
 
-    from models_ml.segment.api import segment_page
+    from models_ml.segment.api import segment_page_classical
     from models_ml.segment.data import find_image
     from models_ml.segment.layout import classical_layout, read_alto
     from models_ml.segment.metrics import evaluate_page, summarise
@@ -102,7 +102,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             img = _open_image(str(find_image(f, gt.image)))
         except (OSError, ValueError) as exc:
             raise CliError(f"cannot read ground truth {f}: {exc}") from exc
-        hyp = seg.segment(img) if seg else classical_layout(segment_page(img), img.width, img.height)
+        hyp = seg.segment(img) if seg else classical_layout(segment_page_classical(img), img.width, img.height)
         if not gt.width or not gt.height:
             gt.width, gt.height = img.width, img.height
         r = evaluate_page(hyp, gt)

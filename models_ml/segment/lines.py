@@ -4,8 +4,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 
 
 @dataclass
@@ -46,39 +45,12 @@ def _crop_quad(image: Image.Image, line: SegmentedLine) -> Image.Image:
                          resample=Image.BILINEAR, fillcolor=255 if src.mode == "L" else (255, 255, 255))
 
 
-def paper_tone(grey: Image.Image) -> int:
-    """The page's paper grey (75th percentile of a reduced copy)."""
-    return int(np.percentile(np.asarray(grey.reduce(4) if min(grey.size) >= 8 else grey), 75))
+def crop_polygon(image: Image.Image, polygon, baseline) -> Image.Image:  # noqa: ANN001 - point lists
+    """Grey crop of a polygon, outside painted paper, levelled along a sloping baseline.
 
+    The recognizer's own crop for archive lines (``htr.groundtruth.polygon_crop``), so a page
+    segmented here is read from the same kind of crops the recognizer was trained on.
+    """
+    from models_ml.htr.groundtruth import polygon_crop
 
-def crop_polygon(image: Image.Image, polygon, baseline, pad: int = 4,  # noqa: ANN001 - point lists
-                 paper: int | None = None) -> Image.Image:
-    """Grey crop of a polygon (outside painted ``paper``), levelled when the baseline slopes > 0.5°."""
-    grey = image if image.mode == "L" else image.convert("L")
-    paper = paper_tone(grey) if paper is None else paper
-    xs, ys = [p[0] for p in polygon], [p[1] for p in polygon]
-    x0, y0 = max(0, int(min(xs)) - pad), max(0, int(min(ys)) - pad)
-    x1, y1 = min(grey.width, int(math.ceil(max(xs))) + pad), min(grey.height, int(math.ceil(max(ys))) + pad)
-    if x1 - x0 < 2 or y1 - y0 < 2:
-        return Image.new("L", (2, 2), paper)
-    crop = grey.crop((x0, y0, x1, y1))
-    mask = Image.new("L", crop.size, 0)
-    ImageDraw.Draw(mask).polygon([(x - x0, y - y0) for x, y in polygon], fill=255)
-    out = Image.composite(crop, Image.new("L", crop.size, paper), mask)
-    angle = _angle(baseline)
-    if abs(angle) > 0.5:
-        out = out.rotate(angle, resample=Image.BILINEAR, expand=True, fillcolor=paper)
-        box = mask.rotate(angle, resample=Image.NEAREST, expand=True, fillcolor=0).getbbox()
-        if box:
-            out = out.crop(box)
-    return out
-
-
-def _angle(baseline) -> float:  # noqa: ANN001
-    if len(baseline) < 2:
-        return 0.0
-    xs = np.array([p[0] for p in baseline], dtype=np.float64)
-    ys = np.array([p[1] for p in baseline], dtype=np.float64)
-    if np.ptp(xs) < 1:
-        return 0.0
-    return float(np.degrees(np.arctan(np.polyfit(xs, ys, 1)[0])))
+    return polygon_crop(image, list(polygon), list(baseline))

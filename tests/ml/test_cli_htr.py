@@ -64,7 +64,7 @@ def test_transcribe_page_prints_lines_with_geometry(samples: Path) -> None:
     assert len(row["lines"]) == len(gt_lines)
     ys = []
     for line in row["lines"]:
-        assert set(line) == {"text", "confidence", "polygon", "baseline"}
+        assert set(line) == {"text", "confidence", "polygon", "baseline", "region_type"}
         assert len(line["polygon"]) >= 4 and all(len(p) == 2 for p in line["polygon"])
         assert len(line["baseline"]) >= 2
         ys.append(sum(p[1] for p in line["polygon"]) / len(line["polygon"]))

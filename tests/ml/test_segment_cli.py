@@ -74,6 +74,13 @@ def test_classical_fallback_has_the_same_shape(capsys) -> None:  # noqa: ANN001
     doc = json.loads(out)
     assert doc["segmenter"] == "classical" and doc["regions"] == []
     assert all(ln["region"] is None for ln in doc["lines"])
+    from PIL import Image
+
+    from models_ml.segment.api import segment_page_classical
+
+    with Image.open(PAGE.with_suffix(".jpg")) as im:
+        expected = segment_page_classical(im.copy())
+    assert [ln["baseline"] for ln in doc["lines"]] == [[list(p) for p in ln.baseline] for ln in expected]
 
 
 def test_bad_images_are_refused_before_any_output(tmp_path: Path, capsys) -> None:  # noqa: ANN001
@@ -105,3 +112,22 @@ def test_evaluate_segmentation_reports_the_metrics(capsys) -> None:  # noqa: ANN
     assert summary["baseline_f1"] > 0.5
     code, _, err = call(capsys, "evaluate-segmentation", "--ground-truth", str(PAGES / "nothing-here.xml"))
     assert code == 2 and "ground truth not found" in err
+
+
+def test_evaluate_page_against_ground_truth_reports_page_and_line_cer(capsys) -> None:  # noqa: ANN001
+    code, out, err = call(capsys, "evaluate", "--page", "--ground-truth", str(PAGE.with_suffix(".xml")))
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["pages"] == 1 and report["segmenter"] == "trained" and report["gt_lines"] > 0
+    assert report["segmented_lines"] > 0
+    assert report["page_cer"] >= 0.0 and report["line_cer_gt_polygons"] >= 0.0
+    if report["line_cer_gt_polygons"] > 0:
+        assert report["page_to_line_cer"] == pytest.approx(report["page_cer"] / report["line_cer_gt_polygons"],
+                                                           abs=2e-3)
+    assert report["model"] == "htr-default" and report["model_version"]
+    code, out, err = call(capsys, "evaluate", "--page", "--segmenter", "classical", "--ground-truth",
+                          str(PAGE.with_suffix(".xml")))
+    assert code == 0, err
+    classical = json.loads(out)
+    assert classical["segmenter"] == "classical"
+    assert classical["line_cer_gt_polygons"] == report["line_cer_gt_polygons"]  # same lines, same crops
