@@ -54,7 +54,7 @@ def base_url(request) -> str:
 class AnnotationSerializer(serializers.ModelSerializer):
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     inscriptions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     jsonld_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -70,7 +70,7 @@ class AnnotationSerializer(serializers.ModelSerializer):
 
 
 class AnnotationVersionSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = AnnotationVersion
@@ -120,7 +120,7 @@ class AnnotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     filterset_class = AnnotationFilter
     ordering_fields = ["created_at", "modified_at", "id"]
     ordering = ["id"]
-    search_fields = []
+    search_index = "annotation"  # ?search= matches the bodies (the search app's index)
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):

@@ -50,6 +50,7 @@ class InscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     permission_classes = [CollectionAccess]
     pagination_class = ScanPageSafePagination  # ?page= is the scan-page filter; the page number is ?p=
     filterset_class = InscriptionFilter
+    search_index = "inscription"  # ?search= matches the text of any version (the search app's index)
     ordering_fields = ["id", "version", "created_at", "target_key"]
     ordering = ["layer_id", "target_key", "version"]
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Max, Q, QuerySet
 
 from archive.models import Document, Line, Page
+from inscription.events import inscriptions_written
 from inscription.models import (
     Inscription,
     InscriptionAction,
@@ -298,6 +299,8 @@ def write_pages_lines(
                 )
         created = Inscription.objects.bulk_create(rows) if rows else []
         if created:
+            # bulk_create sends no post_save: derived data (the search index) is told here, in the same transaction.
+            inscriptions_written.send(sender=Inscription, inscriptions=created)
             from archive.models import PageState
             from archive.services.workflow import advance_pages
 

@@ -94,6 +94,9 @@ def validate_params(kind: str, collection: Collection, document: Document | None
         params["pages_per_batch"] = _int(params, "pages_per_batch", 1, 64, DEFAULT_PAGES_PER_BATCH)
         if not isinstance(params.setdefault("overlap", True), bool):
             raise InputError("'overlap' must be true or false.", code="bad_parameters")
+        # Keep each line's word alternatives from the CTC posteriors (the probabilistic search index).
+        if not isinstance(params.setdefault("word_alternatives", True), bool):
+            raise InputError("'word_alternatives' must be true or false.", code="bad_parameters")
         model = _model(params, ModelTask.HTR)
         params["model"] = model.pk if model else None
         pages = params.get("pages")

@@ -55,32 +55,32 @@ def page_image(page: Page):  # noqa: ANN202 - PIL is imported lazily
 
 
 def as_segmented_line(line: Line):  # noqa: ANN202
-    """A DB line as the segmenter's SegmentedLine, so crops match the CLI's exactly.
-
-    A line written by the trained segmenter (a machine line with a segmenter ModelVersion)
-    carries its region type, which makes ``crop_line`` crop it by polygon, as the CLI does.
-    """
+    """A DB line as the segmenter's SegmentedLine, so crops match the CLI's exactly."""
     from models_ml.segment.api import SegmentedLine
 
     xs = [int(p[0]) for p in line.polygon] or [0]
     ys = [int(p[1]) for p in line.polygon] or [0]
-    trained = line.source == GeometrySource.MACHINE and line.model_version_id is not None
     return SegmentedLine(
         polygon=[tuple(int(v) for v in p) for p in line.polygon],
         baseline=[tuple(int(v) for v in p) for p in line.baseline],
         bbox=(min(xs), min(ys), max(xs), max(ys)),
-        region_type=((line.region.kind if line.region_id else "none") if trained else None),
     )
 
 
 def crop_line_image(image, line: Line):  # noqa: ANN001, ANN202
-    """The line image. A segmenter's line is cropped as the segmenter's CLI crops it (the classical
-    quadrilateral upright, the trained segmenter's polygon masked and levelled); any other geometry
-    (drawn, imported, polygons of any shape) by its polygon's bounding box."""
-    if line.source == GeometrySource.MACHINE and (len(line.polygon) == 4 or line.model_version_id is not None):
+    """The line image. A classical segmenter's quadrilateral is cropped as the segmenter does (upright, like
+    the CLI); any other polygon (drawn, imported, or the trained segmenter's, whose lines carry its
+    ModelVersion) as training from ALTO/PAGE crops it: masked by the polygon and levelled by the baseline
+    (models_ml.htr.groundtruth.polygon_crop, which the CLI's ``transcribe --page`` uses too); a line without
+    one by its box."""
+    if line.source == GeometrySource.MACHINE and len(line.polygon) == 4 and line.model_version_id is None:
         from models_ml.segment.api import crop_line
 
         return crop_line(image, as_segmented_line(line))
+    if len(line.polygon) >= 3:
+        from models_ml.htr.groundtruth import polygon_crop
+
+        return polygon_crop(image, line.polygon, line.baseline)
     x, y, w, h = line.bbox()
     box = (max(0, x), max(0, y), min(image.width, x + max(1, w)), min(image.height, y + max(1, h)))
     crop = image.crop(box)
@@ -169,5 +169,6 @@ def line_text(line: Line, reading) -> LineText:  # noqa: ANN001
         char_confidences=list(reading.char_confidences),
         char_frames=[list(f) for f in reading.char_frames],
         char_columns=[list(c) for c in reading.char_columns],
-        extra={"frames": int(getattr(reading, "frames", 0))},
+        extra={"frames": int(getattr(reading, "frames", 0)),
+               **({"words": reading.words} if getattr(reading, "words", None) else {})},
     )
