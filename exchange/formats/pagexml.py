@@ -12,7 +12,7 @@ from django.utils import timezone
 from lxml import etree
 
 from archive.models import Page
-from exchange.formats import common, provenance, words
+from exchange.formats import common, custom_tags, provenance, words
 from inscription.models import Inscription, Layer
 
 NS = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"
@@ -98,7 +98,8 @@ def export_page_xml(page: Page, layer: Layer | None = None, page_index: int = 1)
 
 def _write_line(reg, page: Page, line, ins: Inscription | None, line_id: str, index: int, used: set[str]) -> None:
     polygon = common.polygon_of(line, page)
-    el = _el(reg, "TextLine", id=line_id, custom=f"readingOrder {{index:{index};}}")
+    tags = custom_tags.write(custom_tags.tags_of(ins)) if ins is not None else ""
+    el = _el(reg, "TextLine", id=line_id, custom=" ".join(t for t in (f"readingOrder {{index:{index};}}", tags) if t))
     _el(el, "Coords", points=common.points_str(polygon))
     baseline = common.baseline_of(line, page)
     if baseline:

@@ -120,6 +120,7 @@ class ParsedLine:
     words: list[ParsedSegment] = field(default_factory=list)
     alternatives: list[dict] = field(default_factory=list)  # other readings of the whole line
     region_text: bool = False  # the text was on a region with no lines
+    tags: list[dict] = field(default_factory=list)  # Transkribus span tags (exchange.formats.custom_tags)
 
 
 @dataclass

@@ -13,7 +13,7 @@ import re
 
 from lxml import etree
 
-from exchange.formats import provenance
+from exchange.formats import custom_tags, provenance
 from exchange.formats.parsed import (
     NotKept,
     ParsedLine,
@@ -103,8 +103,10 @@ def _count_our_user_defined(root: etree._Element, report: NotKept) -> None:
 
 
 def _count_custom(el: etree._Element, report: NotKept) -> None:
+    """Count the custom tags that are not kept: on lines, span tags become annotations (custom_tags)."""
+    span = {t["tag"] for t in custom_tags.parse(el.get("custom") or "")} if local(el.tag) == "TextLine" else set()
     for tag in CUSTOM_TAG.findall(el.get("custom") or ""):
-        if tag != "readingOrder":
+        if tag != "readingOrder" and tag not in span:
             report.add(f"custom '{tag}' tags on {local(el.tag)}")
 
 
@@ -195,4 +197,10 @@ def _line(el: etree._Element, region: str, where: str, report: NotKept) -> Parse
     for n, word in enumerate(placed, 1):
         drop_default_ids(word, el.get("id") or "", n)
     word_confs = [w.conf for w in placed if w.conf is not None]
-    return ParsedLine(el.get("id") or "", polygon, baseline, text, conf, region, word_confs, placed, alternatives)
+    tags = []
+    for tag in custom_tags.parse(el.get("custom") or ""):
+        if tag["offset"] < 0 or tag["length"] <= 0 or tag["offset"] + tag["length"] > len(text):
+            report.add(f"custom '{tag['tag']}' tags outside their line's text")
+        else:
+            tags.append(tag)
+    return ParsedLine(el.get("id") or "", polygon, baseline, text, conf, region, word_confs, placed, alternatives, tags=tags)

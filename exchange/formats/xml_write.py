@@ -11,9 +11,10 @@ import datetime as dt
 from django.contrib.auth.models import AbstractBaseUser
 
 from archive.models import GeometrySource, Line, Page, Region
-from exchange.formats import provenance
+from exchange.formats import custom_tags, provenance
 from exchange.formats.parsed import ParsedPage, informative
-from inscription.models import Layer
+from inscription.models import AnnotationAction, Layer
+from inscription.services.annotations import create_annotation
 from inscription.services.inscriptions import create_inscription
 from jobs.models import ModelVersion
 
@@ -121,8 +122,11 @@ def write_lines(page: Page, layer: Layer, user: AbstractBaseUser, parsed: Parsed
             extra["region_text"] = True
         parameters = {"software": parsed.software, "source_file": parsed.source_name, "imported_by": user.get_username(),
                       **agent_params}
-        create_inscription(
+        ins = create_inscription(
             layer=layer, line=target, text=ln.text, user=None if mv is not None else user, model_version=mv,
             confidence=ln.confidence, parameters=parameters, extra=extra,
         )
+        for tag in ln.tags:
+            create_annotation(user, custom_tags.annotation_data(tag, ins.pk), action=AnnotationAction.IMPORT,
+                              extra={"transkribus": {**tag, "inscription": ins.pk}, "imported_from": parsed.source_name})
     return matched, created

@@ -33,10 +33,12 @@ def as_segmented_line(line: Line):  # noqa: ANN202
 
 
 def crop_line_image(image, line: Line):  # noqa: ANN001, ANN202
-    """The line image. A segmenter's quadrilateral is cropped as the segmenter does (upright, like the CLI);
-    any other polygon (drawn, imported) as training from ALTO/PAGE crops it: masked by the polygon and
-    levelled by the baseline (models_ml.htr.groundtruth.polygon_crop); a line without one by its box."""
-    if line.source == GeometrySource.MACHINE and len(line.polygon) == 4:
+    """The line image. A classical segmenter's quadrilateral is cropped as the segmenter does (upright, like
+    the CLI); any other polygon (drawn, imported, or the trained segmenter's, whose lines carry its
+    ModelVersion) as training from ALTO/PAGE crops it: masked by the polygon and levelled by the baseline
+    (models_ml.htr.groundtruth.polygon_crop, which the CLI's ``transcribe --page`` uses too); a line without
+    one by its box."""
+    if line.source == GeometrySource.MACHINE and len(line.polygon) == 4 and line.model_version_id is None:
         from models_ml.segment.api import crop_line
 
         return crop_line(image, as_segmented_line(line))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from archive.models import DocumentKind, GeometrySource, Line, Page
+from archive.models import DocumentKind, GeometrySource, Line, Page, Region
 from inscription.services.inscriptions import LineText
 from jobs.models import Job, ModelVersion
 from jobs.runner import JobRun
@@ -45,23 +45,31 @@ def ramped_chunks(items: Sequence, size: int) -> list[Sequence]:
 
 
 def segment_page_lines(run: JobRun, page: Page, image) -> list[Line]:  # noqa: ANN001
-    """The page's lines; a page without any is segmented first (one transaction, re-checked under the page lock)."""
+    """The page's lines; a page without any is segmented first (one transaction, re-checked under the page lock).
+
+    The trained segmenter also yields typed regions (main, margin, heading, other); they are
+    stored with the lines, attributed to the same model and job.
+    """
     lines = list(page.lines.order_by("order", "id"))
     if lines:
         return lines
     from models_ml.segment import api as segment_api
 
-    found = segment_api.segment_page(image)
+    layout = segment_api.segment_layout(image)
     segmenter = segmenter_model()
     with transaction.atomic():
         Page.objects.select_for_update().get(pk=page.pk)
         lines = list(page.lines.order_by("order", "id"))
         if lines:  # another delivery segmented it meanwhile
             return lines
+        regions = [Region.objects.create(page=page, polygon=[list(map(int, p)) for p in r.polygon], kind=r.type,
+                                         order=r.order, source=GeometrySource.MACHINE, model_version=segmenter,
+                                         job=run.job) for r in layout.regions]
         Line.objects.bulk_create(
             Line(page=page, polygon=[list(map(int, p)) for p in seg.polygon], baseline=[list(map(int, p)) for p in seg.baseline],
-                 order=i, source=GeometrySource.MACHINE, model_version=segmenter, job=run.job)
-            for i, seg in enumerate(found)
+                 order=i, source=GeometrySource.MACHINE, model_version=segmenter, job=run.job,
+                 region=regions[seg.region] if seg.region >= 0 else None)
+            for i, seg in enumerate(layout.lines)
         )
     return list(page.lines.order_by("order", "id"))
 
