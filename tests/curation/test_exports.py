@@ -40,7 +40,7 @@ def doc(collection, users):
 
 
 def test_tei_export_has_facsimile_text_and_provenance_and_validates(doc):
-    from archive.formats.tei import export_tei, validate_tei
+    from exchange.formats.tei import export_tei, validate_tei
 
     data = export_tei(doc)
     assert validate_tei(data) == []
@@ -60,7 +60,7 @@ def test_tei_export_has_facsimile_text_and_provenance_and_validates(doc):
 
 
 def test_the_tei_schema_rejects_what_tei_does_not_allow(doc):
-    from archive.formats.tei import export_tei, validate_tei
+    from exchange.formats.tei import export_tei, validate_tei
 
     root = etree.fromstring(export_tei(doc))
     body = root.find(f".//{TEI}body")
@@ -69,7 +69,7 @@ def test_the_tei_schema_rejects_what_tei_does_not_allow(doc):
 
 
 def test_dublin_core_in_iiif_alto_page_and_the_collection_zip(doc, client_for, tmp_path):
-    from archive.formats.archive_export import export_collection
+    from exchange.formats.archive_export import export_collection
 
     c = client_for("viewer")
     manifest = c.get(f"/api/v1/documents/{doc.pk}/manifest/").json()
@@ -115,9 +115,9 @@ def test_metadata_is_edited_in_the_interface(doc, users, collection):
 
 @pytest.mark.parametrize("fmt", ["tei", "alto", "page", "text", "iiif", "w3c"])
 def test_export_jobs_write_a_file_for_one_document_and_for_the_collection(doc, users, fmt):
-    from archive.tasks import export_format
-    from inscription.runner import execute
-    from inscription.services.exports import start_format_export
+    from exchange.export_jobs import start_format_export
+    from exchange.tasks import export_format
+    from jobs.runner import execute
 
     job = start_format_export(fmt, doc.collection, user=users["curator"], document=doc, base_url="http://testserver")
     assert execute(job.pk, export_format.body) == "succeeded"
@@ -127,7 +127,7 @@ def test_export_jobs_write_a_file_for_one_document_and_for_the_collection(doc, u
     data = default_storage.open(job.result["file"]).read()
     assert job.result["format"] == fmt and job.result["bytes"] == len(data) > 0
     if fmt == "tei":
-        from archive.formats.tei import validate_tei
+        from exchange.formats.tei import validate_tei
 
         assert validate_tei(data) == []
     whole = start_format_export(fmt, doc.collection, user=users["curator"], base_url="http://testserver")
@@ -139,8 +139,8 @@ def test_export_jobs_write_a_file_for_one_document_and_for_the_collection(doc, u
 
 def test_bad_exports_queue_nothing(doc, users, collection):
     from archive.models import Document
-    from inscription.models import Job
-    from inscription.services.exports import start_format_export
+    from exchange.export_jobs import start_format_export
+    from jobs.models import Job
     from palimpsest.errors import InputError
 
     with pytest.raises(InputError, match="Unknown export format"):

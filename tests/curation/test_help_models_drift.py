@@ -42,7 +42,7 @@ def test_the_drift_chart_joins_versions_of_different_lineages_in_time_order():
 def test_models_page_names_metrics_in_words_and_warns_about_unseen_hands(users):
     from django.utils import timezone
 
-    from inscription.models import ModelVersion
+    from jobs.models import ModelVersion
 
     ModelVersion.objects.create(name="htr-x", version="1", task="htr", path="", sha256="b" * 64, created_at=timezone.now(),
                                 metrics={"test_heldout_lines_beam_lm": {"cer": 0.0704, "wer": 0.2, "lines": 300}},

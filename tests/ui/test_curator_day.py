@@ -40,8 +40,8 @@ def png(seed: int = 5) -> bytes:
 
 
 def test_batch_live_pages_status_pages_and_exports(transactional_db, sessions, collection, users, htr_model, start_worker):
-    from archive.formats.tei import validate_tei
-    from inscription.models import Job
+    from exchange.formats.tei import validate_tei
+    from jobs.models import Job
 
     collection.default_model = htr_model
     collection.save(update_fields=["default_model"])

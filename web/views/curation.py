@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 from archive import permissions
 from archive.models import Document, PageState
 from archive.services.workflow import set_page_status
-from inscription.models import JobKind, ModelTask, ModelVersion
 from inscription.services import progress as progress_service
 from inscription.services.batches import BATCH_KINDS, start_batch
+from jobs.models import JobKind, ModelTask, ModelVersion
 from web.access import attempt, can, collection_for, document_for, page_for, safe_next
 
 
@@ -183,7 +183,7 @@ def describe_collection(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def export_document(request: HttpRequest, pk: int) -> HttpResponse:
     """Export one document in one format, as a job whose download link appears in the document's jobs."""
-    from inscription.services.exports import start_format_export
+    from exchange.export_jobs import start_format_export
 
     doc = document_for(request, pk, permissions.WRITE)
     fmt = request.POST.get("format", "")
@@ -199,7 +199,7 @@ def export_document(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def export_collection_format(request: HttpRequest, slug: str) -> HttpResponse:
     """Export every document of the collection in one format (a zip), as a job with a download link."""
-    from inscription.services.exports import start_format_export
+    from exchange.export_jobs import start_format_export
 
     coll = collection_for(request, slug, permissions.WRITE)
     fmt = request.POST.get("format", "")
