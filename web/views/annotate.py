@@ -17,6 +17,7 @@ from archive import permissions
 from inscription.models import Annotation
 from inscription.services.annotations import create_annotation
 from web.access import attempt, page_for
+from web.regions import decorate
 
 MAX_FIELD = 100_000
 
@@ -61,37 +62,6 @@ def annotate(request: HttpRequest, pk: int) -> HttpResponse:
     response = list_response(request, page, {"annotation-saved": {"id": ann.pk}})
     response["X-Annotation"] = str(ann.pk)
     return response
-
-
-def regions_of(annotation: Annotation, page) -> list[dict]:  # noqa: ANN001
-    """The annotation's image regions on ``page`` as thumbnails: a viewBox on the scan, and the outline."""
-    from web.views.workspace import region_shapes
-
-    out = []
-    for shape in region_shapes([annotation], page):
-        if shape["kind"] == "rect":
-            x, y, w, h = shape["x"], shape["y"], max(1.0, shape["w"]), max(1.0, shape["h"])
-            out.append({"box": f"{x:g} {y:g} {w:g} {h:g}", "rect": (x, y, w, h), "label": f"region {int(w)}×{int(h)} px at {int(x)}, {int(y)}"})
-        else:
-            pts = [tuple(float(v) for v in p.split(",")) for p in shape["points"].split() if "," in p]
-            if not pts:
-                continue
-            xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-            w, h = max(1.0, max(xs) - min(xs)), max(1.0, max(ys) - min(ys))
-            out.append({"box": f"{min(xs):g} {min(ys):g} {w:g} {h:g}", "points": shape["points"],
-                        "label": f"polygon of {len(pts)} points, {int(w)}×{int(h)} px"})
-    return out
-
-
-def decorate(annotations: list[Annotation], page) -> list[Annotation]:  # noqa: ANN001
-    """What the list shows and its edit form fills in: region thumbnails, the comment, tags and links."""
-    for a in annotations:
-        a.regions = regions_of(a, page)
-        a.comment = next((b.get("value", "") for b in a.body or [] if b.get("type") == "TextualBody"
-                          and b.get("purpose") != "tagging"), "")
-        a.tag_text = ", ".join(b.get("value", "") for b in a.body or [] if b.get("purpose") == "tagging")
-        a.link_text = "\n".join(b.get("source", "") for b in a.body or [] if b.get("type") == "Link")
-    return annotations
 
 
 def list_response(request: HttpRequest, page, trigger: dict | None = None) -> HttpResponse:  # noqa: ANN001
