@@ -157,6 +157,8 @@ TEXT_FALLBACK_ENCODINGS = tuple(e.strip() for e in os.environ.get("TEXT_FALLBACK
 
 # Search: a machine line also matches a word the recognizer gave at least this probability (docs/search.md).
 SEARCH_ALTERNATIVES_THRESHOLD = float(os.environ.get("SEARCH_ALTERNATIVES_THRESHOLD", "0.3"))
+# Counting stops here; past it the first matches found are shown newest first, not ranked (bench/search_bench.py).
+SEARCH_COUNT_LIMIT = env_int("SEARCH_COUNT_LIMIT", 1000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

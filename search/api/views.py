@@ -83,6 +83,6 @@ class SearchView(APIView):
         prev = None
         if results.page > 1:
             prev = replace_query_param(url, "p", results.page - 1) if results.page > 2 else remove_query_param(url, "p")
-        return Response({"count": results.total, "text_count": results.text_total,
+        return Response({"count": results.total, "count_is_lower_bound": results.capped, "text_count": results.text_total,
                          "alternative_count": results.alternative_total, "next": nxt, "previous": prev,
                          "results": [hit_urls(h) for h in results.hits], "facets": results.facets})

@@ -34,7 +34,7 @@ def _text_boxes(entry: SearchEntry, spans: list[tuple[int, int]], columns: list 
 
 def build_hits(entries: list[SearchEntry], terms: list[Term], threshold: float | None) -> list[dict]:
     """Plain dicts (the API serialises them as they are; templates read them)."""
-    line_ids = [e.object_id for e in entries if e.kind in (EntryKind.LINE, EntryKind.INSCRIPTION)]
+    line_ids = [e.object_id for e in entries if e.kind in (EntryKind.LINE, EntryKind.INSCRIPTION) and e.machine]
     columns = dict(Inscription.objects.filter(pk__in=line_ids).values_list("pk", "char_columns")) if line_ids else {}
     plain = [t.tokens[0] for t in terms if t.plain]
     alts: dict[int, list[WordAlternative]] = {}
