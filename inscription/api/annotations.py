@@ -54,7 +54,7 @@ def base_url(request) -> str:
 class AnnotationSerializer(serializers.ModelSerializer):
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     inscriptions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     jsonld_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -70,7 +70,7 @@ class AnnotationSerializer(serializers.ModelSerializer):
 
 
 class AnnotationVersionSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = AnnotationVersion

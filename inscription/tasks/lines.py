@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from archive.models import DocumentKind, GeometrySource, Line, Page
+from archive.models import DocumentKind, GeometrySource, Line, Page, Region
 from inscription.models import Job, ModelVersion
 from inscription.runner import JobRun
 from inscription.services.inscriptions import LineText
@@ -68,12 +68,19 @@ def as_segmented_line(line: Line):  # noqa: ANN202
 
 
 def crop_line_image(image, line: Line):  # noqa: ANN001, ANN202
-    """The line image. A segmenter's quadrilateral is cropped as the segmenter does (upright, like the CLI);
-    any other geometry (drawn, imported, polygons of any shape) by its polygon's bounding box."""
-    if line.source == GeometrySource.MACHINE and len(line.polygon) == 4:
+    """The line image. A classical segmenter's quadrilateral is cropped as the segmenter does (upright, like
+    the CLI); any other polygon (drawn, imported, or the trained segmenter's, whose lines carry its
+    ModelVersion) as training from ALTO/PAGE crops it: masked by the polygon and levelled by the baseline
+    (models_ml.htr.groundtruth.polygon_crop, which the CLI's ``transcribe --page`` uses too); a line without
+    one by its box."""
+    if line.source == GeometrySource.MACHINE and len(line.polygon) == 4 and line.model_version_id is None:
         from models_ml.segment.api import crop_line
 
         return crop_line(image, as_segmented_line(line))
+    if len(line.polygon) >= 3:
+        from models_ml.htr.groundtruth import polygon_crop
+
+        return polygon_crop(image, line.polygon, line.baseline)
     x, y, w, h = line.bbox()
     box = (max(0, x), max(0, y), min(image.width, x + max(1, w)), min(image.height, y + max(1, h)))
     crop = image.crop(box)
@@ -81,23 +88,31 @@ def crop_line_image(image, line: Line):  # noqa: ANN001, ANN202
 
 
 def segment_page_lines(run: JobRun, page: Page, image) -> list[Line]:  # noqa: ANN001
-    """The page's lines; a page without any is segmented first (one transaction, re-checked under the page lock)."""
+    """The page's lines; a page without any is segmented first (one transaction, re-checked under the page lock).
+
+    The trained segmenter also yields typed regions (main, margin, heading, other); they are
+    stored with the lines, attributed to the same model and job.
+    """
     lines = list(page.lines.order_by("order", "id"))
     if lines:
         return lines
     from models_ml.segment import api as segment_api
 
-    found = segment_api.segment_page(image)
+    layout = segment_api.segment_layout(image)
     segmenter = segmenter_model()
     with transaction.atomic():
         Page.objects.select_for_update().get(pk=page.pk)
         lines = list(page.lines.order_by("order", "id"))
         if lines:  # another delivery segmented it meanwhile
             return lines
+        regions = [Region.objects.create(page=page, polygon=[list(map(int, p)) for p in r.polygon], kind=r.type,
+                                         order=r.order, source=GeometrySource.MACHINE, model_version=segmenter,
+                                         job=run.job) for r in layout.regions]
         Line.objects.bulk_create(
             Line(page=page, polygon=[list(map(int, p)) for p in seg.polygon], baseline=[list(map(int, p)) for p in seg.baseline],
-                 order=i, source=GeometrySource.MACHINE, model_version=segmenter, job=run.job)
-            for i, seg in enumerate(found)
+                 order=i, source=GeometrySource.MACHINE, model_version=segmenter, job=run.job,
+                 region=regions[seg.region] if seg.region >= 0 else None)
+            for i, seg in enumerate(layout.lines)
         )
     return list(page.lines.order_by("order", "id"))
 
