@@ -39,9 +39,11 @@ def build_hits(entries: list[SearchEntry], terms: list[Term], threshold: float |
     plain = [t.tokens[0] for t in terms if t.plain]
     alts: dict[int, list[WordAlternative]] = {}
     if plain and threshold is not None:
-        for a in WordAlternative.objects.filter(entry__in=[e.pk for e in entries], token__in=plain,
-                                                probability__gte=threshold).order_by("-probability"):
-            alts.setdefault(a.entry_id, []).append(a)
+        from search.services.query import threshold_for
+
+        for a in WordAlternative.objects.filter(entry__in=[e.pk for e in entries], token__in=plain).order_by("-probability"):
+            if a.probability >= threshold_for(a.token, threshold):
+                alts.setdefault(a.entry_id, []).append(a)
     hits = []
     for e in entries:
         spans = highlight_spans(e.text, terms, stemmed=e.config != Language.SIMPLE)

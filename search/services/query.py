@@ -229,6 +229,18 @@ def _configs(user: AbstractBaseUser | AnonymousUser, req: SearchRequest) -> list
     return sorted(used) or [Language.SIMPLE]
 
 
+SHORT_WORD = 4  # letters: shorter words are the ones the recognizer invents (docs/search.md)
+
+
+def threshold_for(token: str, threshold: float) -> float:
+    """A short word needs more probability to count (measured: bench/prob_search_eval.py)."""
+    if len(token) >= SHORT_WORD:
+        return threshold
+    from django.conf import settings
+
+    return max(threshold, float(getattr(settings, "SEARCH_ALTERNATIVES_SHORT_WORD_THRESHOLD", 0.2)))
+
+
 def matching(user: AbstractBaseUser | AnonymousUser, req: SearchRequest,
              terms: list[Term] | None = None) -> tuple[QuerySet, QuerySet, list[Term]]:
     """(text matches, alternative-only matches, terms): two querysets over the user's scope."""
@@ -253,7 +265,8 @@ def matching(user: AbstractBaseUser | AnonymousUser, req: SearchRequest,
         for cond in _term_conditions(others, configs) if others else []:
             alt = alt.filter(cond)
         for t in plain:
-            has_alt = WordAlternative.objects.filter(token=t.tokens[0], probability__gte=req.alternatives)
+            has_alt = WordAlternative.objects.filter(token=t.tokens[0],
+                                                     probability__gte=threshold_for(t.tokens[0], req.alternatives))
             in_text = _term_conditions([t], configs)[0]
             if len(terms) == 1:  # (alternative or text) and not text: the alternative and not the text
                 alt = alt.filter(pk__in=has_alt.values("entry_id")).exclude(in_text)
@@ -350,7 +363,10 @@ def _capped_count(qs: QuerySet, limit: int) -> int:
 
 def _alt_probabilities(terms: list[Term], threshold: float | None) -> Subquery:
     """Per entry: the best probability of a plain term among its alternatives (the alternative hits' rank)."""
-    tokens = [t.tokens[0] for t in terms if t.plain]
-    best = (WordAlternative.objects.filter(entry=OuterRef("pk"), token__in=tokens, probability__gte=threshold or 0)
+    wanted = Q(pk__in=[])
+    for t in terms:
+        if t.plain:
+            wanted |= Q(token=t.tokens[0], probability__gte=threshold_for(t.tokens[0], threshold or 0))
+    best = (WordAlternative.objects.filter(wanted, entry=OuterRef("pk"))
             .values("entry").annotate(p=Max("probability")).values("p")[:1])
     return Subquery(best, output_field=FloatField())
