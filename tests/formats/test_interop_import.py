@@ -98,8 +98,8 @@ def test_transkribus_custom_tags_become_annotations_and_go_back_on_export(collec
     """Point 6: person, place, textStyle, abbrev, date, unclear, gap → W3C annotations on the span; PAGE export writes them back."""
     from lxml import etree
 
-    from archive.formats.pagexml import export_page_xml
     from archive.models import Document
+    from exchange.formats.pagexml import export_page_xml
     from inscription.models import Annotation
 
     response = api_import(client_for("curator"), {"Brief_003.xml": fixture("transkribus_tags_page.xml"), "Brief_003.jpg": image()})
