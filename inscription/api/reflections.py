@@ -13,8 +13,9 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from archive.api.access import CollectionAccess
 from archive.models import Collection
-from archive.permissions import CollectionAccess, can, readable_collection_ids
+from archive.permissions import can, readable_collection_ids
 from inscription.api.annotations import base_url
 from inscription.models import Reflection, ReflectionVersion
 from inscription.services import reflections as service

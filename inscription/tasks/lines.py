@@ -12,10 +12,10 @@ from pathlib import Path
 from django.db import transaction
 
 from archive.models import DocumentKind, GeometrySource, Line, Page, Region
-from inscription.models import Job, ModelVersion
-from inscription.runner import JobRun
 from inscription.services.inscriptions import LineText
-from inscription.services.models import model_for_dir
+from jobs.models import Job, ModelVersion
+from jobs.runner import JobRun
+from jobs.services.models import model_for_dir
 
 # Celery names of the tasks: "inscription.tasks.<function>", whichever module of the package holds it.
 TASKS = "inscription.tasks."
@@ -42,49 +42,6 @@ def ramped_chunks(items: Sequence, size: int) -> list[Sequence]:
         start = end
         step = min(size, step * 2)
     return batches
-
-
-def page_image(page: Page):  # noqa: ANN202 - PIL is imported lazily
-    """The page scan as the recognizer CLI opens it (no conversion), so readings are identical."""
-    from PIL import Image
-
-    with page.image.file.open("rb") as fh:
-        with Image.open(fh) as img:
-            img.load()
-            return img.copy()
-
-
-def as_segmented_line(line: Line):  # noqa: ANN202
-    """A DB line as the segmenter's SegmentedLine, so crops match the CLI's exactly."""
-    from models_ml.segment.api import SegmentedLine
-
-    xs = [int(p[0]) for p in line.polygon] or [0]
-    ys = [int(p[1]) for p in line.polygon] or [0]
-    return SegmentedLine(
-        polygon=[tuple(int(v) for v in p) for p in line.polygon],
-        baseline=[tuple(int(v) for v in p) for p in line.baseline],
-        bbox=(min(xs), min(ys), max(xs), max(ys)),
-    )
-
-
-def crop_line_image(image, line: Line):  # noqa: ANN001, ANN202
-    """The line image. A classical segmenter's quadrilateral is cropped as the segmenter does (upright, like
-    the CLI); any other polygon (drawn, imported, or the trained segmenter's, whose lines carry its
-    ModelVersion) as training from ALTO/PAGE crops it: masked by the polygon and levelled by the baseline
-    (models_ml.htr.groundtruth.polygon_crop, which the CLI's ``transcribe --page`` uses too); a line without
-    one by its box."""
-    if line.source == GeometrySource.MACHINE and len(line.polygon) == 4 and line.model_version_id is None:
-        from models_ml.segment.api import crop_line
-
-        return crop_line(image, as_segmented_line(line))
-    if len(line.polygon) >= 3:
-        from models_ml.htr.groundtruth import polygon_crop
-
-        return polygon_crop(image, line.polygon, line.baseline)
-    x, y, w, h = line.bbox()
-    box = (max(0, x), max(0, y), min(image.width, x + max(1, w)), min(image.height, y + max(1, h)))
-    crop = image.crop(box)
-    return crop if crop.mode in ("L", "RGB") else crop.convert("L")
 
 
 def segment_page_lines(run: JobRun, page: Page, image) -> list[Line]:  # noqa: ANN001
@@ -139,7 +96,7 @@ def model_dir_for(job: Job, model_id: int | None) -> Path | None:
 
 
 def recognizer_for(run: JobRun, model_id: int | None):  # noqa: ANN202
-    from inscription.worker import configure_torch
+    from jobs.worker import configure_torch
     from models_ml.htr.api import load_recognizer
 
     device = configure_torch()

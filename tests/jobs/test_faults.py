@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from inscription.models import Job, JobState
+from jobs.models import Job, JobState
 from tests.jobs.conftest import add_pages, final_job, job_state, purge_queues, render_pages, test_database_env, wait_for
 from tests.jobs.processes import PrivateRedis, WebServer
 
@@ -31,8 +31,8 @@ def _lost_export(collection, user) -> Job:
 
 
 def test_dispatch_sends_only_jobs_whose_message_the_broker_lacks(collection, users):
-    from inscription.dispatch import dispatch_queued_jobs, pending_task_ids
-    from inscription.services.jobs import create_job
+    from jobs.dispatch import dispatch_queued_jobs, pending_task_ids
+    from jobs.services.jobs import create_job
 
     purge_queues()
     try:
@@ -58,7 +58,7 @@ def test_a_worker_sweep_sends_a_queued_job_whose_message_was_lost(start_worker, 
 
 def test_a_sigkilled_worker_job_is_resumed_within_twice_the_stale_time(start_worker, scan_document, htr_model, users):
     """The doomed worker's message stays unacknowledged for an hour on Redis; the rescuer's sweep takes the job over."""
-    from inscription.services.jobs import create_job
+    from jobs.services.jobs import create_job
 
     stale = 10  # this test's JOB_STALE_SECONDS: a take-over must come within 2 x stale of the kill
     real_visibility = {"CELERY_VISIBILITY_TIMEOUT": "3600", "JOB_STALE_SECONDS": str(stale), "JOB_SWEEP_SECONDS": str(stale / 2)}
