@@ -63,7 +63,7 @@ def export_alto(pages: Sequence[Page], layer: Layer | None = None) -> bytes:
             _el(proc, "processingStepDescription").text = f"transcribed or corrected by {agent.label}"
             software = _el(proc, "processingSoftware")
             _el(software, "softwareName").text = "Palimpsest"
-    dc = common.dublin_core(pages[0].document) if pages else []
+    dc = common.dublin_core(pages[0].document, with_title=False) if pages else []
     if agents or dc:
         tags = _el(root, "Tags")
         for n, (term, value) in enumerate(dc, 1):  # the document's Dublin Core (ALTO has no other slot for it)
