@@ -65,7 +65,7 @@ class DocumentSerializer(serializers.ModelSerializer):
     collection = CollectionSlugField()
     tags = TagListField(required=False)
     page_count = serializers.IntegerField(read_only=True)
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Document
@@ -144,6 +144,8 @@ class PageSerializer(serializers.ModelSerializer):
     document = serializers.PrimaryKeyRelatedField(read_only=True)
     sha256 = serializers.CharField(source="image_id", read_only=True)
     mime_type = serializers.CharField(source="image.mime_type", read_only=True)
+    # A plain string in the schema: it is "" for a page that was not imported from IIIF (not a URI then).
+    iiif_source = serializers.CharField(read_only=True, help_text="IIIF image URL the page came from; empty if none")
     image_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
     line_count = serializers.IntegerField(read_only=True)
@@ -176,7 +178,7 @@ class LineSerializer(serializers.ModelSerializer):
     baseline = points(required=False, help_text="[[x, y], ...]; derived from the polygon when omitted, never empty")
     region = serializers.IntegerField(source="region_id", required=False, allow_null=True,
                                       help_text="A region of the same page, or null")
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Line

@@ -20,8 +20,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from archive.api.access import CollectionAccess
 from archive.models import Document
-from archive.permissions import READ, CollectionAccess, readable_collection_ids, require
+from archive.permissions import READ, readable_collection_ids, require
 from inscription.annotations.jsonld import MEDIA_TYPE, annotation_to_jsonld, collection_to_jsonld, page_to_jsonld
 from inscription.models import Annotation, AnnotationVersion, Motivation
 from inscription.services import annotations as service
@@ -54,7 +55,7 @@ def base_url(request) -> str:
 class AnnotationSerializer(serializers.ModelSerializer):
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     inscriptions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     jsonld_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -70,7 +71,7 @@ class AnnotationSerializer(serializers.ModelSerializer):
 
 
 class AnnotationVersionSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = AnnotationVersion

@@ -4,7 +4,10 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from inscription.models import Inscription, InscriptionKind, Job, JobKind, JobState, Layer, ModelVersion
+from inscription.models import Inscription, InscriptionKind, Layer
+from jobs import kinds
+from jobs.models import Job, JobKind, JobState, ModelVersion
+from jobs.services.models import plot_path
 
 
 class ModelVersionBriefSerializer(serializers.ModelSerializer):
@@ -26,8 +29,6 @@ class ModelVersionSerializer(serializers.ModelSerializer):
         ]
 
     def get_plot_url(self, obj: ModelVersion) -> str | None:
-        from inscription.api.views_models import plot_path
-
         if plot_path(obj) is None:
             return None
         return reverse("modelversion-plot", args=[obj.pk])
@@ -35,7 +36,7 @@ class ModelVersionSerializer(serializers.ModelSerializer):
 
 class LayerSerializer(serializers.ModelSerializer):
     model_version = ModelVersionBriefSerializer(read_only=True)
-    created_by = serializers.StringRelatedField()
+    created_by = serializers.StringRelatedField(allow_null=True)
     collection = serializers.IntegerField(source="document.collection_id", read_only=True)
     current_inscriptions = serializers.IntegerField(read_only=True)
     total_inscriptions = serializers.IntegerField(read_only=True)
@@ -54,7 +55,7 @@ class LayerSerializer(serializers.ModelSerializer):
 
 
 class InscriptionSerializer(serializers.ModelSerializer):
-    created_by = serializers.StringRelatedField()
+    created_by = serializers.StringRelatedField(allow_null=True)
     model_version = ModelVersionBriefSerializer(read_only=True)
     layer_name = serializers.CharField(source="layer.name", read_only=True)
     agent = serializers.CharField(source="agent_label", read_only=True)
@@ -93,7 +94,7 @@ class WithdrawSerializer(serializers.Serializer):
 
 
 class JobSerializer(serializers.ModelSerializer):
-    requested_by = serializers.StringRelatedField()
+    requested_by = serializers.StringRelatedField(allow_null=True)
     progress_percent = serializers.IntegerField(read_only=True)
     url = serializers.SerializerMethodField()
     children = serializers.SerializerMethodField(help_text="A batch's child jobs (one per document)")
@@ -127,7 +128,7 @@ class JobSerializer(serializers.ModelSerializer):
 
 
 class JobCreateSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=JobKind.choices)
+    kind = serializers.ChoiceField(choices=kinds.Choices())
     collection = serializers.CharField(help_text="Collection id or slug")
     document = serializers.IntegerField(required=False, allow_null=True)
     page = serializers.IntegerField(required=False, allow_null=True)

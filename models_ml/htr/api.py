@@ -181,10 +181,3 @@ def load_recognizer(model_dir: str | Path | None = None, device: str | None = No
     """Load (once per resolved path and device) a recognizer; None → the shipped default."""
     path = Path(model_dir) if model_dir else registry.default_model_dir()
     return _cached(str(path.resolve()), auto_device(device))
-
-
-def transcribe_page(image: Image.Image, recognizer: Recognizer, decoder: str = "greedy") -> list:
-    """Segment a page and read its lines: [(SegmentedLine, LineReading)] in reading order."""
-    from models_ml.htr.pipeline import transcribe_page as _transcribe
-
-    return _transcribe(image, recognizer, decoder)

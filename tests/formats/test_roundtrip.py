@@ -81,8 +81,8 @@ def test_export_restore_export_is_identical(annotated_document, tmp_path, django
 
 
 def test_every_file_in_the_archive_validates(annotated_document, tmp_path):
-    from archive.formats import xmlsafe
-    from archive.formats.archive_export import export_collection
+    from exchange.formats import xmlsafe
+    from exchange.formats.archive_export import export_collection
     from inscription.annotations.w3c import failed_assertions
     from tests.formats.test_iiif_export import assert_valid_iiif
 
@@ -91,7 +91,7 @@ def test_every_file_in_the_archive_validates(annotated_document, tmp_path):
     files = read_zip(path)
     assert figures["files"] == len(files)
     mine = [n for n in files if not any(part in n for part in LENS)]
-    assert len(mine) == 11  # 2 images, IIIF, ALTO, 2 PAGE, text, annotations, collection, reflection, manifest
+    assert len(mine) == 12  # 2 images, IIIF, ALTO, 2 PAGE, METS, text, annotations, collection, reflection, manifest
     assert "documents/d1/drift/d1.json" in files  # the memory lens adds its drift timeline under the document
     assert xmlsafe.validation_errors("alto", files["documents/d1/alto.xml"]) == []
     for name in ("documents/d1/page/0001.xml", "documents/d1/page/0002.xml"):

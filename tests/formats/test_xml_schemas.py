@@ -1,12 +1,12 @@
-"""ALTO 4.4 and PAGE 2019 exports validate against the official XSDs shipped in archive/formats/schemas."""
+"""ALTO 4.4 and PAGE 2019 exports validate against the official XSDs shipped in exchange/formats/schemas."""
 from __future__ import annotations
 
 import pytest
 from lxml import etree
 
-from archive.formats import xmlsafe
-from archive.formats.alto import export_alto
-from archive.formats.pagexml import export_page_xml
+from exchange.formats import xmlsafe
+from exchange.formats.alto import export_alto
+from exchange.formats.pagexml import export_page_xml
 
 ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
 PAGE = "{http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15}"
@@ -69,7 +69,9 @@ def test_page_xml_validates_with_provenance(sample_document, model_version):
     assert attrs["model"] == "htr-default" and attrs["decoder"] == "greedy"
     assert len(line.findall(f"{PAGE}Word")) == 3
     item = root.find(f".//{PAGE}MetadataItem")
-    assert item.get("type") == "processingStep" and model_version.sha256 in item.get("value")
+    labels = {lb.get("type"): lb.get("value") for lb in item.iter(f"{PAGE}Label")}
+    assert item.get("type") == "processingStep" and item.get("value") == "htr-default"
+    assert labels["version"] == "1.0" and model_version.sha256 in labels["settings"]
 
 
 def test_page_xml_reports_invalid_output():

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-pytest.importorskip("torch")
+import torch  # noqa: F401 - a pinned dependency: missing, these tests fail instead of skipping
 
 from tests.ml.test_trace import manual_lstm  # noqa: E402 - the hand-written numpy LSTM of the trace tests
 
@@ -26,7 +25,6 @@ def _model_input(inscription):
 
 
 def test_stored_trace_matches_gates_recomputed_from_weights(read_page) -> None:
-    import torch
 
     from inscription.models import ReadingTrace
     from inscription.services.traces import decode, get_or_compute_trace
@@ -55,7 +53,7 @@ def test_stored_trace_matches_gates_recomputed_from_weights(read_page) -> None:
 
 
 def test_trace_is_computed_once_then_read_from_the_database(read_page, monkeypatch) -> None:
-    import inscription.tasks
+    import inscription.services.traces
     from inscription.services.traces import get_or_compute_trace
 
     *_, inscriptions = read_page
@@ -64,7 +62,7 @@ def test_trace_is_computed_once_then_read_from_the_database(read_page, monkeypat
     def boom(_):
         raise AssertionError("recomputed a stored trace")
 
-    monkeypatch.setattr(inscription.tasks, "compute_line_trace", boom)
+    monkeypatch.setattr(inscription.services.traces, "compute_line_trace", boom)
     assert get_or_compute_trace(inscriptions[1]).pk == first.pk
 
 
@@ -117,7 +115,8 @@ def test_trace_of_a_human_inscription_is_refused(read_page, client_for, users) -
 
 
 def test_trace_without_the_weights_is_a_clear_error(read_page, client_for, tmp_path) -> None:
-    from inscription.models import ModelVersion, ReadingTrace
+    from inscription.models import ReadingTrace
+    from jobs.models import ModelVersion
 
     *_, inscriptions = read_page
     ModelVersion.objects.filter(pk=inscriptions[0].model_version_id).update(path=str(tmp_path / "gone"))
@@ -128,7 +127,8 @@ def test_trace_without_the_weights_is_a_clear_error(read_page, client_for, tmp_p
 
 
 def test_trace_with_other_weights_in_the_model_dir_is_refused(read_page, client_for) -> None:
-    from inscription.models import ModelVersion, ReadingTrace
+    from inscription.models import ReadingTrace
+    from jobs.models import ModelVersion
 
     *_, inscriptions = read_page
     ModelVersion.objects.filter(pk=inscriptions[0].model_version_id).update(sha256="b" * 64)
