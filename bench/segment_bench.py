@@ -1,6 +1,6 @@
 """Benchmark of the segmenter: seconds to segment one real page on one CPU thread.
 
-Prints figures, never asserts. Run: ``python bench/segment_bench.py [--model DIR] [--pages N]``.
+Prints figures, never asserts. Run: ``python bench/segment_bench.py [--model DIR] [--pages N] [--real-root DIR]``.
 Pages: the validation wills' pages when ``../shared/data`` is present (never trained on),
 else the will pages shipped in ``data/real`` (Testaments de Poilus, Archives nationales /
 HTR-United, CC-BY 4.0). Each page is timed from the decoded image to the finished layout
@@ -19,11 +19,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def _pages(n: int) -> tuple[list[Path], str]:
+def _pages(n: int, real_root: str | None) -> tuple[list[Path], str]:
     from models_ml import realdata
 
-    root = realdata.real_root() or Path("/work/shared/data/real/testaments-de-poilus/pages")
-    if root.is_dir():
+    root = Path(real_root) if real_root else realdata.real_root()
+    if root is not None and root.is_dir():
         files = realdata.ground_truth_files("val", root)
         return [f.with_suffix(".jpg") for f in files][:n], "validation wills (shared data)"
     local = realdata.REPO_ROOT / "data" / "real" / "testaments-de-poilus" / "pages"
@@ -35,6 +35,7 @@ def main() -> None:
     ap.add_argument("--model", help="segmenter folder (default: models_ml/store/segment-default)")
     ap.add_argument("--pages", type=int, default=12)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--real-root", help="the shared pages folder (default: ../shared/data/real/testaments-de-poilus/pages)")
     args = ap.parse_args()
 
     import torch
@@ -45,7 +46,7 @@ def main() -> None:
     from models_ml.segment.vectorise import vectorise
 
     torch.set_num_threads(args.threads)
-    paths, source = _pages(args.pages)
+    paths, source = _pages(args.pages, args.real_root)
     images = []
     for p in paths:
         with Image.open(p) as im:

@@ -201,7 +201,11 @@ IIIF_FETCH_ALLOW = [h.strip() for h in os.environ.get("IIIF_FETCH_ALLOW", "").sp
 TEXT_FALLBACK_ENCODINGS = tuple(e.strip() for e in os.environ.get("TEXT_FALLBACK_ENCODINGS", "cp1252,latin-1").split(",") if e.strip())
 
 # Search: a machine line also matches a word the recognizer gave at least this probability (docs/search.md).
-SEARCH_ALTERNATIVES_THRESHOLD = float(os.environ.get("SEARCH_ALTERNATIVES_THRESHOLD", "0.3"))
+SEARCH_ALTERNATIVES_THRESHOLD = float(os.environ.get("SEARCH_ALTERNATIVES_THRESHOLD", "0.02"))
+# ... but a word of fewer than 4 letters needs this much (short words are the ones the recognizer invents).
+SEARCH_ALTERNATIVES_SHORT_WORD_THRESHOLD = float(os.environ.get("SEARCH_ALTERNATIVES_SHORT_WORD_THRESHOLD", "0.2"))
+# Counting stops here; past it the first matches found are shown newest first, not ranked (bench/search_bench.py).
+SEARCH_COUNT_LIMIT = env_int("SEARCH_COUNT_LIMIT", 1000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

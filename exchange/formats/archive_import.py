@@ -302,7 +302,8 @@ class Restorer:
                 created_by=self.user(r.get("created_by")))
         for r in self.data.get("reflections", []):
             reflection = self.objects["reflection"][r["key"]]
-            Reflection.objects.filter(pk=reflection.pk).update(body=self.markdown(r["body"]))
+            reflection.body = self.markdown(r["body"])
+            reflection.save(update_fields=["body"])  # a save, not update(): the search index hears of it
             for v in r.get("versions", []):
                 body = self.markdown(v["body"])
                 version = ReflectionVersion.objects.create(reflection=reflection, version=v["version"], action=v["action"],

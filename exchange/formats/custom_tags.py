@@ -73,7 +73,6 @@ def tags_of(inscription) -> list[dict]:
     for annotation in Annotation.objects.filter(inscriptions=inscription, withdrawn=False).order_by("created_at", "id"):
         if "transkribus" not in (annotation.extra or {}):
             continue
-        tag = annotation.extra["transkribus"]
-        if tag.get("inscription") == inscription.pk:
-            found.append({k: tag[k] for k in ("tag", "offset", "length", "attrs")})
+        tag = annotation.extra["transkribus"]  # no database ids in it: a restored archive writes the same tags
+        found.append({k: tag[k] for k in ("tag", "offset", "length", "attrs")})
     return found

@@ -128,5 +128,5 @@ def write_lines(page: Page, layer: Layer, user: AbstractBaseUser, parsed: Parsed
         )
         for tag in ln.tags:
             create_annotation(user, custom_tags.annotation_data(tag, ins.pk), action=AnnotationAction.IMPORT,
-                              extra={"transkribus": {**tag, "inscription": ins.pk}, "imported_from": parsed.source_name})
+                              extra={"transkribus": tag, "imported_from": parsed.source_name})
     return matched, created
