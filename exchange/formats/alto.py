@@ -63,8 +63,11 @@ def export_alto(pages: Sequence[Page], layer: Layer | None = None) -> bytes:
             _el(proc, "processingStepDescription").text = f"transcribed or corrected by {agent.label}"
             software = _el(proc, "processingSoftware")
             _el(software, "softwareName").text = "Palimpsest"
-    if agents:
+    dc = common.dublin_core(pages[0].document) if pages else []
+    if agents or dc:
         tags = _el(root, "Tags")
+        for n, (term, value) in enumerate(dc, 1):  # the document's Dublin Core (ALTO has no other slot for it)
+            _el(tags, "OtherTag", ID=f"dc{n}", TYPE="dublin-core", LABEL=term, DESCRIPTION=value[:2000])
         for ident, agent, _ in agents.values():
             _el(tags, "OtherTag", ID=ident, TYPE=f"{agent.kind}-agent", LABEL=agent.label, DESCRIPTION=agent.describe())
 

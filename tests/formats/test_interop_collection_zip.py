@@ -18,8 +18,8 @@ FILES = [("escriptorium_alto.xml", "will_0007.xml", "will_0007.jpg"), ("abbyy_al
 
 @pytest.mark.django_db(transaction=True)
 def test_interop_imports_survive_the_collection_zip(collection, users, tmp_path, django_user_model):
-    from archive.formats.xml_import import import_xml
     from archive.models import Document
+    from exchange.formats.xml_import import import_xml
 
     for fixture_name, xml_name, image_name in FILES:
         import_xml(collection, users["curator"], [(xml_name, fixture(fixture_name))], [(image_name, image())])
