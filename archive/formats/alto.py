@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from lxml import etree
 
 from archive.formats import common
-from archive.models import Page
+from archive.models import Page, Region
 from inscription.models import Inscription, Layer
 
 NS = "http://www.loc.gov/standards/alto/ns-v4#"
@@ -69,10 +69,14 @@ def export_alto(pages: Sequence[Page], layer: Layer | None = None) -> bytes:
             _el(proc, "processingStepDescription").text = f"transcribed or corrected by {agent.label}"
             software = _el(proc, "processingSoftware")
             _el(software, "softwareName").text = "Palimpsest"
-    if agents:
+    kinds = Region.objects.filter(page__in=list(pages)).exclude(kind__in=("", "text")).values_list("kind", flat=True)
+    zone_tags = {kind: f"BT{n}" for n, kind in enumerate(sorted(set(kinds)), 1)}
+    if agents or zone_tags:
         tags = _el(root, "Tags")
         for ident, agent, _ in agents.values():
             _el(tags, "OtherTag", ID=ident, TYPE=f"{agent.kind}-agent", LABEL=agent.label, DESCRIPTION=agent.describe())
+        for kind, ident in zone_tags.items():  # SegmOnto block types, as eScriptorium writes them
+            _el(tags, "OtherTag", ID=ident, LABEL=kind, DESCRIPTION=f"block type {kind}")
 
     layout = _el(root, "Layout")
     for index, page in enumerate(pages, 1):
@@ -80,11 +84,12 @@ def export_alto(pages: Sequence[Page], layer: Layer | None = None) -> bytes:
         if page.label:
             page_el.set("PRINTED_IMG_NR", page.label)
         space = _el(page_el, "PrintSpace", HPOS=0, VPOS=0, WIDTH=page.width, HEIGHT=page.height)
-        _write_blocks(space, page, index, lines_by_page[page.pk], texts, line_ids, agents)
+        _write_blocks(space, page, index, lines_by_page[page.pk], texts, line_ids, agents, zone_tags)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _write_blocks(space, page: Page, page_index: int, lines, texts: dict[int, Inscription], line_ids, agents) -> None:
+def _write_blocks(space, page: Page, page_index: int, lines, texts: dict[int, Inscription], line_ids, agents,
+                  zone_tags: dict[str, str]) -> None:
     block = None
     block_region = object()
     blocks = 0
@@ -97,6 +102,8 @@ def _write_blocks(space, page: Page, page_index: int, lines, texts: dict[int, In
             else:
                 points = None
             block = _el(space, "TextBlock", ID=f"p{page_index}_block{blocks}")
+            if line.region_id and line.region.kind in zone_tags:
+                block.set("TAGREFS", zone_tags[line.region.kind])
             if points and len(points) >= 3:
                 x, y, w, h = common.bbox(points)
                 block.set("HPOS", str(x))
@@ -105,6 +112,17 @@ def _write_blocks(space, page: Page, page_index: int, lines, texts: dict[int, In
                 block.set("HEIGHT", str(h))
                 _el(_el(block, "Shape"), "Polygon", POINTS=common.points_str(points))
         _write_line(block, page, line, texts.get(line.pk), line_ids[line.pk], agents)
+    written = {line.region_id for line in lines}
+    for region in page.regions.order_by("order", "id"):  # regions without lines (margins, stamps) are layout too
+        points = [common.clamp(p, page) for p in region.polygon or []]
+        if region.pk in written or len(points) < 3:
+            continue
+        blocks += 1
+        x, y, w, h = common.bbox(points)
+        block = _el(space, "TextBlock", ID=f"p{page_index}_block{blocks}", HPOS=x, VPOS=y, WIDTH=w, HEIGHT=h)
+        if region.kind in zone_tags:
+            block.set("TAGREFS", zone_tags[region.kind])
+        _el(_el(block, "Shape"), "Polygon", POINTS=common.points_str(points))
 
 
 def _write_line(block, page: Page, line, ins: Inscription | None, line_id: str, agents) -> None:

@@ -61,25 +61,38 @@ def export_page_xml(page: Page, layer: Layer | None = None, page_index: int = 1)
         if not groups or groups[-1][0] != line.region_id:
             groups.append((line.region_id, []))
         groups[-1][1].append(line)
+    written = {line.region_id for line in lines}
+    empty = {r.pk: r for r in page.regions.order_by("order", "id") if r.pk not in written and len(r.polygon or []) >= 3}
+    groups += [(pk, []) for pk in empty]  # regions without lines (margins, stamps) are layout too
     if groups:
         order = _el(_el(page_el, "ReadingOrder"), "OrderedGroup", id=f"ro_p{page_index}", caption="Regions reading order")
         for n in range(len(groups)):
             _el(order, "RegionRefIndexed", index=n, regionRef=f"p{page_index}_r{n + 1}")
     for n, (_region_id, group) in enumerate(groups):
-        region = group[0].region
+        region = group[0].region if group else empty[_region_id]
         if region is not None and len(region.polygon or []) >= 3:
             region_points = [common.clamp(p, page) for p in region.polygon]
         else:
             region_points = [pt for line in group for pt in common.polygon_of(line, page)]
             x, y, w, h = common.bbox(region_points)
             region_points = [[x, y], [x + w, y], [x + w, y + h], [x, y + h]]
-        reg = _el(page_el, "TextRegion", id=f"p{page_index}_r{n + 1}", custom=f"readingOrder {{index:{n};}}")
+        custom = f"readingOrder {{index:{n};}}" + (f" structure {{type:{region.kind};}}" if region is not None and region.kind else "")
+        reg = _el(page_el, "TextRegion", id=f"p{page_index}_r{n + 1}", custom=custom)
+        if region is not None and PAGE_TYPES.get(region.kind):
+            reg.set("type", PAGE_TYPES[region.kind])
         _el(reg, "Coords", points=common.points_str(region_points))
         for k, line in enumerate(group):
             _write_line(reg, page, line, texts.get(line.pk), line_ids[line.pk], k)
         region_text = "\n".join(texts[line.pk].text for line in group if line.pk in texts)
         _el(_el(reg, "TextEquiv"), "Unicode").text = region_text
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+# SegmOnto zones with a PAGE 2019 TextRegion @type of the same meaning (the zone itself is in @custom).
+PAGE_TYPES = {"MainZone": "paragraph", "MarginTextZone": "marginalia", "NumberingZone": "page-number",
+              "RunningTitleZone": "header", "DropCapitalZone": "drop-capital", "QuireMarksZone": "catch-word",
+              "paragraph": "paragraph", "heading": "heading", "marginalia": "marginalia", "header": "header",
+              "footer": "footer", "page-number": "page-number", "caption": "caption", "other": "other"}
 
 
 def _write_line(reg, page: Page, line, ins: Inscription | None, line_id: str, index: int) -> None:

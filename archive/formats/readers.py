@@ -35,6 +35,7 @@ class ParsedLine:
 class ParsedRegion:
     external_id: str
     polygon: list[list[float]]
+    kind: str = ""  # SegmOnto zone from ALTO TAGREFS/OtherTag, or PAGE custom "structure {type:…}" / @type
 
 
 @dataclass
@@ -101,6 +102,7 @@ def read_alto(root: etree._Element, source_name: str) -> list[ParsedPage]:
             version_el = child(sw, "softwareVersion")
             if name_el is not None and (name_el.text or "").strip():
                 software.append(" ".join(t for t in [(name_el.text or "").strip(), (version_el.text or "").strip() if version_el is not None else ""] if t))
+    tag_labels = _alto_tag_labels(root)
     layout = child(root, "Layout")
     pages_el = children(layout, "Page") if layout is not None else []
     if not pages_el:
@@ -111,7 +113,8 @@ def read_alto(root: etree._Element, source_name: str) -> list[ParsedPage]:
         regions: list[ParsedRegion] = []
         for block in descendants(page_el, "TextBlock"):
             block_id = block.get("ID") or f"block{len(regions) + 1}"
-            regions.append(ParsedRegion(block_id, _alto_polygon(block, f"{source_name} {block_id}")))
+            kind = next((tag_labels[t] for t in (block.get("TAGREFS") or "").split() if t in tag_labels), "")
+            regions.append(ParsedRegion(block_id, _alto_polygon(block, f"{source_name} {block_id}"), kind))
             for line_el in children(block, "TextLine"):
                 lines.append(_alto_line(line_el, block_id, f"{source_name} line {len(lines) + 1}"))
         width = _float(page_el.get("WIDTH"))
@@ -123,6 +126,17 @@ def read_alto(root: etree._Element, source_name: str) -> list[ParsedPage]:
             )
         )
     return result
+
+
+def _alto_tag_labels(root: etree._Element) -> dict[str, str]:
+    """OtherTag ID → LABEL for block types (eScriptorium/SegmOnto: DESCRIPTION "block type MainZone")."""
+    tags = child(root, "Tags")
+    out = {}
+    for tag in children(tags, "OtherTag") if tags is not None else []:
+        label, description = (tag.get("LABEL") or "").strip(), (tag.get("DESCRIPTION") or "").lower()
+        if tag.get("ID") and label and (description.startswith("block type") or label.endswith("Zone")):
+            out[tag.get("ID")] = label[:50]
+    return out
 
 
 def _alto_polygon(el: etree._Element, where: str) -> list[list[float]]:
@@ -186,7 +200,7 @@ def read_page(root: etree._Element, source_name: str) -> list[ParsedPage]:
     lines: list[ParsedLine] = []
     regions: list[ParsedRegion] = []
     for _, _, rid, reg in indexed:
-        regions.append(ParsedRegion(rid, _page_coords(reg, f"{source_name} {rid}")))
+        regions.append(ParsedRegion(rid, _page_coords(reg, f"{source_name} {rid}"), _page_region_type(reg)))
         line_els = [(_custom_index(tl, 10_000 + i), i, tl) for i, tl in enumerate(children(reg, "TextLine"))]
         for _, _, tl in sorted(line_els, key=lambda t: (t[0], t[1])):
             lines.append(_page_line(tl, rid, f"{source_name} line {tl.get('id') or len(lines) + 1}"))
@@ -197,6 +211,15 @@ def read_page(root: etree._Element, source_name: str) -> list[ParsedPage]:
             int(height) if height else None, software, lines, regions,
         )
     ]
+
+
+STRUCTURE_TYPE = re.compile(r"structure\s*\{[^}]*type\s*:\s*([^;}\s]+)")
+
+
+def _page_region_type(el: etree._Element) -> str:
+    """Transkribus/eScriptorium write the SegmOnto zone in custom="structure {type:MainZone;}"; else PAGE's @type."""
+    match = STRUCTURE_TYPE.search(el.get("custom") or "")
+    return (match.group(1) if match else (el.get("type") or "").strip())[:50]
 
 
 def _custom_index(el: etree._Element, default: int) -> int:

@@ -126,7 +126,8 @@ def _write_page(document, layer, user, order, page_data: readers.ParsedPage, ima
     regions = {}
     for n, reg in enumerate(page_data.regions):
         regions[reg.external_id] = Region.objects.create(
-            page=page, polygon=_scaled(reg.polygon, sx, sy), order=n, source=GeometrySource.IMPORT, created_by=user
+            page=page, polygon=_scaled(reg.polygon, sx, sy), order=n, kind=reg.kind or "text", source=GeometrySource.IMPORT,
+            created_by=user,
         )
     for n, ln in enumerate(page_data.lines):
         line = Line.objects.create(

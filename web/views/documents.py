@@ -83,7 +83,7 @@ def start_job(request: HttpRequest, pk: int) -> HttpResponse:
         if page is None:
             messages.error(request, "The job was not started: that page is not part of this document.")
             return redirect(back)
-    wanted = {JobKind.TRANSCRIBE: ("model", "decoder"), JobKind.EVALUATE: ("model", "layer", "decoder"),
+    wanted = {JobKind.TRANSCRIBE: ("model", "decoder", "lines"), JobKind.EVALUATE: ("model", "layer", "decoder"),
               JobKind.TRAIN: ("model", "layer", "epochs"), JobKind.SUMMARISE: ("layer",)}.get(data["kind"], ())
     params = {k: data[k] for k in wanted if data.get(k)}
     if data["kind"] == JobKind.TRANSCRIBE and "model" not in params and doc.collection.default_model_id:
