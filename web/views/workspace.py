@@ -21,8 +21,8 @@ from web import backend
 from web.access import attempt, can, line_for, page_for
 from web.forms import LineEditForm
 from web.render import DEFAULT_THRESHOLD, char_html, polygon_points
-from web.views.layout import geometry_history, layout_context
 from web.views.curation import status_context
+from web.views.layout import geometry_history, layout_context
 
 TRANSCRIPTION_KINDS = (LayerKind.GROUND_TRUTH, LayerKind.MACHINE, LayerKind.IMPORT, LayerKind.OTHER)
 _XYWH = re.compile(r"xywh=(?:pixel:)?(\d+(?:\.\d+)?),(\d+(?:\.\d+)?),(\d+(?:\.\d+)?),(\d+(?:\.\d+)?)")
