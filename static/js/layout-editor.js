@@ -67,14 +67,14 @@
     ordered().forEach(function (l, i) {
       if (l.baseline.length) {
         el("polyline", { "class": "baseline" + (l.id === st.line ? " selected" : ""), "data-line": l.id, points: pts(l.baseline) });
-        var t = el("text", { "class": "order-no", x: l.baseline[0][0] - 4 * r, y: l.baseline[0][1], "font-size": 5 * r });
+        var t = el("text", { "class": "order-no", x: l.baseline[0][0] - 4 * r, y: l.baseline[0][1], "font-size": 2.6 * r });
         t.textContent = String(i + 1);
       }
     });
     var line = byId[st.line];
     if (line) {
       line.polygon.forEach(function (p, i) {
-        el("circle", { "class": "handle vertex", cx: p[0], cy: p[1], r: r, "data-kind": "polygon", "data-i": i });
+        el("circle", { "class": "handle vertex", cx: p[0], cy: p[1], r: r * 0.7, "data-kind": "polygon", "data-i": i });
       });
       line.baseline.forEach(function (p, i) {
         el("circle", { "class": "handle base-pt", cx: p[0], cy: p[1], r: r * 1.2, "data-kind": "baseline", "data-i": i });
