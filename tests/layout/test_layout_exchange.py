@@ -66,3 +66,35 @@ def test_exports_write_region_types_back(collection, users):
 
     [parsed] = readers.read(page_xml, "will.xml")
     assert [r.kind for r in parsed.regions] == [k for k, _ in source_blocks()]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_collection_archive_keeps_the_layout_history(laid_out, users, tmp_path, django_user_model):
+    """Retired lines (and the texts on them) and every geometry revision survive export → restore."""
+    import io
+    import zipfile
+
+    from django.core.management import call_command
+
+    from archive.models import Collection, GeometryRevision, Line
+    from archive.services.layout.lines import edit_line
+    from archive.services.layout.split_merge import merge_lines
+
+    a, b, c = laid_out["lines"]
+    edit_line(c, user=users["curator"], baseline=[[0, 110], [400, 112]])
+    merge_lines(a, b, user=users["curator"])
+    out = tmp_path / "letters.zip"
+    call_command("export_collection", "letters", str(out), "--base-url", "http://archive.example")
+    revisions = GeometryRevision.objects.count()
+    with zipfile.ZipFile(out) as zf:
+        assert any("geometry_revisions" in zf.read(n).decode() for n in zf.namelist() if n.endswith(".json"))
+    call_command("flush", "--noinput")
+    assert GeometryRevision.objects.count() == 0
+    django_user_model.objects.create_superuser("restorer", "r@example.org", "pw-12345678")
+    call_command("import_collection", str(out), stdout=io.StringIO())
+    restored = Collection.objects.get(slug="letters")
+    lines = Line.all_objects.filter(page__document__collection=restored)
+    assert lines.count() == 3 and lines.filter(retired=True).count() == 1
+    assert Line.objects.filter(page__document__collection=restored).count() == 2
+    assert GeometryRevision.objects.filter(page__document__collection=restored).count() == revisions
+    assert {r.action for r in GeometryRevision.objects.filter(page__document__collection=restored)} >= {"initial", "edit", "merge"}
