@@ -124,7 +124,8 @@ def test_layout_editing_flow(transactional_db, sessions, collection, users, htr_
     expect(page.locator(f"#line-{added.pk}")).to_be_focused()
     page.keyboard.press("Alt+ArrowUp")
     expect(page.locator("li.line").nth(3)).to_have_attribute("data-line", str(added.pk))
-    page.locator(f"#line-{added.pk}").drag_to(page.locator(f"#line-{l4.pk}"), target_position={"x": 20, "y": 40})
+    with page.expect_navigation():  # the new order is saved, then the workspace reloads
+        page.locator(f"#line-{added.pk}").drag_to(page.locator(f"#line-{l4.pk}"), target_position={"x": 20, "y": 40})
     expect(page.locator("li.line").nth(4)).to_have_attribute("data-line", str(added.pk))
     assert list(Line.objects.filter(page=scan).order_by("order").values_list("pk", flat=True)) == \
         [l1.pk, right.pk, l2.pk, l4.pk, added.pk]
