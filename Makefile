@@ -21,6 +21,7 @@ setup: $(VENV)/.installed
 	$(BIN)/python manage.py collectstatic --noinput >/dev/null
 	$(BIN)/python manage.py sync_models
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_demo_wills
 
 run: setup
 	@bash scripts/run.sh $(HOST) $(PORT)
@@ -28,6 +29,7 @@ run: setup
 demo: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_demo_wills
 
 web: $(VENV)/.installed
 	$(BIN)/gunicorn palimpsest.wsgi:application --bind $(HOST):$(PORT) --workers 2 --threads 4

@@ -50,13 +50,16 @@ def can(user: User | AnonymousUser, collection: Collection, action: str) -> bool
     return False
 
 
-def require(user: User | AnonymousUser, collection: Collection, action: str) -> None:
-    """Raise 404 when the user cannot even read, 403 when they can read but not do ``action``."""
+def require(user: User | AnonymousUser, collection: Collection, action: str, missing: str = "Not found.") -> None:
+    """Raise 404 when the user cannot even read, 403 when they can read but not do ``action``.
+
+    ``missing`` is the caller's message for an object that does not exist: a hidden one gets the
+    very same answer, so the API is no oracle for what exists in other people's collections."""
     if can(user, collection, action):
         return
     if action != READ and can(user, collection, READ):
         raise PermissionDenied(f"Your role in collection '{collection.slug}' does not allow this ({action}).")
-    raise NotFound()
+    raise NotFound(missing)
 
 
 def readable_collections(user: User | AnonymousUser) -> QuerySet[Collection]:

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", ApiRootView.as_view(), name="api-root"),
     path("", include("archive.api.urls")),
     path("", include("inscription.api.urls")),
+    path("", include("search.api.urls")),
 ]

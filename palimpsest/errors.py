@@ -5,14 +5,19 @@ clients can rely on it whatever raised the error.
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+log = logging.getLogger(__name__)
 
 
 class InputError(exceptions.APIException):
@@ -40,7 +45,24 @@ def _message_from(detail: Any) -> str:
     return str(detail)
 
 
+class ServiceUnavailable(exceptions.APIException):
+    """The database (or another service the request needs) is away: nothing was kept, try again later."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "unavailable"
+    retry_after = 10
+
+
 def json_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, DatabaseOperationalError | DatabaseInterfaceError):
+        # A lost or locked database: the request could not be kept. 503 with a retry hint, not a 500.
+        log.warning("request failed on the database: %s", exc)
+        unavailable = ServiceUnavailable(f"The archive cannot keep this request right now; try again in "
+                                         f"{ServiceUnavailable.retry_after} seconds.")
+        response = Response({"error": {"code": "unavailable", "message": unavailable.detail, "detail": None}},
+                            status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        response["Retry-After"] = str(ServiceUnavailable.retry_after)
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, Http404):

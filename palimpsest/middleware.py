@@ -73,3 +73,17 @@ class InputGuardMiddleware:
                 if bad_text(key) or any(bad_text(v) for v in values):
                     return f"the form field {key!r} contains a NUL character or invalid Unicode"
         return None
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy on every response (no inline or eval'd scripts; settings.CONTENT_SECURITY_POLICY)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        policy = getattr(settings, "CONTENT_SECURITY_POLICY", "")
+        if policy and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = policy
+        return response

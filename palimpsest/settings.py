@@ -43,6 +43,27 @@ if not SECRET_KEY:
         SECRET_KEY = secrets.token_urlsafe(50)
         key_file.write_text(SECRET_KEY)
 
+# Behind HTTPS (documented in docs/deploy.md): SECURE_HTTPS=1 turns on HSTS, the redirect to https and
+# Secure cookies; SECURE_PROXY_SSL_HEADER=1 trusts X-Forwarded-Proto from the reverse proxy.
+SECURE_HTTPS = env_bool("SECURE_HTTPS", False)
+SECURE_SSL_REDIRECT = SECURE_HTTPS
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_HTTPS
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000) if SECURE_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Scripts only from this site's files: no inline scripts, no eval (the pages' behaviour lives in static/js).
+CONTENT_SECURITY_POLICY = os.environ.get("CONTENT_SECURITY_POLICY") or (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
@@ -61,10 +82,12 @@ INSTALLED_APPS = [
     "archive",
     "inscription",
     "web",
+    "search",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "palimpsest.middleware.SecurityHeadersMiddleware",
     "palimpsest.error_pages.ErrorPagesMiddleware",  # the project's error pages even with DEBUG on
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "palimpsest.middleware.InputGuardMiddleware",
@@ -106,14 +129,33 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             # PALIMPSEST_DB_NAME lets a test's Celery worker open the test database file.
             "NAME": os.environ.get("PALIMPSEST_DB_NAME") or (VAR_DIR / "palimpsest.sqlite3"),
-            # The web server and the worker share this file: wait for locks instead of failing.
-            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
+            # The web server and the worker share this file. WAL lets readers go on while one writer writes;
+            # the busy timeout makes a writer wait for the lock instead of failing (writes are kept short:
+            # an ingest decodes and stores its files before its transaction).
+            "OPTIONS": {
+                "timeout": env_int("SQLITE_BUSY_TIMEOUT", 30),
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
             # A file, not memory, so a separate worker process sees the test database.
             "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
         }
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Shared by the web processes (sign-in failure counts): Redis when configured, else files under var/.
+if os.environ.get("REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"],
+                          "KEY_PREFIX": "palimpsest-cache"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(Path(os.environ.get("PALIMPSEST_CACHE_DIR") or VAR_DIR / "cache"))}}
+# Sign-in guard (palimpsest.login_guard): this many wrong passwords for one user from one address lock
+# that pair out for the window (seconds), whatever the password.
+AUTHENTICATION_BACKENDS = ["palimpsest.login_guard.GuardedModelBackend"]
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 900)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -143,7 +185,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 *
 MAX_IMAGE_PIXELS = env_int("MAX_IMAGE_PIXELS", 100_000_000)
 MAX_ZIP_MEMBERS = env_int("MAX_ZIP_MEMBERS", 5000)
 MAX_ZIP_UNCOMPRESSED_BYTES = env_int("MAX_ZIP_UNCOMPRESSED_BYTES", 2 * 1024 * 1024 * 1024)
-MAX_ZIP_RATIO = env_int("MAX_ZIP_RATIO", 200)
+MAX_ZIP_RATIO = env_int("MAX_ZIP_RATIO", 200)  # per member over 1 MiB, and for the whole archive
+# Pixels one upload may decode in all (every TIFF frame, PDF page and zip member together).
+MAX_DECODED_PIXELS = env_int("MAX_DECODED_PIXELS", 2_500_000_000)
 MAX_PAGES_PER_FILE = env_int("MAX_PAGES_PER_FILE", 2000)  # PDF pages / TIFF frames in one upload
 # How long a collection export's download link stays valid (seconds); the job's page gives a fresh one.
 EXPORT_LINK_SECONDS = env_int("EXPORT_LINK_SECONDS", 24 * 3600)
@@ -153,6 +197,9 @@ PDF_RENDER_DPI = env_int("PDF_RENDER_DPI", 150)
 IIIF_FETCH_ALLOW = [h.strip() for h in os.environ.get("IIIF_FETCH_ALLOW", "").split(",") if h.strip()]
 # Tried in order when a .txt upload is not UTF-8; the one used is recorded on the Text row.
 TEXT_FALLBACK_ENCODINGS = tuple(e.strip() for e in os.environ.get("TEXT_FALLBACK_ENCODINGS", "cp1252,latin-1").split(",") if e.strip())
+
+# Search: a machine line also matches a word the recognizer gave at least this probability (docs/search.md).
+SEARCH_ALTERNATIVES_THRESHOLD = float(os.environ.get("SEARCH_ALTERNATIVES_THRESHOLD", "0.3"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -165,7 +212,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
-        "rest_framework.filters.SearchFilter",
+        "search.filters.ArchiveSearchFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "palimpsest.errors.json_exception_handler",
@@ -181,6 +228,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "palimpsest.schema.add_error_responses"],
     # Several models have a "kind" (and roles appear twice): name each choice set once, so the
     # schema has stable enum names and `spectacular --validate --fail-on-warn` passes.
     "ENUM_NAME_OVERRIDES": {
@@ -198,7 +246,11 @@ SPECTACULAR_SETTINGS = {
 REDIS_URL = os.environ.get("REDIS_URL")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        # A request must not hang on a broker that is down: fail fast, the job row waits for the sweep.
+        "socket_connect_timeout": 3, "socket_timeout": 10,
+    }
 else:
     # PALIMPSEST_BROKER_DIR: the test suite gives each session its own folder (tests/isolation.py).
     _broker_dir = Path(os.environ.get("PALIMPSEST_BROKER_DIR") or VAR_DIR / "broker")
@@ -245,6 +297,16 @@ CELERY_IMPORTS = ("inscription.compare_tasks",)
 # JOB_STALE_SECONDS (or whose worker process is gone) may be taken over by another worker.
 JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 10)
 JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 90)
+# Every worker sweeps this often (all brokers): running jobs of dead holders and queued jobs whose
+# message the broker does not hold are sent again (inscription.dispatch). Off with JOB_RECOVER_ON_START=0.
+JOB_RECOVER_ON_START = env_bool("JOB_RECOVER_ON_START", True)
+JOB_SWEEP_SECONDS = float(os.environ.get("JOB_SWEEP_SECONDS") or max(1.0, JOB_STALE_SECONDS / 2))
+# Each worker's sweeper also deletes orphan blob files older than a day this often (0: only manage.py gc_blobs).
+BLOB_GC_SECONDS = env_int("BLOB_GC_SECONDS", 6 * 3600)
+# A queued job younger than this is left alone by the sweep (its message is on its way).
+JOB_DISPATCH_GRACE_SECONDS = float(os.environ.get("JOB_DISPATCH_GRACE_SECONDS") or 5)
+# Publishing a job's message: a short retry, then the request answers and the sweep sends it later.
+JOB_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 # Threads per worker process for torch on CPU, so two workers on one machine do not fight.
 WORKER_TORCH_THREADS = env_int("WORKER_TORCH_THREADS", 0)
 # glibc malloc keeps large freed blocks for reuse in workers (models_ml.runtime.keep_freed_memory).

@@ -15,6 +15,8 @@ SHARED = (REPO.parent / "shared") if (REPO.parent / "shared").exists() else None
 def _media_root(settings, tmp_path):
     """Every test writes media into its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Each test its own cache (sign-in failure counts must not leak between tests or into Redis).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}}
     # PBKDF2 costs ~0.3 s per user on this machine; tests create five users each. Fast hashing for tests only.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

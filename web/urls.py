@@ -1,7 +1,7 @@
 """URLs of the curator interface (the REST API lives under /api/v1/)."""
 from django.urls import path
 
-from web.views import annotate, collections, compare, curation, documents, jobs, lens, models, reflect, workspace
+from web.views import annotate, collections, compare, curation, documents, imports, jobs, lens, models, reflect, workspace
 
 urlpatterns = [
     path("", collections.home, name="home"),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("c/<slug:slug>/members/", collections.members, name="members"),
     path("c/<slug:slug>/default-model/", collections.default_model, name="default-model"),
     path("c/<slug:slug>/export/", collections.export, name="collection-export-job"),
+    path("c/<slug:slug>/import-xml/", imports.import_xml_view, name="collection-import-xml"),
     path("c/<slug:slug>/live/", curation.collection_live, name="collection-live"),
     path("c/<slug:slug>/next/", curation.next_page, name="collection-next"),
     path("c/<slug:slug>/batch/", curation.batch, name="collection-batch"),

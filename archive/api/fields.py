@@ -24,7 +24,7 @@ class ReadableRelatedField(serializers.RelatedField):
     def to_internal_value(self, data):
         try:
             return self.get_queryset().get(**{self.lookup: data})
-        except (self.queryset.model.DoesNotExist, TypeError, ValueError):
+        except (self.queryset.model.DoesNotExist, TypeError, ValueError, OverflowError):
             raise NotFound(f"{self.queryset.model._meta.verbose_name.capitalize()} {data!r} not found.") from None
 
     def use_pk_only_optimization(self) -> bool:

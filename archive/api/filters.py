@@ -5,6 +5,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from archive.models import Collection, Document, DocumentKind, Line, Page, Text, Visibility
+from palimpsest.ids import IdFilter, Int32Filter
 
 
 class CollectionFilter(django_filters.FilterSet):
@@ -17,12 +18,12 @@ class CollectionFilter(django_filters.FilterSet):
 
 class DocumentFilter(django_filters.FilterSet):
     collection = django_filters.CharFilter(field_name="collection__slug", help_text="Collection slug")
-    collection_id = django_filters.NumberFilter(field_name="collection_id")
+    collection_id = IdFilter(field_name="collection_id")
     kind = django_filters.ChoiceFilter(choices=DocumentKind.choices)
     language = django_filters.CharFilter(field_name="language", lookup_expr="iexact")
     tag = django_filters.CharFilter(field_name="tags__name", lookup_expr="iexact", distinct=True)
-    year_from = django_filters.NumberFilter(method="filter_years", help_text="Documents whose years overlap [year_from, year_to]")
-    year_to = django_filters.NumberFilter(method="filter_years", help_text="Documents whose years overlap [year_from, year_to]")
+    year_from = Int32Filter(method="filter_years", help_text="Documents whose years overlap [year_from, year_to]")
+    year_to = Int32Filter(method="filter_years", help_text="Documents whose years overlap [year_from, year_to]")
 
     class Meta:
         model = Document
@@ -37,7 +38,7 @@ class DocumentFilter(django_filters.FilterSet):
 
 
 class PageFilter(django_filters.FilterSet):
-    document = django_filters.NumberFilter(field_name="document_id")
+    document = IdFilter(field_name="document_id")
     collection = django_filters.CharFilter(field_name="document__collection__slug", help_text="Collection slug")
 
     class Meta:
@@ -46,8 +47,8 @@ class PageFilter(django_filters.FilterSet):
 
 
 class LineFilter(django_filters.FilterSet):
-    page = django_filters.NumberFilter(field_name="page_id")
-    document = django_filters.NumberFilter(field_name="page__document_id")
+    page = IdFilter(field_name="page_id")
+    document = IdFilter(field_name="page__document_id")
     source = django_filters.CharFilter(field_name="source")
 
     class Meta:
@@ -56,7 +57,7 @@ class LineFilter(django_filters.FilterSet):
 
 
 class TextFilter(django_filters.FilterSet):
-    document = django_filters.NumberFilter(field_name="document_id")
+    document = IdFilter(field_name="document_id")
     collection = django_filters.CharFilter(field_name="document__collection__slug", help_text="Collection slug")
     encoding = django_filters.CharFilter(field_name="encoding")
 

@@ -15,7 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.views import APIView
 
-from archive.formats import common, iiif_export
+from archive.formats import common, iiif_export, mets
 from archive.formats.alto import export_alto
 from archive.formats.pagexml import export_page_xml
 from archive.formats.text import document_text, page_text
@@ -96,11 +96,16 @@ class PagePageXmlView(APIView):
 
 
 def page_xml_zip(document: Document, layer=None) -> bytes:
-    """One PAGE XML file per page (PAGE holds one page per file), zipped in page order."""
+    """One PAGE XML file per page (PAGE holds one page per file), zipped in page order, with the document's ALTO and a
+    METS file that links each page image (by its original file name) to both, as eScriptorium exports."""
     buffer = io.BytesIO()
+    pages = list(_pages(document))
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        for n, page in enumerate(_pages(document), 1):
+        for n, page in enumerate(pages, 1):
             zf.writestr(f"page/{n:04d}.xml", export_page_xml(page, layer, n))
+        if pages:
+            zf.writestr("alto.xml", export_alto(pages, layer))
+            zf.writestr("mets.xml", mets.export_mets(document, mets.document_files(pages, lambda p: p.original_filename or p.sha256)))
     return buffer.getvalue()
 
 

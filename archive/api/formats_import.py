@@ -21,8 +21,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from archive.formats import common, iiif_import
-from archive.formats.xml_import import import_xml
-from archive.models import Collection
+from archive.formats.xml_import import import_xml, is_xml
+from archive.models import Collection, Document
 from archive.permissions import READ, WRITE, require
 from archive.services.export_links import download_path, key_is_valid
 from inscription.models import Job, JobKind, JobState
@@ -49,8 +49,14 @@ class ImportXmlView(APIView):
     @extend_schema(
         request={"multipart/form-data": {"type": "object", "properties": {
             "files": {"type": "array", "items": {"type": "string", "format": "binary"}, "description": "ALTO/PAGE XML files and page images"},
-            "title": {"type": "string"}, "ground_truth": {"type": "boolean"}}}},
-        responses={201: OpenApiTypes.OBJECT}, summary="Import ALTO or PAGE XML with page images as a new document",
+            "title": {"type": "string"}, "ground_truth": {"type": "boolean"},
+            "document": {"type": "integer", "description": "add the reading as a new layer on this document's pages"},
+            "match": {"type": "string", "enum": ["auto", "filename", "order", "page_id"]},
+            "page": {"type": "array", "items": {"type": "integer"}, "description": "explicit page id per page read, in order"}}}},
+        responses={201: OpenApiTypes.OBJECT},
+        summary="Import ALTO, PAGE or METS XML with page images as a new document, or as a new layer on a document",
+        description="The result lists what was not kept (`not_kept`: what, count, message), how pages were matched "
+                    "(`matched_by`), the machine credited (`credited_to`) and the importing person (`imported_by`).",
     )
     def post(self, request, slug: str):
         collection = _collection(request, slug, WRITE)
@@ -59,11 +65,20 @@ class ImportXmlView(APIView):
         for field in ("files", "xml", "images"):
             for upload in request.FILES.getlist(field):
                 data = _read_upload(upload, total)
-                is_xml = upload.name.lower().endswith(".xml") or data.lstrip()[:1] == b"<"
-                (xml_files if is_xml else images).append((upload.name, data))
+                (xml_files if is_xml(upload.name, data) else images).append((upload.name, data))
         ground_truth = str(request.data.get("ground_truth", "")).lower() in ("1", "true", "yes", "on")
+        document = None
+        raw_doc = str(request.data.get("document", "") or "")
+        if raw_doc:
+            document = Document.objects.filter(pk=int(raw_doc), collection=collection).first() if raw_doc.isdigit() else None
+            if document is None:
+                raise InputError(f"No document {raw_doc} in this collection.", code="bad_document")
+        raw_pages = request.data.getlist("page") if hasattr(request.data, "getlist") else []
+        if any(not str(p).isdigit() for p in raw_pages):
+            raise InputError("page ids must be integers.", code="page_mismatch")
         result = import_xml(collection, request.user, xml_files, images, title=str(request.data.get("title", "")),
-                            ground_truth=ground_truth)
+                            ground_truth=ground_truth, document=document, match=str(request.data.get("match", "auto") or "auto"),
+                            page_ids=[int(p) for p in raw_pages])
         return Response(result.as_dict(), status=status.HTTP_201_CREATED)
 
 

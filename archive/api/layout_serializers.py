@@ -13,7 +13,7 @@ class RegionSerializer(serializers.ModelSerializer):
     polygon = points(min_length=3)
     kind = serializers.CharField(max_length=50, required=False, default="MainZone",
                                  help_text="SegmOnto zone type, e.g. MainZone, MarginTextZone, NumberingZone")
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
     lines = serializers.SerializerMethodField()
 
     class Meta:
@@ -52,7 +52,7 @@ class SplitResultSerializer(serializers.Serializer):
 
 
 class GeometryRevisionSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
     region = serializers.IntegerField(source="region_id", read_only=True, allow_null=True)
     line = serializers.IntegerField(source="line_id", read_only=True, allow_null=True)
     in_region = serializers.IntegerField(source="in_region_id", read_only=True, allow_null=True)

@@ -10,6 +10,9 @@ from rest_framework import serializers
 from archive.api.fields import CollectionSlugField, DocumentField, PageField
 from archive.models import Collection, Document, Line, Membership, Page, Role, Text
 
+# Document.year_from/year_to are 32-bit integer columns; a larger number is a 400, not a database error.
+YEAR_MIN, YEAR_MAX = -(2**31), 2**31 - 1
+
 
 class TagListField(serializers.ListField):
     """Tags by name: written as a list of strings, read from the prefetched tag rows."""
@@ -62,7 +65,7 @@ class DocumentSerializer(serializers.ModelSerializer):
     collection = CollectionSlugField()
     tags = TagListField(required=False)
     page_count = serializers.IntegerField(read_only=True)
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Document
@@ -92,8 +95,8 @@ class IngestMetadataSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=500, required=False, allow_blank=True)
     creator = serializers.CharField(max_length=300, required=False, allow_blank=True)
     date = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    year_from = serializers.IntegerField(required=False, allow_null=True)
-    year_to = serializers.IntegerField(required=False, allow_null=True)
+    year_from = serializers.IntegerField(required=False, allow_null=True, min_value=YEAR_MIN, max_value=YEAR_MAX)
+    year_to = serializers.IntegerField(required=False, allow_null=True, min_value=YEAR_MIN, max_value=YEAR_MAX)
     place = serializers.CharField(max_length=300, required=False, allow_blank=True)
     language = serializers.CharField(max_length=35, required=False, allow_blank=True)
     rights = serializers.CharField(max_length=500, required=False, allow_blank=True)
@@ -105,6 +108,12 @@ class IngestMetadataSerializer(serializers.Serializer):
         if attrs.get("year_from") is not None and attrs.get("year_to") is not None and attrs["year_from"] > attrs["year_to"]:
             raise serializers.ValidationError({"year_to": "year_to must not be before year_from."})
         return attrs
+
+
+class DefaultModelSerializer(serializers.Serializer):
+    """The recognizer a collection's transcribe jobs use when none is named (null: the shipped default)."""
+
+    model = serializers.IntegerField(allow_null=True, min_value=1, max_value=2**62)
 
 
 class IngestRequestSerializer(serializers.Serializer):
@@ -135,6 +144,8 @@ class PageSerializer(serializers.ModelSerializer):
     document = serializers.PrimaryKeyRelatedField(read_only=True)
     sha256 = serializers.CharField(source="image_id", read_only=True)
     mime_type = serializers.CharField(source="image.mime_type", read_only=True)
+    # A plain string in the schema: it is "" for a page that was not imported from IIIF (not a URI then).
+    iiif_source = serializers.CharField(read_only=True, help_text="IIIF image URL the page came from; empty if none")
     image_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
     line_count = serializers.IntegerField(read_only=True)
@@ -167,7 +178,7 @@ class LineSerializer(serializers.ModelSerializer):
     baseline = points(required=False, help_text="[[x, y], ...]; derived from the polygon when omitted, never empty")
     region = serializers.IntegerField(source="region_id", required=False, allow_null=True,
                                       help_text="A region of the same page, or null")
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Line

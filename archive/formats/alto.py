@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-from archive.formats import common
+from archive.formats import common, provenance, words
 from archive.models import Page, Region
 from inscription.models import Inscription, Layer
 
@@ -54,6 +54,11 @@ def export_alto(pages: Sequence[Page], layer: Layer | None = None) -> bytes:
         elif ins.created_at.isoformat() > agents[agent.key][2]:
             agents[agent.key] = (agents[agent.key][0], agent, ins.created_at.isoformat())
     for ident, agent, when in agents.values():
+        steps = agent.steps()
+        if steps:  # an imported reading: the file's own processing steps, the reading one referenced by the lines
+            for n, step in enumerate(steps):
+                _write_step(description, f"proc_{ident}" if n == agent.reading_index() else f"proc_{ident}_{n + 1}", step)
+            continue
         proc = _el(description, "Processing", ID=f"proc_{ident}")
         _el(proc, "processingCategory").text = "contentGeneration"
         _el(proc, "processingDateTime").text = when
@@ -75,9 +80,10 @@ def export_alto(pages: Sequence[Page], layer: Layer | None = None) -> bytes:
         tags = _el(root, "Tags")
         for ident, agent, _ in agents.values():
             _el(tags, "OtherTag", ID=ident, TYPE=f"{agent.kind}-agent", LABEL=agent.label, DESCRIPTION=agent.describe())
-        for kind, ident in zone_tags.items():  # SegmOnto block types, as eScriptorium writes them
+        for kind, ident in zone_tags.items():  # region types (SegmOnto), as eScriptorium writes them
             _el(tags, "OtherTag", ID=ident, LABEL=kind, DESCRIPTION=f"block type {kind}")
 
+    _write_reading_order(root, pages, lines_by_page)
     layout = _el(root, "Layout")
     for index, page in enumerate(pages, 1):
         page_el = _el(layout, "Page", ID=f"page_{index}", PHYSICAL_IMG_NR=index, WIDTH=page.width, HEIGHT=page.height)
@@ -138,25 +144,75 @@ def _write_line(block, page: Page, line, ins: Inscription | None, line_id: str, 
         el.set("PROCESSINGREFS", f"proc_{ident}")
     _el(_el(el, "Shape"), "Polygon", POINTS=common.points_str(polygon))
     text = ins.text if ins is not None else ""
-    spans = common.words_of(text)
-    if not spans:
-        _el(el, "String", CONTENT="")
+    found = words.line_words(ins, (x, y, w, h))
+    if not found or not words.spaces_only(text, found):
+        _el(el, "String", CONTENT=text)
         return
-    confs = common.char_confidences(ins) if ins is not None else None
-    for n, (start, end) in enumerate(spans):
+    for n, word in enumerate(found):
         if n:
-            _el(el, "SP")
-        word = _el(el, "String", ID=f"{line_id}_w{n + 1}", CONTENT=text[start:end])
-        box = common.word_box(ins, start, end, (x, y, w, h))
-        if box:
-            word.set("HPOS", str(box[0]))
-            word.set("VPOS", str(box[1]))
-            word.set("WIDTH", str(box[2]))
-            word.set("HEIGHT", str(box[3]))
-        if confs:
-            word_confs = confs[start:end]
-            word.set("WC", _fmt(sum(word_confs) / len(word_confs)))
-            for char, conf in zip(text[start:end], word_confs, strict=True):
-                _el(word, "Glyph", CONTENT=char, GC=_fmt(conf))
-        elif ins is not None and ins.confidence is not None:
-            word.set("WC", _fmt(min(1.0, max(0.0, ins.confidence))))
+            _el(el, "SP")  # ALTO allows one SP between Strings: runs of spaces are written as one
+        _write_word(el, word, word.external_id if common.NCNAME.match(word.external_id or "") else f"{line_id}_w{n + 1}")
+
+
+def _write_word(line_el, word: words.Word, ident: str) -> None:
+    el = _el(line_el, "String", ID=ident, CONTENT=word.text)
+    if word.box:
+        for attr, value in zip(("HPOS", "VPOS", "WIDTH", "HEIGHT"), word.box, strict=True):
+            el.set(attr, str(value))
+    if word.conf is not None:
+        el.set("WC", _fmt(min(1.0, max(0.0, float(word.conf)))))
+    if word.polygon:
+        _el(_el(el, "Shape"), "Polygon", POINTS=common.points_str(word.polygon))
+    for alt in word.alternatives:
+        alt_el = _el(el, "ALTERNATIVE", PURPOSE=alt.get("purpose"))
+        alt_el.text = str(alt.get("text", ""))
+    for glyph in word.glyphs:
+        g = _el(el, "Glyph", CONTENT=glyph.text)
+        if glyph.box:
+            for attr, value in zip(("HPOS", "VPOS", "WIDTH", "HEIGHT"), glyph.box, strict=True):
+                g.set(attr, str(value))
+        if glyph.conf is not None:
+            g.set("GC", _fmt(min(1.0, max(0.0, float(glyph.conf)))))
+        if glyph.polygon:
+            _el(_el(g, "Shape"), "Polygon", POINTS=common.points_str(glyph.polygon))
+
+
+def _write_step(description, ident: str, step: dict) -> None:
+    """One imported processing step, field by field as it was read (``archive.formats.provenance``)."""
+    proc = _el(description, "Processing", ID=ident)
+    if step.get("category"):
+        _el(proc, "processingCategory").text = step["category"]
+    if provenance.parse_date(step.get("date", "")):
+        _el(proc, "processingDateTime").text = step["date"]
+    for key, tag in (("agency", "processingAgency"), ("description", "processingStepDescription")):
+        if step.get(key):
+            _el(proc, tag).text = step[key]
+    settings = step.get("settings", "")
+    if not provenance.parse_date(step.get("date", "")) and step.get("date"):
+        settings = "; ".join(t for t in (settings, f"date={step['date']}") if t)
+    if settings:
+        _el(proc, "processingStepSettings").text = settings
+    software = _el(proc, "processingSoftware")
+    for key, tag in (("creator", "softwareCreator"), ("software", "softwareName"), ("version", "softwareVersion")):
+        if step.get(key):
+            _el(software, tag).text = step[key]
+
+
+def _write_reading_order(root, pages, lines_by_page) -> None:
+    """ALTO ReadingOrder: one OrderedGroup per page listing its TextBlocks in reading order."""
+    groups = []
+    for index, page in enumerate(pages, 1):
+        blocks, last = 0, object()
+        for line in lines_by_page[page.pk]:
+            if line.region_id != last or blocks == 0:
+                blocks += 1
+                last = line.region_id
+        if blocks:
+            groups.append((index, blocks))
+    if not groups:
+        return
+    order = _el(root, "ReadingOrder")
+    for index, blocks in groups:
+        group = _el(order, "OrderedGroup", ID=f"ro_p{index}")
+        for n in range(1, blocks + 1):
+            _el(group, "ElementRef", ID=f"ro_p{index}_{n}", REF=f"p{index}_block{n}")

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from archive.formats import archive_data, iiif_export
+from archive.formats import archive_data, iiif_export, mets
 from archive.formats.alto import export_alto
 from archive.formats.images import read_blob
 from archive.formats.pagexml import export_page_xml
@@ -75,6 +75,8 @@ def export_collection(collection: Collection, out_path: str | Path, base: str, p
                 put(f"{folder}/alto.xml", export_alto(pages))
                 for p, page in enumerate(pages, 1):
                     put(f"{folder}/page/{p:04d}.xml", export_page_xml(page, None, p))
+                images = {page.pk: f"../../{page_data['image']}" for page, page_data in zip(pages, doc_data["pages"], strict=True)}
+                put(f"{folder}/mets.xml", mets.export_mets(doc, mets.document_files(pages, images)))
             put(f"{folder}/text.txt", document_text(doc).encode("utf-8"))
             put(f"{folder}/annotations.jsonld", _json(_annotation_page(doc, base)))
             for name, content in _extra_files(doc, doc_data["key"]):

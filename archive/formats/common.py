@@ -1,6 +1,7 @@
 """What every export needs: which text is current on each line, who wrote it, absolute URLs, geometry."""
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterable
@@ -12,6 +13,7 @@ from django.db.models import QuerySet
 from archive.models import Document, Line, Page
 from inscription.models import Inscription, InscriptionKind, Layer, LayerKind
 from palimpsest.errors import InputError
+from palimpsest.ids import as_id
 
 # Which layer's text is "the current transcription" when none is asked for: a person's
 # reading first, then imported ones, then the machine's.
@@ -49,7 +51,7 @@ def resolve_layer(document: Document, layer_param: str | None) -> Layer | None:
     if not layer_param:
         return None
     qs = Layer.objects.filter(document=document)
-    layer = qs.filter(pk=int(layer_param)).first() if str(layer_param).isdigit() else None
+    layer = qs.filter(pk=as_id(layer_param) or 0).first()
     layer = layer or qs.filter(name=layer_param).first()
     if layer is None:
         raise InputError(f"This document has no layer '{layer_param}'.", code="unknown_layer")
@@ -88,6 +90,18 @@ class Agent:
     sha256: str = ""
     decoder: str = ""
     username: str = ""
+    provenance: str = ""  # JSON of an imported reading's processing steps (archive.formats.provenance)
+
+    def steps(self) -> list[dict]:
+        return json.loads(self.provenance) if self.provenance else []
+
+    def reading_index(self) -> int:
+        """Which of ``steps()`` wrote the text (the one lines point at)."""
+        from archive.formats.provenance import reading_step
+
+        steps = self.steps()
+        step = reading_step(steps)
+        return steps.index(step) if step in steps else len(steps) - 1
 
     @property
     def key(self) -> str:
@@ -103,7 +117,9 @@ def agent_of(ins: Inscription) -> Agent:
     if ins.model_version_id:
         mv = ins.model_version
         decoder = str((ins.parameters or {}).get("decoder") or (ins.layer.parameters or {}).get("decoder") or "")
-        return Agent("model", f"{mv.name} {mv.version}", name=mv.name, version=mv.version, sha256=mv.sha256, decoder=decoder)
+        steps = ((ins.layer.parameters or {}).get("provenance") or {}).get((ins.parameters or {}).get("source_file") or "")
+        return Agent("model", f"{mv.name} {mv.version}".strip(), name=mv.name, version=mv.version, sha256=mv.sha256, decoder=decoder,
+                     provenance=json.dumps(steps, sort_keys=True) if steps else "")
     username = ins.created_by.get_username() if ins.created_by_id else "unknown"
     software = (ins.layer.parameters or {}).get("software") if ins.layer.kind == LayerKind.IMPORT else ""
     label = f"{username} (import from {software})" if software else username

@@ -120,7 +120,8 @@ def _canvas(page: Page, base: str, n: int, lines, texts, line_ids, curator: list
         ins = texts.get(line.pk)
         if ins is None:
             continue
-        x, y, w, h = common.bbox(common.polygon_of(line, page))
+        polygon = common.polygon_of(line, page)
+        x, y, w, h = common.bbox(polygon)
         agent = common.agent_of(ins)
         anno: dict[str, Any] = {
             "id": f"{cid}/transcription/{line_ids[line.pk]}",
@@ -128,7 +129,7 @@ def _canvas(page: Page, base: str, n: int, lines, texts, line_ids, curator: list
             "motivation": "supplementing",
             "created": ins.created_at.isoformat().replace("+00:00", "Z"),
             "body": {"type": "TextualBody", "value": ins.text, "format": "text/plain"},
-            "target": f"{cid}#xywh={x},{y},{max(w, 1)},{max(h, 1)}",
+            "target": _line_target(cid, (x, y, w, h), polygon, common.baseline_of(line, page)),
         }
         if page.document.language:
             anno["body"]["language"] = page.document.language
@@ -148,6 +149,19 @@ def _canvas(page: Page, base: str, n: int, lines, texts, line_ids, curator: list
     if pages:
         canvas["annotations"] = pages
     return canvas
+
+
+def _line_target(cid: str, box, polygon, baseline) -> dict[str, Any]:
+    """The line on the canvas: its box (FragmentSelector, what every viewer reads) and, as an equivalent selector, its
+    polygon and baseline in SVG (a ``polyline`` with class ``baseline``), so an import gets the exact geometry back."""
+    x, y, w, h = box
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg"><polygon points="{common.points_str(polygon)}"/>'
+    if baseline:
+        svg += f'<polyline class="baseline" points="{common.points_str(baseline)}"/>'
+    return {"type": "SpecificResource", "source": {"id": cid, "type": "Canvas"}, "selector": [
+        {"type": "FragmentSelector", "conformsTo": "http://www.w3.org/TR/media-frags/", "value": f"xywh={x},{y},{max(w, 1)},{max(h, 1)}"},
+        {"type": "SvgSelector", "value": svg + "</svg>"},
+    ]}
 
 
 def _curator_annotations(document: Document, base: str) -> dict[int | None, list[dict]]:

@@ -1,26 +1,37 @@
-"""Import ALTO / PAGE XML produced by other tools, with their page images, as a new document.
+"""Import ALTO / PAGE XML produced by other tools: a new document with its images, or a new layer on existing pages.
 
 Everything is parsed and checked first (safe XML, images decoded, every XML matched to an
-image); only then are rows written, in one transaction. If anything fails, the images
-stored by this import are deleted again, so a rejected import leaves nothing behind.
+image or a page); only then are rows written, in one transaction. If anything fails, the
+images stored by this import are deleted again, so a rejected import leaves nothing
+behind. The result says what was not kept (with counts), how pages were matched, which
+machine is credited and who imported.
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from archive.formats import readers, xmlsafe
 from archive.formats.images import CheckedImage, StoredFiles, check_image
-from archive.models import Collection, Document, GeometrySource, Line, Page, Region
-from inscription.models import LayerKind
-from inscription.services.inscriptions import create_inscription
+from archive.formats.parsed import NotKept
+from archive.formats.xml_write import write_lines
+from archive.models import Collection, Document, Page
+from inscription.models import Layer, LayerKind
 from inscription.services.layers import get_or_create_layer
 from palimpsest.errors import InputError
 
 MAX_FILES = 500
+XML_SUFFIXES = (".xml", ".alto", ".page", ".mets")
+MATCH_CHOICES = ("auto", "filename", "order", "page_id")
+
+
+def is_xml(name: str, data: bytes) -> bool:
+    """One rule for the API and the command: an XML suffix (.xml, .alto, .page, .mets) or content that starts with '<'."""
+    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return name.lower().endswith(XML_SUFFIXES) or head[:1] == b"<"
 
 
 @dataclass
@@ -29,9 +40,29 @@ class ImportResult:
     pages: int
     lines: int
     layer_id: int | None
+    not_kept: NotKept = field(default_factory=NotKept)
+    matched_by: str = "new document"
+    onto_existing_lines: int = 0
+    new_lines: int = 0
+    agents: list[str] = field(default_factory=list)
+    imported_by: str = ""
+    reading_order: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"document": self.document.pk, "pages": self.pages, "lines": self.lines, "layer": self.layer_id}
+        return {
+            "document": self.document.pk, "pages": self.pages, "lines": self.lines, "layer": self.layer_id,
+            "matched_by": self.matched_by, "onto_existing_lines": self.onto_existing_lines, "new_lines": self.new_lines,
+            "credited_to": self.agents, "imported_by": self.imported_by, "reading_order": self.reading_order,
+            "not_kept": self.not_kept.as_list(),
+        }
+
+    def summary(self) -> list[str]:
+        """Human-readable lines for the command output and the UI."""
+        out = [f"Imported document {self.document.pk}: {self.pages} pages, {self.lines} lines "
+               f"({self.onto_existing_lines} onto existing lines, {self.new_lines} new), pages matched by {self.matched_by}.",
+               f"Credited to: {', '.join(self.agents) or self.imported_by}; imported by {self.imported_by}."]
+        out += [f"Not kept: {m}" for m in self.not_kept.messages()] or ["Not kept: nothing."]
+        return out
 
 
 def _key(name: str) -> str:
@@ -42,21 +73,88 @@ def _stem(name: str) -> str:
     return os.path.splitext(_key(name))[0]
 
 
-def _match_image(parsed: readers.ParsedPage, images: dict[str, CheckedImage], stems: dict[str, str]) -> tuple[str, CheckedImage]:
-    wanted = parsed.image_filename
-    if wanted and _key(wanted) in images:
-        return _key(wanted), images[_key(wanted)]
-    if wanted and _stem(wanted) in stems:
-        return stems[_stem(wanted)], images[stems[_stem(wanted)]]
-    # Tools often name the XML after the image: page_001.xml for page_001.jpg.
-    stem = _stem(parsed.source_name)
-    if stem in stems:
-        return stems[stem], images[stems[stem]]
-    raise InputError(
-        f"{parsed.source_name}: no uploaded image matches '{wanted or parsed.source_name}'. "
-        "Upload the page images with the XML files (matched by file name).",
-        code="image_missing",
-    )
+def parse_files(xml_files: list[tuple[str, bytes]]) -> list[readers.ParsedPage]:
+    """Every XML file parsed safely, pages in file-name order (a multi-page ALTO keeps its page order)."""
+    from archive.formats import mets
+
+    parsed: list[readers.ParsedPage] = []
+    roots = [(os.path.basename(name), xmlsafe.parse_untrusted(data, name=os.path.basename(name)))
+             for name, data in sorted(xml_files, key=lambda f: _key(f[0]))]
+    mets_roots = [(n, r) for n, r in roots if readers.detect(r) == "mets"]
+    if mets_roots:
+        return mets.read_with_mets(mets_roots, [(n, r) for n, r in roots if readers.detect(r) != "mets"])
+    for name, root in roots:
+        parsed.extend(readers.read(root, name))
+    return parsed
+
+
+def _match_images(parsed: list[readers.ParsedPage], images: dict[str, CheckedImage]) -> list[tuple[str, CheckedImage]]:
+    """Image per parsed page: by the file name the XML names, its stem, the XML file's stem; the pages of a multi-page
+    ALTO that no name matches take the images no other page claimed, in file-name order."""
+    stems = {_stem(name): name for name in images}
+    per_file: dict[str, int] = {}
+    for page in parsed:
+        per_file[page.source_name] = per_file.get(page.source_name, 0) + 1
+    chosen: list[str | None] = []
+    for page in parsed:
+        wanted = page.image_filename
+        name = None
+        if wanted and _key(wanted) in images:
+            name = _key(wanted)
+        elif wanted and _stem(wanted) in stems:
+            name = stems[_stem(wanted)]
+        elif page.page_number == 1 and _stem(page.source_name) in stems:
+            name = stems[_stem(page.source_name)]
+        chosen.append(name)
+    spare = [n for n in sorted(images) if n not in chosen]
+    for i, page in enumerate(parsed):
+        if chosen[i] is None and per_file[page.source_name] > 1 and spare:
+            chosen[i] = spare.pop(0)
+        if chosen[i] is None:
+            raise InputError(
+                f"{page.source_name}: no uploaded image matches '{page.image_filename or page.source_name}'. "
+                "Upload the page images with the XML files (matched by file name).", code="image_missing")
+    return [(name, images[name]) for name in chosen]
+
+
+def _match_pages(parsed: list[readers.ParsedPage], document: Document, match: str, page_ids: list[int]) -> tuple[list[Page], str]:
+    """Existing page per parsed page, by explicit page ids, by image file name or by page order."""
+    pages = list(document.pages.order_by("order", "id"))
+    if match not in MATCH_CHOICES:
+        raise InputError(f"match must be one of {', '.join(MATCH_CHOICES)}.", code="bad_match")
+    if page_ids or match == "page_id":
+        if len(page_ids) != len(parsed):
+            raise InputError(f"{len(parsed)} pages were read but {len(page_ids)} page ids given.", code="page_mismatch")
+        by_id = {p.pk: p for p in pages}
+        missing = [pid for pid in page_ids if pid not in by_id]
+        if missing:
+            raise InputError(f"Pages {missing} are not in document {document.pk}.", code="page_mismatch")
+        return [by_id[pid] for pid in page_ids], "page id"
+    by_name: dict[str, Page] = {}
+    for p in pages:
+        by_name.setdefault(_key(p.original_filename), p)
+        by_name.setdefault(_stem(p.original_filename), p)
+    named = [by_name.get(_key(pp.image_filename)) or by_name.get(_stem(pp.image_filename)) or
+             (by_name.get(_stem(pp.source_name)) if pp.page_number == 1 else None) for pp in parsed]
+    if match == "filename" or (match == "auto" and all(named)):
+        if not all(named):
+            lost = [pp.image_filename or pp.source_name for pp, p in zip(parsed, named, strict=True) if p is None]
+            raise InputError(f"No page of document {document.pk} has the image file name of {lost}.", code="page_mismatch")
+        return named, "image file name"
+    if len(parsed) > len(pages):
+        raise InputError(f"{len(parsed)} pages were read but document {document.pk} has {len(pages)}.", code="page_mismatch")
+    if match == "auto" and len(parsed) != len(pages):
+        raise InputError(f"File names do not match and {len(parsed)} pages were read for {len(pages)} pages: "
+                         "pass match=order or page ids.", code="page_mismatch")
+    return pages[: len(parsed)], "page order"
+
+
+def _layer_name(document: Document, base: str) -> str:
+    name, n = base[:190], 1
+    while Layer.objects.filter(document=document, name=name).exists():
+        n += 1
+        name = f"{base[:185]} ({n})"
+    return name
 
 
 def import_xml(
@@ -67,78 +165,71 @@ def import_xml(
     *,
     title: str = "",
     ground_truth: bool = False,
+    document: Document | None = None,
+    match: str = "auto",
+    page_ids: list[int] | None = None,
 ) -> ImportResult:
-    """Create one document from ALTO/PAGE files (pages in file-name order) and their images."""
+    """A new document from ALTO/PAGE/METS files and their images, or (``document``) a new layer on its pages."""
     if not xml_files:
-        raise InputError("Upload at least one ALTO or PAGE XML file.", code="no_xml")
+        raise InputError("Upload at least one ALTO, PAGE or METS XML file.", code="no_xml")
     if len(xml_files) + len(image_files) > MAX_FILES:
         raise InputError(f"At most {MAX_FILES} files per import.", code="too_many_files")
-    parsed: list[readers.ParsedPage] = []
-    for name, data in sorted(xml_files, key=lambda f: _key(f[0])):
-        root = xmlsafe.parse_untrusted(data, name=os.path.basename(name))
-        pages = readers.read(root, os.path.basename(name))
-        if len(pages) > 1:
-            raise InputError(f"{name}: multi-page ALTO files cannot be matched to images; split them per page.", code="multi_page_alto")
-        parsed.extend(pages)
-    images = {_key(name): check_image(data, os.path.basename(name)) for name, data in image_files}
-    stems = {_stem(name): name for name in images}
-    matched = [(page, *_match_image(page, images, stems)) for page in parsed]
+    if document is not None and document.collection_id != collection.pk:
+        raise InputError("That document is not in this collection.", code="bad_document")
+    parsed = parse_files(xml_files)
+    if not parsed:
+        raise InputError("The files hold no page.", code="no_xml")
+    not_kept = NotKept()
+    for page in parsed:
+        not_kept.merge(page.not_kept)
+    if document is not None:
+        targets, matched_by = _match_pages(parsed, document, match, page_ids or [])
+        if image_files:
+            not_kept.add("image files (the pages already have their images)", len(image_files))
+        matched = []
+    else:
+        images = {_key(name): check_image(data, os.path.basename(name)) for name, data in image_files}
+        matched = _match_images(parsed, images)
+        matched_by = "image file name" if len(matched) == len({n for n, _ in matched}) else "page order"
+        targets = []
     software = "; ".join(dict.fromkeys(p.software for p in parsed if p.software)) or "unknown software"
     formats = sorted({p.format for p in parsed})
     stored = StoredFiles()
+    onto = new = 0
+    onto_existing = document is not None
+    originals = {_key(n): os.path.basename(n.replace("\\", "/")) for n, _ in image_files}
     try:
         with transaction.atomic():
-            document = Document.objects.create(
-                collection=collection,
-                title=(title or _stem(parsed[0].source_name))[:500],
-                source=f"Imported from {', '.join(f.upper() for f in formats)} written by {software}"[:1000],
-                created_by=user,
-            )
+            if document is None:
+                first = os.path.basename(parsed[0].source_name.replace("\\", "/"))
+                document = Document.objects.create(
+                    collection=collection, title=(title or os.path.splitext(first)[0])[:500],
+                    source=f"Imported from {', '.join(f.upper() for f in formats)} written by {software}"[:1000],
+                    created_by=user,
+                )
+                for order, (image_name, image) in enumerate(matched):
+                    targets.append(Page.objects.create(
+                        document=document, order=order, image=stored.blob(image), width=image.width, height=image.height,
+                        original_filename=originals.get(image_name, os.path.basename(image_name))))
+            base = "ground truth" if ground_truth else f"import: {software}"
             layer = get_or_create_layer(
-                document,
-                "ground truth" if ground_truth else f"import: {software}"[:200],
+                document, _layer_name(document, base) if onto_existing else base[:200],
                 LayerKind.GROUND_TRUTH if ground_truth else LayerKind.IMPORT,
-                parameters={"software": software, "formats": formats, "files": [p.source_name for p in parsed]},
+                parameters={"software": software, "formats": formats, "files": list(dict.fromkeys(p.source_name for p in parsed)),
+                            "imported_by": user.get_username(), "matched_by": matched_by,
+                            "provenance": {p.source_name: p.provenance for p in parsed if p.provenance}},
                 user=user,
             )
-            line_count = 0
-            for order, (page_data, image_name, image) in enumerate(matched):
-                line_count += _write_page(document, layer, user, order, page_data, image_name, image, stored)
+            for page_data, page in zip(parsed, targets, strict=True):
+                a, b = write_lines(page, layer, user, page_data, onto_existing=onto_existing)
+                onto, new = onto + a, new + b
     except BaseException:
         stored.discard()
         raise
-    return ImportResult(document, len(matched), line_count, layer.pk)
-
-
-def _scaled(points, sx: float, sy: float) -> list[list[int]]:
-    return [[int(round(x * sx)), int(round(y * sy))] for x, y in points]
-
-
-def _write_page(document, layer, user, order, page_data: readers.ParsedPage, image_name, image: CheckedImage, stored) -> int:
-    sx = image.width / page_data.width if page_data.width else 1.0
-    sy = image.height / page_data.height if page_data.height else 1.0
-    if page_data.scale == (-1.0, -1.0) and not (page_data.width and page_data.height):
-        raise InputError(f"{page_data.source_name}: non-pixel units without Page WIDTH/HEIGHT cannot be scaled.", code="bad_alto")
-    page = Page.objects.create(
-        document=document, order=order, image=stored.blob(image), width=image.width, height=image.height,
-        original_filename=os.path.basename(image_name),
+    agents = sorted({ins for ins in layer.inscriptions.filter(model_version__isnull=False)
+                     .values_list("model_version__name", "model_version__version").distinct()})
+    return ImportResult(
+        document, len(targets), onto + new, layer.pk, not_kept, matched_by, onto, new,
+        [f"{n} {v}".strip() + " (machine)" for n, v in agents], user.get_username(),
+        list(dict.fromkeys(f"{p.source_name}: {p.reading_order}" for p in parsed)),
     )
-    regions = {}
-    for n, reg in enumerate(page_data.regions):
-        regions[reg.external_id] = Region.objects.create(
-            page=page, polygon=_scaled(reg.polygon, sx, sy), order=n, kind=reg.kind or "text", source=GeometrySource.IMPORT,
-            created_by=user,
-        )
-    for n, ln in enumerate(page_data.lines):
-        line = Line.objects.create(
-            page=page, region=regions.get(ln.region), order=n, polygon=_scaled(ln.polygon, sx, sy),
-            baseline=_scaled(ln.baseline, sx, sy), external_id=ln.external_id[:100], source=GeometrySource.IMPORT, created_by=user,
-        )
-        extra = {"imported_from": page_data.source_name, "format": page_data.format, "software": page_data.software}
-        if ln.word_confidences:
-            extra["word_confidences"] = ln.word_confidences
-        create_inscription(
-            layer=layer, line=line, text=ln.text, user=user, confidence=ln.confidence,
-            parameters={"software": page_data.software, "source_file": page_data.source_name}, extra=extra,
-        )
-    return len(page_data.lines)

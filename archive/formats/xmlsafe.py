@@ -48,6 +48,9 @@ def parse_untrusted(data: bytes, name: str = "the file") -> etree._Element:
     except etree.XMLSyntaxError as exc:
         raise InputError(f"{name} is not well-formed XML: {exc}", code="xml_malformed") from exc
     tree = root.getroottree()
+    if tree.docinfo.system_url or tree.docinfo.public_id:
+        # An external DTD is never loaded here, but a file that names one is refused as documented.
+        raise InputError(f"{name} refers to an external DTD, which is refused.", code="xml_unsafe")
     if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
         # A plain DOCTYPE without entities is harmless but never needed by ALTO or PAGE.
         if b"<!ENTITY" in data.upper():

@@ -8,7 +8,7 @@ from typing import BinaryIO
 from archive.ingest import zips
 from archive.ingest.errors import IngestError
 from archive.ingest.images import decode_image
-from archive.ingest.limits import max_upload_bytes
+from archive.ingest.limits import PixelBudget, max_upload_bytes
 from archive.ingest.pdf import decode_pdf, open_pdf
 from archive.ingest.plans import DecodedFile, PageImage, ScanPlan, Skipped, TextPlan
 from archive.ingest.sniff import IMAGE, PDF, TEXT, ZIP, classify
@@ -19,18 +19,19 @@ def title_from(name: str) -> str:
     return PurePosixPath(name.replace("\\", "/")).stem or name
 
 
-def _pages(name: str, kind: str, data: bytes) -> Iterator[PageImage]:
-    return decode_image(name, data) if kind == IMAGE else decode_pdf(name, data)
+def _pages(name: str, kind: str, data: bytes, budget: PixelBudget) -> Iterator[PageImage]:
+    return decode_image(name, data, budget) if kind == IMAGE else decode_pdf(name, data, budget)
 
 
 def decode_file(name: str, handle: BinaryIO, size: int) -> DecodedFile:
     """What one uploaded file holds. Scan pages are produced lazily while ``handle`` stays open."""
     if size > max_upload_bytes():
         raise IngestError("too_large", f"'{name}' is {size} bytes, over the limit of {max_upload_bytes()} (MAX_UPLOAD_BYTES).", 413)
+    budget = PixelBudget()  # one budget for everything this upload decodes
     head = handle.read(1024)
     if head[:4] in zips.ZIP_MAGIC:
         handle.seek(0)
-        return _decode_zip(name, handle)  # read member by member, never whole
+        return _decode_zip(name, handle, budget)  # read member by member, never whole
     head += handle.read(max_upload_bytes() + 1 - len(head))
     if len(head) > max_upload_bytes():
         raise IngestError("too_large", f"'{name}' is over the limit of {max_upload_bytes()} bytes (MAX_UPLOAD_BYTES).", 413)
@@ -39,10 +40,10 @@ def decode_file(name: str, handle: BinaryIO, size: int) -> DecodedFile:
         return DecodedFile(plans=[decode_text(name, head, title_from(name))])
     if kind == PDF:
         open_pdf(name, head).close()  # refuse a broken PDF before anything is stored
-    return DecodedFile(plans=[ScanPlan(title=title_from(name), source_name=name, pages=_pages(name, kind, head))])
+    return DecodedFile(plans=[ScanPlan(title=title_from(name), source_name=name, pages=_pages(name, kind, head, budget))])
 
 
-def _decode_zip(name: str, handle: BinaryIO) -> DecodedFile:
+def _decode_zip(name: str, handle: BinaryIO, budget: PixelBudget) -> DecodedFile:
     """Each folder's images and PDFs → one scan document (pages in natural name order);
     each .txt → its own text document; files at the root → one document each."""
     archive, members, system = zips.open_zip(name, handle)
@@ -69,16 +70,16 @@ def _decode_zip(name: str, handle: BinaryIO) -> DecodedFile:
             scans.setdefault(key, []).append((member, kind))
     for key, items in sorted(scans.items(), key=lambda kv: zips.natural_key(kv[0])):
         title = PurePosixPath(key).name if items[0][0].folder else title_from(key)
-        result.plans.append(ScanPlan(title=title, source_name=f"{name}/{key}", pages=_zip_pages(name, archive, items)))
+        result.plans.append(ScanPlan(title=title, source_name=f"{name}/{key}", pages=_zip_pages(name, archive, items, budget)))
     if not result.plans:
         raise IngestError("empty_file", f"'{name}' holds no images, PDFs or texts to ingest.")
     return result
 
 
-def _zip_pages(name: str, archive, items: list[tuple[zips.Member, str]]) -> Iterator[PageImage]:
+def _zip_pages(name: str, archive, items: list[tuple[zips.Member, str]], budget: PixelBudget) -> Iterator[PageImage]:
     for member, kind in items:
         label = f"{name}/{member.path}"
-        yield from _pages(label, kind, zips.read_member(name, archive, member))
+        yield from _pages(label, kind, zips.read_member(name, archive, member), budget)
 
 
 __all__ = ["decode_file", "DecodedFile", "ScanPlan", "TextPlan", "IMAGE", "PDF", "TEXT", "ZIP"]

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from PIL import Image
 
 from archive.ingest.errors import IngestError
-from archive.ingest.limits import max_image_pixels, max_pages_per_file
+from archive.ingest.limits import PixelBudget, max_image_pixels, max_pages_per_file
 from archive.ingest.plans import PageImage
 from archive.ingest.sniff import IMAGE_FORMATS
 
@@ -61,7 +61,7 @@ def _as_png(frame: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def decode_image(name: str, data: bytes) -> Iterator[PageImage]:
+def decode_image(name: str, data: bytes, budget: PixelBudget | None = None) -> Iterator[PageImage]:
     """Yield one PageImage per page. Raises IngestError on corrupt, truncated or oversized images."""
     fmt = _verify(name, data)
     try:
@@ -72,6 +72,8 @@ def decode_image(name: str, data: bytes) -> Iterator[PageImage]:
             for index in range(frames):
                 image.seek(index)
                 _check_pixels(name, *image.size)
+                if budget is not None:
+                    budget.spend(name, image.size[0] * image.size[1])
                 image.load()  # full decode: catches truncation that verify() cannot see
                 if fmt in STORED_AS_UPLOADED:
                     ext, mime = STORED_AS_UPLOADED[fmt]

@@ -5,7 +5,7 @@ import io
 from collections.abc import Iterator
 
 from archive.ingest.errors import IngestError
-from archive.ingest.limits import max_image_pixels, max_pages_per_file, pdf_render_dpi
+from archive.ingest.limits import PixelBudget, max_image_pixels, max_pages_per_file, pdf_render_dpi
 from archive.ingest.plans import PageImage
 
 
@@ -27,13 +27,16 @@ def open_pdf(name: str, data: bytes):
     return document
 
 
-def decode_pdf(name: str, data: bytes) -> Iterator[PageImage]:
+def decode_pdf(name: str, data: bytes, budget: PixelBudget | None = None) -> Iterator[PageImage]:
     """Yield one PNG page per PDF page. Pages whose rendering would exceed MAX_IMAGE_PIXELS are refused."""
     document = open_pdf(name, data)
     scale = pdf_render_dpi() / 72.0
     try:
         for index in range(len(document)):
-            page = document[index]
+            try:  # a page tree whose /Count exceeds its real pages fails here
+                page = document[index]
+            except Exception as exc:  # noqa: BLE001 - pdfium raises PdfiumError and friends
+                raise IngestError("corrupt_pdf", f"'{name}' page {index + 1} cannot be read: {exc}") from exc
             try:
                 width_pt, height_pt = page.get_size()
                 width, height = round(width_pt * scale), round(height_pt * scale)
@@ -45,6 +48,8 @@ def decode_pdf(name: str, data: bytes) -> Iterator[PageImage]:
                         f"'{name}' page {index + 1} would render to {width}x{height} pixels, over MAX_IMAGE_PIXELS.",
                         413,
                     )
+                if budget is not None:
+                    budget.spend(name, width * height)
                 try:
                     image = page.render(scale=scale).to_pil()
                 except Exception as exc:  # noqa: BLE001 - pdfium raises PdfiumError and friends

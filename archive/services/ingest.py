@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from archive.ingest.blobs import discard_new_files, store_blob
+from archive.ingest.blobs import StoredBlob, blob_row, discard_new_files, write_blob_file
 from archive.ingest.decode import decode_file
 from archive.ingest.errors import IngestError
 from archive.ingest.plans import ScanPlan, TextPlan
@@ -86,15 +86,20 @@ def ingest_upload(
     result = FileResult(file=upload.name)
     written: list[str] = []
     try:
-        with upload.open() as handle, transaction.atomic():
+        # Decode and store the files first, outside any transaction: a 1,000-page PDF takes a minute, and
+        # holding the database's write lock that long made every other write fail ("database is locked").
+        with upload.open() as handle:
             decoded = decode_file(upload.name, handle, upload.size)
-            result.skipped = [{"member": s.member, "reason": s.reason} for s in decoded.skipped]
-            use_title = title if title and len(decoded.plans) == 1 else None
-            for plan in decoded.plans:
+            prepared = [(plan, _store_files(plan, written) if isinstance(plan, ScanPlan) else None)
+                        for plan in decoded.plans]
+        result.skipped = [{"member": s.member, "reason": s.reason} for s in decoded.skipped]
+        use_title = title if title and len(prepared) == 1 else None
+        with transaction.atomic():  # short: only the rows
+            for plan, files in prepared:
                 document = _create_document(collection, plan, user=user, title=use_title, metadata=metadata or {})
                 result.documents.append(document.pk)
-                if isinstance(plan, ScanPlan):
-                    result.pages += _store_pages(document, plan, written)
+                if files is not None:
+                    result.pages += _store_pages(document, files)
                 else:
                     _store_text(document, plan)
                     result.texts += 1
@@ -125,23 +130,26 @@ def _create_document(
     return document
 
 
-def _store_pages(document: Document, plan: ScanPlan, written: list[str]) -> int:
-    count = 0
-    for order, page in enumerate(plan.pages):
-        blob = store_blob(page, written)
+def _store_files(plan: ScanPlan, written: list[str]) -> list[tuple[StoredBlob, str]]:
+    """Decode each page and write its blob file (no rows yet); (blob, original filename) per page."""
+    files = [(write_blob_file(page, written), page.original_filename) for page in plan.pages]
+    if not files:
+        raise IngestError("empty_file", f"'{plan.source_name}' holds no pages.")
+    return files
+
+
+def _store_pages(document: Document, files: list[tuple[StoredBlob, str]]) -> int:
+    for order, (stored, original_filename) in enumerate(files):
         Page.objects.create(
             document=document,
             order=order,
-            image=blob,
-            width=page.width,
-            height=page.height,
-            original_filename=page.original_filename[:500],
+            image=blob_row(stored),
+            width=stored.width,
+            height=stored.height,
+            original_filename=original_filename[:500],
             label=str(order + 1),
         )
-        count += 1
-    if count == 0:
-        raise IngestError("empty_file", f"'{plan.source_name}' holds no pages.")
-    return count
+    return len(files)
 
 
 def _store_text(document: Document, plan: TextPlan) -> None:

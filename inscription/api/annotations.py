@@ -25,6 +25,7 @@ from archive.permissions import READ, CollectionAccess, readable_collection_ids,
 from inscription.annotations.jsonld import MEDIA_TYPE, annotation_to_jsonld, collection_to_jsonld, page_to_jsonld
 from inscription.models import Annotation, AnnotationVersion, Motivation
 from inscription.services import annotations as service
+from palimpsest.ids import IdFilter, as_id
 
 COLLECTION_PAGE_SIZE = 100
 
@@ -53,7 +54,7 @@ def base_url(request) -> str:
 class AnnotationSerializer(serializers.ModelSerializer):
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     inscriptions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     jsonld_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -69,7 +70,7 @@ class AnnotationSerializer(serializers.ModelSerializer):
 
 
 class AnnotationVersionSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = AnnotationVersion
@@ -89,7 +90,7 @@ class AnnotationInputSerializer(serializers.Serializer):
 class AnnotationFilter(django_filters.FilterSet):
     tag = django_filters.CharFilter(field_name="tags__name")
     creator = django_filters.CharFilter(field_name="created_by__username")
-    inscription = django_filters.NumberFilter(field_name="inscriptions")
+    inscription = IdFilter(field_name="inscriptions")
     withdrawn = django_filters.BooleanFilter()
 
     class Meta:
@@ -119,7 +120,7 @@ class AnnotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     filterset_class = AnnotationFilter
     ordering_fields = ["created_at", "modified_at", "id"]
     ordering = ["id"]
-    search_fields = []
+    search_index = "annotation"  # ?search= matches the bodies (the search app's index)
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
@@ -195,7 +196,7 @@ class AnnotationCollectionViewSet(viewsets.GenericViewSet):
         return [JsonLdRenderer(), JSONRenderer()]
 
     def retrieve(self, request, pk=None):
-        document = Document.objects.select_related("collection").filter(pk=pk).first() if str(pk).isdigit() else None
+        document = Document.objects.select_related("collection").filter(pk=as_id(pk) or 0).first()
         if document is None:
             raise Http404
         require(request.user, document.collection, READ)

@@ -120,7 +120,7 @@ class ComparisonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     permission_classes = [CollectionAccess]
     filterset_fields = ["collection", "document", "state"]
     ordering_fields = ["created_at", "cer", "wer"]
-    search_fields = []
+    search_fields = []  # nothing textual to search: ?search= is refused with a 400 (search.filters)
 
     def get_queryset(self):
         return Comparison.objects.filter(collection__in=readable_collection_ids(self.request.user)).select_related("job")

@@ -15,6 +15,7 @@ from inscription.models import Inscription, Job
 from inscription.services import drift as drift_service
 from inscription.services import traces as trace_service
 from palimpsest.errors import InputError
+from palimpsest.ids import as_id
 
 
 class InscriptionTraceView(APIView):
@@ -27,7 +28,7 @@ class InscriptionTraceView(APIView):
         )
         if inscription is None:
             raise NotFound("No such inscription.")
-        require(request.user, inscription.document.collection, READ)
+        require(request.user, inscription.document.collection, READ, missing="No such inscription.")
         trace = trace_service.get_or_compute_trace(inscription)
         return Response(trace_service.trace_json(trace))
 
@@ -38,7 +39,7 @@ def held_out_lines(request: Request, document: Document) -> list[int] | None:
     if job_id:
         if not job_id.isdigit():
             raise InputError("job is a job id.", code="bad_job")
-        job = Job.objects.filter(pk=int(job_id), collection_id=document.collection_id).first()
+        job = Job.objects.filter(pk=as_id(job_id) or 0, collection_id=document.collection_id).first()
         if job is None:
             raise InputError("No such job in this document's collection.", code="bad_job")
         held = (job.result or {}).get("held_out")
@@ -57,7 +58,7 @@ def _document(request: Request, pk: int) -> Document:
     document = Document.objects.select_related("collection").filter(pk=pk).first()
     if document is None:
         raise NotFound("No such document.")
-    require(request.user, document.collection, READ)
+    require(request.user, document.collection, READ, missing="No such document.")
     return document
 
 

@@ -23,7 +23,7 @@ from palimpsest.errors import InputError
 
 
 class ReflectionSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     html = serializers.SerializerMethodField(help_text="Sanitised HTML, rendered for the reader")
     citations = serializers.SerializerMethodField()
 
@@ -48,7 +48,7 @@ class ReflectionSerializer(serializers.ModelSerializer):
 
 
 class ReflectionVersionSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     citations = serializers.SerializerMethodField()
 
     class Meta:

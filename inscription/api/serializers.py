@@ -35,7 +35,7 @@ class ModelVersionSerializer(serializers.ModelSerializer):
 
 class LayerSerializer(serializers.ModelSerializer):
     model_version = ModelVersionBriefSerializer(read_only=True)
-    created_by = serializers.StringRelatedField()
+    created_by = serializers.StringRelatedField(allow_null=True)
     collection = serializers.IntegerField(source="document.collection_id", read_only=True)
     current_inscriptions = serializers.IntegerField(read_only=True)
     total_inscriptions = serializers.IntegerField(read_only=True)
@@ -54,7 +54,7 @@ class LayerSerializer(serializers.ModelSerializer):
 
 
 class InscriptionSerializer(serializers.ModelSerializer):
-    created_by = serializers.StringRelatedField()
+    created_by = serializers.StringRelatedField(allow_null=True)
     model_version = ModelVersionBriefSerializer(read_only=True)
     layer_name = serializers.CharField(source="layer.name", read_only=True)
     agent = serializers.CharField(source="agent_label", read_only=True)
@@ -93,7 +93,7 @@ class WithdrawSerializer(serializers.Serializer):
 
 
 class JobSerializer(serializers.ModelSerializer):
-    requested_by = serializers.StringRelatedField()
+    requested_by = serializers.StringRelatedField(allow_null=True)
     progress_percent = serializers.IntegerField(read_only=True)
     url = serializers.SerializerMethodField()
     children = serializers.SerializerMethodField(help_text="A batch's child jobs (one per document)")

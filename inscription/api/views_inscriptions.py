@@ -22,14 +22,15 @@ from inscription.models import Inscription, Layer, LayerKind
 from inscription.services import inscriptions as services
 from inscription.services.layers import get_or_create_layer
 from palimpsest.errors import InputError
+from palimpsest.ids import IdFilter, as_id
 from palimpsest.pagination import ScanPageSafePagination
 
 
 class InscriptionFilter(django_filters.FilterSet):
-    line = django_filters.NumberFilter()
-    page = django_filters.NumberFilter()
-    document = django_filters.NumberFilter()
-    layer = django_filters.NumberFilter()
+    line = IdFilter()
+    page = IdFilter()
+    document = IdFilter()
+    layer = IdFilter()
     kind = django_filters.CharFilter()
     target_key = django_filters.CharFilter()
 
@@ -49,6 +50,7 @@ class InscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     permission_classes = [CollectionAccess]
     pagination_class = ScanPageSafePagination  # ?page= is the scan-page filter; the page number is ?p=
     filterset_class = InscriptionFilter
+    search_index = "inscription"  # ?search= matches the text of any version (the search app's index)
     ordering_fields = ["id", "version", "created_at", "target_key"]
     ordering = ["layer_id", "target_key", "version"]
 
@@ -76,16 +78,19 @@ class InscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             if line is None:
                 raise NotFound("No such line.")
             document = line.page.document
+            missing = "No such line."
         elif v.get("page"):
             page = Page.objects.select_related("document__collection").filter(pk=v["page"]).first()
             if page is None:
                 raise NotFound("No such page.")
             document = page.document
+            missing = "No such page."
         else:
             document = Document.objects.select_related("collection").filter(pk=v["document"]).first()
             if document is None:
                 raise NotFound("No such document.")
-        require(request.user, document.collection, WRITE)
+            missing = "No such document."
+        require(request.user, document.collection, WRITE, missing=missing)
         if v.get("layer"):
             layer = Layer.objects.filter(pk=v["layer"], document=document).first()
             if layer is None:
@@ -147,7 +152,7 @@ class LayerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def list(self, request, *args, **kwargs):
         document = request.query_params.get("document")
         if document:
-            doc = Document.objects.select_related("collection").filter(pk=document).first() if document.isdigit() else None
+            doc = Document.objects.select_related("collection").filter(pk=as_id(document) or 0).first()
             if doc is None:
                 raise NotFound()
             require(request.user, doc.collection, READ)

@@ -14,6 +14,7 @@ from inscription.api.serializers import JobCreateSerializer, JobSerializer
 from inscription.models import Job, JobKind, JobState
 from inscription.services.batches import cancel_batch, refresh_batch
 from inscription.services.jobs import create_job
+from palimpsest.ids import IdFilter, as_id
 from palimpsest.pagination import ScanPageSafePagination
 
 
@@ -21,14 +22,16 @@ class JobFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=JobState.choices)
     kind = django_filters.ChoiceFilter(choices=JobKind.choices)
     collection = django_filters.CharFilter(method="filter_collection", help_text="Collection id or slug")
-    document = django_filters.NumberFilter()
+    document = IdFilter()
 
     class Meta:
         model = Job
         fields = ["state", "kind", "collection", "document", "page"]
 
     def filter_collection(self, queryset, name, value):
-        return queryset.filter(collection_id=value) if value.isdigit() else queryset.filter(collection__slug=value)
+        if value.isdigit():
+            return queryset.filter(collection_id=as_id(value) or 0)
+        return queryset.filter(collection__slug=value)
 
 
 class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -63,10 +66,10 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         body.is_valid(raise_exception=True)
         v = body.validated_data
         ref = v["collection"]
-        collection = Collection.objects.filter(**({"pk": int(ref)} if ref.isdigit() else {"slug": ref})).first()
+        collection = Collection.objects.filter(**({"pk": as_id(ref) or 0} if ref.isdigit() else {"slug": ref})).first()
         if collection is None:
             raise NotFound("No such collection.")
-        require(request.user, collection, WRITE)
+        require(request.user, collection, WRITE, missing="No such collection.")
         document = page = None
         if v.get("document"):
             document = Document.objects.filter(pk=v["document"], collection=collection).first()

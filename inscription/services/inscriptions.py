@@ -13,9 +13,10 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from archive.models import Document, Line, Page
+from inscription.events import inscriptions_written
 from inscription.models import (
     Inscription,
     InscriptionAction,
@@ -96,7 +97,12 @@ def create_inscription(
     with transaction.atomic():
         _lock_layer(layer)
         current = Inscription.objects.filter(layer=layer, target_key=key, is_current=True).first()
-        if current is not None:
+        latest = _latest_versions(layer, [key]).get(key, 0) if current is not None else 0
+        alternative = not human and newer_human_version(current, job)
+        if alternative:  # the machine reading is kept beside the person's newer version, not over it
+            extra = {**(extra or {}), "alternative_to": current.pk, "why": "a newer human version stays current"}
+            current = None
+        elif current is not None:
             Inscription.objects.filter(pk=current.pk).update(is_current=False)
         if action is None:
             action = InscriptionAction.WRITE if current is None else InscriptionAction.EDIT
@@ -115,8 +121,8 @@ def create_inscription(
             job=job,
             supersedes=current,
             restored_from=restored_from,
-            version=(current.version + 1) if current is not None else 1,
-            is_current=True,
+            version=latest + 1,
+            is_current=not alternative,
             withdrawn=withdrawn,
             confidence=confidence,
             char_confidences=char_confidences,
@@ -247,9 +253,15 @@ def write_pages_lines(
         if job is not None:
             query |= Q(layer=layer, job=job, page__in=list(keys), line__isnull=False)
         found = list(Inscription.objects.filter(query).only("id", "target_key", "version", "job_id", "page_id",
-                                                            "is_current"))
+                                                            "is_current", "model_version_id", "created_at"))
         already = {i.page_id for i in found if job is not None and i.job_id == job.pk}
         currents = {i.target_key: i for i in found if i.is_current and i.page_id not in already}
+        # Optimistic concurrency: a person who wrote a line after the job was requested wins; the
+        # machine reading is kept beside it as an alternative version, never made current over it.
+        humans = {k: i for k, i in currents.items() if newer_human_version(i, job)}
+        for key in humans:
+            del currents[key]
+        latest = _latest_versions(layer, [k for page_keys in keys.values() for k in page_keys]) if found else {}
         if currents:
             Inscription.objects.filter(pk__in=[i.pk for i in currents.values()]).update(is_current=False)
         rows: list[Inscription] = []
@@ -258,6 +270,9 @@ def write_pages_lines(
                 continue
             for key, reading in zip(keys[page.pk], readings, strict=True):
                 current = currents.get(key)
+                human = humans.get(key)
+                extra = reading.extra if human is None else {**reading.extra, "alternative_to": human.pk,
+                                                               "why": "a newer human version stays current"}
                 rows.append(
                     Inscription(
                         layer=layer,
@@ -273,16 +288,19 @@ def write_pages_lines(
                         parameters=parameters or {},
                         job=job,
                         supersedes=current,
-                        version=(current.version + 1) if current is not None else 1,
+                        version=latest.get(key, 0) + 1,
+                        is_current=human is None,
                         confidence=reading.confidence,
                         char_confidences=reading.char_confidences,
                         char_frames=reading.char_frames,
                         char_columns=reading.char_columns,
-                        extra=reading.extra,
+                        extra=extra,
                     )
                 )
         created = Inscription.objects.bulk_create(rows) if rows else []
         if created:
+            # bulk_create sends no post_save: derived data (the search index) is told here, in the same transaction.
+            inscriptions_written.send(sender=Inscription, inscriptions=created)
             from archive.models import PageState
             from archive.services.workflow import advance_pages
 
@@ -296,6 +314,19 @@ def write_pages_lines(
     for inscription in created:
         written[inscription.page_id].append(inscription)
     return written
+
+
+def newer_human_version(current: Inscription | None, job: Job | None) -> bool:
+    """True when ``current`` is a person's version written after ``job`` was requested (the job must not bury it)."""
+    return (job is not None and current is not None and current.model_version_id is None
+            and job.created_at is not None and current.created_at >= job.created_at)
+
+
+def _latest_versions(layer: Layer, keys: list[str]) -> dict[str, int]:
+    """Highest version per target key (alternative versions are not current, so the current one may not be the latest)."""
+    rows = (Inscription.objects.filter(layer=layer, target_key__in=keys).values("target_key")
+            .annotate(top=Max("version")).values_list("target_key", "top"))
+    return dict(rows)
 
 
 def current_texts(layer: Layer, lines: Iterable[Line]) -> dict[int, str]:

@@ -94,6 +94,9 @@ def validate_params(kind: str, collection: Collection, document: Document | None
         params["pages_per_batch"] = _int(params, "pages_per_batch", 1, 64, DEFAULT_PAGES_PER_BATCH)
         if not isinstance(params.setdefault("overlap", True), bool):
             raise InputError("'overlap' must be true or false.", code="bad_parameters")
+        # Keep each line's word alternatives from the CTC posteriors (the probabilistic search index).
+        if not isinstance(params.setdefault("word_alternatives", True), bool):
+            raise InputError("'word_alternatives' must be true or false.", code="bad_parameters")
         model = _model(params, ModelTask.HTR)
         params["model"] = model.pk if model else None
         pages = params.get("pages")
@@ -109,8 +112,8 @@ def validate_params(kind: str, collection: Collection, document: Document | None
         if params.get("lines") is not None:
             _only_lines(params, document, page)
     elif kind == JobKind.TRAIN:
-        layer = _layer(params, collection, document, required=True)
-        params["layer"] = layer.pk
+        layer = _layer(params, collection, document, required=False)  # none: all the ground truth in scope
+        params["layer"] = layer.pk if layer else None
         params["epochs"] = _int(params, "epochs", 1, 200, 5)
         params["holdout_every"] = _int(params, "holdout_every", 2, 100, 5)
         model = _model(params, ModelTask.HTR)

@@ -35,7 +35,7 @@ def register_job_task(kind: str, task_name: str) -> None:
 
 def enqueue(job: Job, task_name: str | None = None) -> None:
     """Send the job's Celery message once the surrounding transaction commits."""
-    from palimpsest.celery import app
+    from inscription.dispatch import send
 
     name = task_name or KIND_TASKS.get(job.kind)
     if not name:
@@ -44,7 +44,8 @@ def enqueue(job: Job, task_name: str | None = None) -> None:
     if (job.celery_task_id, job.task_name) != (task_id, name):
         job.celery_task_id, job.task_name = task_id, name
         Job.objects.filter(pk=job.pk).update(celery_task_id=task_id, task_name=name)
-    transaction.on_commit(lambda: app.send_task(name, args=[job.pk], task_id=task_id))
+    # The outbox (inscription.dispatch): a message that cannot go out now is sent by a worker's sweep later.
+    transaction.on_commit(lambda: send(job.pk, name, task_id))
 
 
 def create_job(

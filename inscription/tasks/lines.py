@@ -69,11 +69,16 @@ def as_segmented_line(line: Line):  # noqa: ANN202
 
 def crop_line_image(image, line: Line):  # noqa: ANN001, ANN202
     """The line image. A segmenter's quadrilateral is cropped as the segmenter does (upright, like the CLI);
-    any other geometry (drawn, imported, polygons of any shape) by its polygon's bounding box."""
+    any other polygon (drawn, imported) as training from ALTO/PAGE crops it: masked by the polygon and
+    levelled by the baseline (models_ml.htr.groundtruth.polygon_crop); a line without one by its box."""
     if line.source == GeometrySource.MACHINE and len(line.polygon) == 4:
         from models_ml.segment.api import crop_line
 
         return crop_line(image, as_segmented_line(line))
+    if len(line.polygon) >= 3:
+        from models_ml.htr.groundtruth import polygon_crop
+
+        return polygon_crop(image, line.polygon, line.baseline)
     x, y, w, h = line.bbox()
     box = (max(0, x), max(0, y), min(image.width, x + max(1, w)), min(image.height, y + max(1, h)))
     crop = image.crop(box)
@@ -154,5 +159,6 @@ def line_text(line: Line, reading) -> LineText:  # noqa: ANN001
         char_confidences=list(reading.char_confidences),
         char_frames=[list(f) for f in reading.char_frames],
         char_columns=[list(c) for c in reading.char_columns],
-        extra={"frames": int(getattr(reading, "frames", 0))},
+        extra={"frames": int(getattr(reading, "frames", 0)),
+               **({"words": reading.words} if getattr(reading, "words", None) else {})},
     )

@@ -28,6 +28,23 @@ def human_lines(layer: Layer) -> list[Inscription]:
     )
 
 
+def collection_ground_truth(collection_id: int, document_id: int | None = None) -> list[Inscription]:
+    """Every line's current human reading across a collection's (or one document's) layers.
+
+    That is the imported ALTO/PAGE ground truth together with the curators' corrections; where
+    several layers hold a human reading of one line, the newest is the truth to learn from.
+    """
+    qs = (Inscription.objects.filter(document__collection_id=collection_id, is_current=True, withdrawn=False,
+                                     line__isnull=False, created_by__isnull=False)
+          .exclude(text="").select_related("line__page__image").order_by("line_id", "created_at", "pk"))
+    if document_id is not None:
+        qs = qs.filter(document_id=document_id)
+    newest: dict[int, Inscription] = {}
+    for ins in qs:
+        newest[ins.line_id] = ins
+    return [newest[line_id] for line_id in sorted(newest)]
+
+
 def is_held_out(line_id: int, every: int) -> bool:
     """Deterministic hold-out: about one line in ``every``, chosen by a hash of the line id."""
     digest = hashlib.sha256(f"line:{line_id}".encode()).digest()
@@ -71,19 +88,27 @@ def _plot_curve(curve: list[tuple[int, dict]], png: Path, title: str) -> None:
 
 @job_task(TASKS + "train_model", device="auto")
 def train_model(run: JobRun) -> dict[str, Any]:
-    """Fine-tune a recognizer on a layer's human-corrected lines; register the result as a new ModelVersion."""
+    """Fine-tune a recognizer on ground truth; register the result as a new ModelVersion (parent, card, curve).
+
+    The ground truth is one layer's human lines when ``layer`` is given, else every human line of
+    the job's document or collection (imported ALTO/PAGE and corrections alike).
+    """
     from inscription.worker import configure_torch
     from models_ml import registry
     from models_ml.htr.train import finetune
 
     configure_torch()
     params = run.params
-    layer = Layer.objects.get(pk=params["layer"])
+    layer = Layer.objects.get(pk=params["layer"]) if params.get("layer") else None
     base_dir = model_dir_for(run.job, params.get("model")) or registry.default_model_dir()
     every = int(params.get("holdout_every") or 5)
-    gold = human_lines(layer)
+    if layer is not None:
+        gold, source = human_lines(layer), f"layer '{layer}'"
+    else:
+        gold = collection_ground_truth(run.job.collection_id, run.job.document_id)
+        source = f"document '{run.job.document}'" if run.job.document_id else f"collection '{run.job.collection}'"
     if len(gold) < 2:
-        raise ValueError(f"layer '{layer}' has {len(gold)} human-corrected line(s); fine-tuning needs at least 2")
+        raise ValueError(f"{source} has {len(gold)} human-corrected line(s); fine-tuning needs at least 2")
     run.progress(0, total=int(params.get("epochs") or 5), message=f"cropping {len(gold)} lines")
     pairs = _pairs(gold)
     val = [(img, text) for img, text, line_id in pairs if is_held_out(line_id, every)]
@@ -121,6 +146,8 @@ def train_model(run: JobRun) -> dict[str, Any]:
         "validation_lines": len(val),
         "held_out": held_out,  # line ids kept out of training: the drift timeline reports CER on these (?job=ID)
         "holdout_every": every,
+        "ground_truth": source,
+        "charset_added": card.get("charset_added", ""),
         "metrics": card.get("metrics", {}),
     }
 

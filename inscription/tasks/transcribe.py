@@ -99,6 +99,7 @@ def transcribe_document(run: JobRun) -> dict[str, Any]:
     """
     params = run.params
     decoder, lm = params.get("decoder", "greedy"), bool(params.get("lm", False))
+    alternatives = params.get("word_alternatives", True) is not False
     pages_per_batch = int(params.get("pages_per_batch") or DEFAULT_PAGES_PER_BATCH)
     rec, model = recognizer_for(run, params.get("model"))
     # On a CPU a batch of 8 lines is as fast per line as any (bench/htr_bench.py --calibrate) and
@@ -157,8 +158,8 @@ def transcribe_document(run: JobRun) -> dict[str, Any]:
                 upcoming = loader.submit(_prepare, run, chunks[index + 1], rec) if index + 1 < len(chunks) else None
                 prepared = [line for _, _, page_lines in work for line in page_lines]
                 t1, c1 = time.perf_counter(), time.thread_time()
-                readings = rec.recognize_prepared(prepared, decoder=decoder, batch_size=batch_size, lm=lm) \
-                    if prepared else []
+                readings = rec.recognize_prepared(prepared, decoder=decoder, batch_size=batch_size, lm=lm,
+                                                  alternatives=alternatives) if prepared else []
                 t2 = time.perf_counter()
                 seconds["forward_cpu"] += time.thread_time() - c1
                 if pending is not None:

@@ -16,6 +16,7 @@ from models_ml.htr.data import Charset, collate, plan_batches, preprocess
 from models_ml.htr.decode import Decoded, beam_decode, greedy
 from models_ml.htr.lm import CharLM
 from models_ml.htr.model import CRNN, CRNNConfig
+from models_ml.htr.words import word_slots
 
 LM_FILE = "lm.json"
 # The fixed price of one forward call, in padded pixel columns (see data.plan_batches). Measured
@@ -34,6 +35,8 @@ class LineReading:
     char_frames: list[tuple[int, int]] = field(default_factory=list)
     char_columns: list[tuple[int, int]] = field(default_factory=list)
     frames: int = 0
+    # Per word position: {"columns": [x0, x1], "alternatives": [[spelling, probability], ...]} (see words.py)
+    words: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -118,21 +121,34 @@ class Recognizer:
                                alpha=self.alpha, beta=self.beta)
         raise ValueError(f"unknown decoder {decoder!r} (greedy or beam)")
 
+    def word_alternatives(self, log_probs: np.ndarray, to_columns=None) -> list[dict]:  # noqa: ANN001
+        """The line's word positions with their likely spellings (image columns when ``to_columns`` maps frames)."""
+        out: list[dict] = []
+        if " " not in self.charset.chars:
+            return out
+        for slot in word_slots(log_probs, self.charset.chars):
+            span = to_columns(*slot.frames) if to_columns else slot.frames
+            out.append({"columns": [int(span[0]), int(span[1])],
+                        "alternatives": [[w, round(p, 4)] for w, p in slot.alternatives]})
+        return out
+
     def prepare(self, images: Sequence[Image.Image]) -> list[PreparedLine]:
         """The CPU-side preprocessing of :meth:`recognize`, separable so a job can run it on a loader thread."""
         return [PreparedLine(preprocess(img, self.height), img.width) for img in images]
 
     def recognize(self, images: list[Image.Image], decoder: str = "greedy", batch_size: int = 16,
-                  lm: bool = False) -> list[LineReading]:
+                  lm: bool = False, alternatives: bool = False) -> list[LineReading]:
         """Read line images; batches by width internally, returns readings in input order."""
-        return self.recognize_prepared(self.prepare(images), decoder=decoder, batch_size=batch_size, lm=lm)
+        return self.recognize_prepared(self.prepare(images), decoder=decoder, batch_size=batch_size, lm=lm,
+                                       alternatives=alternatives)
 
     def recognize_prepared(self, lines: Sequence[PreparedLine], decoder: str = "greedy", batch_size: int = 16,
-                           lm: bool = False) -> list[LineReading]:
+                           lm: bool = False, alternatives: bool = False) -> list[LineReading]:
         """Read prepared lines (see :meth:`prepare`): the model's forward pass and decoding only.
 
         Lines are cut into batches of up to ``batch_size`` by width (``plan_batches``), so a
-        short and a long line rarely share a batch and little is spent on padding.
+        short and a long line rarely share a batch and little is spent on padding. With
+        ``alternatives`` each reading also keeps its word positions' likely spellings (words.py).
         """
         cost = BATCH_COST_COLUMNS.get(str(self.device).split(":")[0], BATCH_COST_COLUMNS["cuda"])
         results: list[LineReading | None] = [None] * len(lines)
@@ -144,10 +160,15 @@ class Recognizer:
                 k = self.downsample
                 cols = [(int(math.floor(a * k * scale)), min(lines[i].source_width, int(math.ceil(b * k * scale))))
                         for a, b in d.frames]
+
+                def to_columns(a: int, b: int, width: int = lines[i].source_width, scale: float = scale * k) -> tuple[int, int]:
+                    return int(math.floor(a * scale)), min(width, int(math.ceil(b * scale)))
+
                 results[i] = LineReading(text=self.charset.decode(d.labels),
                                          confidence=geometric_mean(d.confidences),
                                          char_confidences=[round(c, 4) for c in d.confidences],
-                                         char_frames=list(d.frames), char_columns=cols, frames=int(lp.shape[0]))
+                                         char_frames=list(d.frames), char_columns=cols, frames=int(lp.shape[0]),
+                                         words=self.word_alternatives(lp, to_columns) if alternatives else [])
         return [r for r in results if r is not None]
 
 

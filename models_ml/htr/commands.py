@@ -47,11 +47,13 @@ def _recognizer(model: str | None, device: str | None = None):  # noqa: ANN202
 
 # --------------------------------------------------------------------------- synth
 def cmd_synth(args: argparse.Namespace) -> int:
-    from models_ml.synth.lines import write_lines, write_shards
+    from models_ml.synth.lines import write_digit_lines, write_lines, write_shards
     from models_ml.synth.pages import write_pages
 
     out = Path(args.out)
-    if args.kind == "lines":
+    if args.kind == "digits":
+        paths = write_digit_lines(out, args.n, args.seed)
+    elif args.kind == "lines":
         paths = write_lines(out, args.n, args.fonts, args.texts, args.seed, script=args.script)
     elif args.kind == "pages":
         paths = write_pages(out, args.n, args.fonts, args.texts, args.seed, skew=args.max_skew)
@@ -104,7 +106,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         except ModelError as exc:
             raise CliError(str(exc)) from exc
         parent = {k: base.get(k) for k in ("name", "version", "sha256")}
-        charset = grow_charset(model, charset, grown_charset(charset.chars, gt_texts))
+        extra = gt_texts + ([LATIN_CHARSET] if args.script == "latin" and args.pool else [])
+        charset = grow_charset(model, charset, grown_charset(charset.chars, extra))
     else:
         model, charset = new_model(args.height, grown_charset(LATIN_CHARSET, gt_texts), lstm_hidden=args.hidden,
                                    lstm_layers=args.layers, channels=[int(c) for c in args.channels.split(",")],
@@ -339,7 +342,8 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the recognizer's sub-commands to the models_ml CLI."""
     p = subparsers.add_parser("synth", help="render synthetic handwriting lines/pages with ground truth")
-    p.add_argument("kind", choices=["lines", "pages", "shards"])
+    p.add_argument("kind", choices=["lines", "pages", "shards", "digits"],
+                   help="digits: lines of held-out MNIST digits only (the real-digit evaluation set)")
     p.add_argument("--out", required=True)
     p.add_argument("--n", type=int, default=100)
     p.add_argument("--fonts", choices=["train", "heldout"], default="train")

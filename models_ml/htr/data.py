@@ -123,15 +123,17 @@ class LineSet:
         return [i for i, r in enumerate(self.repeats) for _ in range(r)]
 
     def load_shards(self, folder: Path) -> int:
-        """Add npz shards not loaded yet (a renderer may still be writing more)."""
+        """Add npz shards not loaded yet (a renderer may still be writing more).
+
+        Shards rendered at another height are resized to this set's height, so one pool serves
+        models of any input height.
+        """
         added = 0
         for path in sorted(folder.glob("shard-*.npz")):
             if path.name.endswith(".tmp.npz") or str(path) in self.sources:
                 continue
             with np.load(path) as z:
                 pix, widths, texts = z["pixels"], z["widths"], z["texts"]
-            if pix.shape[0] != self.height:
-                continue
             x = 0
             for w, t in zip(widths, texts, strict=False):
                 self.add((normalise(pix[:, x: x + w].astype(np.float32) / 255.0, self.height) * 255)

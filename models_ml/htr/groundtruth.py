@@ -294,3 +294,20 @@ def grown_charset(base: str, texts: Iterable[str]) -> str:
     have = set(base)
     extra = sorted({c for t in texts for c in t if c not in have and c != "\n"})
     return base + "".join(extra)
+
+
+def polygon_crop(image: Image.Image, polygon: list, baseline: list | None = None) -> Image.Image:
+    """A line of a page as the recognizer was trained to see it: masked by its polygon, levelled by its baseline.
+
+    For lines stored in the archive (imported or drawn), so that reading a page there gives the
+    crops that training from the same ALTO/PAGE gave. The paper tone is the crop's own.
+    """
+    grey = image if image.mode == "L" else image.convert("L")
+    poly = [(float(p[0]), float(p[1])) for p in polygon]
+    base = [(float(p[0]), float(p[1])) for p in (baseline or [])]
+    xs, ys = [p[0] for p in poly] or [0.0], [p[1] for p in poly] or [0.0]
+    box = (max(0, int(min(xs))), max(0, int(min(ys))), min(grey.width, int(max(xs)) + 1),
+           min(grey.height, int(max(ys)) + 1))
+    region = grey.crop(box) if box[2] > box[0] and box[3] > box[1] else grey
+    paper = int(np.percentile(np.asarray(region), 75))
+    return crop_line(grey, GTLine("line", "", poly, base), paper)

@@ -323,12 +323,18 @@ def finetune(base_model_dir: str | Path, pairs: list[tuple[Image.Image, str]], o
              batch_size: int = 16, seed: int = 1234, name: str | None = None) -> dict:
     """Fine-tune a model on curated (line image, text) pairs; write a model dir; return its card.
 
-    Called by the archive's Celery job.  Characters outside the base charset are
-    dropped from the targets (the charset is fixed by the base model).  With
-    ``val_pairs`` the best epoch is kept and validation CER before/after is recorded.
+    Called by the archive's Celery job.  Characters of the curated lines that the base
+    model lacks grow its charset (and output layer), as kraken's ``--resize union`` does, so
+    a collection can teach a model its own letters.  With ``val_pairs`` the best epoch is kept
+    and validation CER before/after is recorded.
     """
+    from models_ml.htr.groundtruth import grown_charset
+
     out_dir = Path(out_dir)
     model, charset, base = load_model(base_model_dir, "cpu")
+    base_chars = charset.chars
+    texts = [t for _, t in pairs] + [t for _, t in (val_pairs or [])]
+    charset = grow_charset(model, charset, grown_charset(charset.chars, texts))
     height = model.cfg.height
     train_set = LineSet(height)
     train_set.load_pairs(pairs)
@@ -345,7 +351,10 @@ def finetune(base_model_dir: str | Path, pairs: list[tuple[Image.Image, str]], o
                        patience=max(3, epochs), seed=seed)
     parent = {k: base.get(k) for k in ("name", "version", "sha256")}
     card = dict(base)
+    card["charset"] = charset.chars
+    card["architecture"] = {**base.get("architecture", {}), "config": model.cfg.to_dict()}
     card.update({"name": name or f"{base.get('name', 'htr')}-finetuned", "parent": parent,
+                 "charset_added": charset.chars[len(base_chars):],
                  "version": time.strftime("%Y.%m.%d-%H%M%S", time.gmtime()),
                  "hyperparameters": asdict(tcfg), "code_version": registry.code_version(),
                  "training_data": {"source": "archive ground truth lines (fine-tuning)",

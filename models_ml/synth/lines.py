@@ -82,6 +82,42 @@ def write_lines(out_dir: Path, n: int, fonts: str, texts: str, seed: int, **kw: 
     return paths
 
 
+def digit_text(rng: np.random.Generator) -> str:
+    """Numbers as wills and ledgers write them: years, dates, register numbers and ranges.
+
+    No spaces: between MNIST glyphs a space is as narrow as the font's, which no reader could
+    tell from the gap between two digits; the separators are drawn by the font.
+    """
+    d, m, y = int(rng.integers(1, 32)), int(rng.integers(1, 13)), int(rng.integers(1850, 1999))
+    kind = int(rng.integers(0, 5))
+    if kind == 0:
+        return str(y)
+    if kind == 1:
+        return f"{d}/{m}/{y}"
+    if kind == 2:
+        return f"{d}.{m}.{y}"
+    if kind == 3:
+        return f"{int(rng.integers(1, 999))}-{int(rng.integers(1, 999))}"
+    return str(int(rng.integers(0, 10 ** int(rng.integers(2, 8)))))
+
+
+def write_digit_lines(out_dir: Path, n: int, seed: int) -> list[Path]:
+    """Lines written only with held-out MNIST digits (never composited into training lines)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    fonts = fonts_for("train")  # only spaces are measured from it: every digit is an MNIST glyph
+    paths = []
+    for i in range(n):
+        text = digit_text(rng)
+        img = render_line(text, fonts[int(rng.integers(0, len(fonts)))], rng, mnist_p=1.0, context_p=0.0,
+                          mnist_split="holdout")
+        name = f"digits-{seed:04d}-{i:06d}"
+        img.save(out_dir / f"{name}.png")
+        (out_dir / f"{name}.gt.txt").write_text(text + "\n", encoding="utf-8")
+        paths.append(out_dir / f"{name}.png")
+    return paths
+
+
 def shard_path(out_dir: Path, seed: int, index: int) -> Path:
     return out_dir / f"shard-{seed:04d}-{index:05d}.npz"
 

@@ -65,8 +65,8 @@ def supported_text(text: str, font_path: Path) -> bool:
     return all(c in cs for c in text)
 
 
-def _mnist_glyph(digit: str, height: int, rng: np.random.Generator) -> np.ndarray:
-    images, labels = mnist_digits()
+def _mnist_glyph(digit: str, height: int, rng: np.random.Generator, split: str = "train") -> np.ndarray:
+    images, labels = mnist_digits(None, split)
     idx = np.flatnonzero(labels == int(digit))
     img = images[int(rng.choice(idx))]
     ys, xs = np.nonzero(img > 30)
@@ -78,7 +78,8 @@ def _mnist_glyph(digit: str, height: int, rng: np.random.Generator) -> np.ndarra
 
 
 def render_ink(text: str, font_path: Path, rng: np.random.Generator, *,
-               x_height: float | None = None, mnist_p: float = 0.0, drift: float = 1.0) -> Ink:
+               x_height: float | None = None, mnist_p: float = 0.0, drift: float = 1.0,
+               mnist_split: str = "train") -> Ink:
     """Draw ``text`` glyph by glyph with jitter, drift, slant, stroke change and warp."""
     path = str(font_path)
     xh = x_height or float(rng.uniform(14, 24))
@@ -119,7 +120,7 @@ def render_ink(text: str, font_path: Path, rng: np.random.Generator, *,
             gx = x + rng.normal(0, jitter_x)
             gy = base_y(x) + rng.normal(0, jitter_y)
             if use_mnist and ch.isdigit():
-                glyph = _mnist_glyph(ch, max(6, int(cap_h * rng.uniform(0.9, 1.15))), rng)
+                glyph = _mnist_glyph(ch, max(6, int(cap_h * rng.uniform(0.9, 1.15))), rng, mnist_split)
                 gh, gw = glyph.shape
                 top, left = int(gy) - gh, int(gx)
                 if top >= 0 and left + gw < width:
@@ -259,13 +260,13 @@ def sample_text(words: tuple[str, ...], rng: np.random.Generator, min_chars: int
 
 
 def render_line(text: str, font_path: Path, rng: np.random.Generator, *, mnist_p: float = 0.0,
-                context_p: float = 0.3, target_height: int | None = None) -> Image.Image:
+                context_p: float = 0.3, target_height: int | None = None, mnist_split: str = "train") -> Image.Image:
     """One line image, cropped like a segmenter would crop it (ink box + margins).
 
     With ``context_p`` strokes of the neighbouring lines intrude at the top/bottom edge,
     as they do in crops from real pages.
     """
-    ink = render_ink(text, font_path, rng, mnist_p=mnist_p)
+    ink = render_ink(text, font_path, rng, mnist_p=mnist_p, mnist_split=mnist_split)
     alpha = ink.alpha
     x0, y0, x1, y1 = ink_rows(alpha)
     xh = ink.x_height

@@ -163,13 +163,28 @@ def word_stream(split: str, root: str | None = None, script: str = "ascii") -> t
     return tuple(w for w in words if w)
 
 
-@functools.lru_cache(maxsize=2)
-def mnist_digits(root: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """MNIST *train* digits as (images uint8 N×28×28 white-on-black, labels)."""
+# MNIST train digits from this index on are never composited into training lines: they make the
+# real-digit evaluation lines (``synth digits``), digits written by hands no model has seen drawn.
+MNIST_HOLDOUT_FROM = 55_000
+
+
+@functools.lru_cache(maxsize=4)
+def mnist_digits(root: str | None = None, split: str = "all") -> tuple[np.ndarray, np.ndarray]:
+    """MNIST *train* digits as (images uint8 N×28×28 white-on-black, labels).
+
+    ``split``: ``train`` (source index below MNIST_HOLDOUT_FROM), ``holdout`` (from it on) or ``all``.
+    """
     base = Path(root) if root else data_root()
     for name in ("mnist-train.npz", "mnist-train-subset.npz"):
         path = base / "digits" / name
         if path.exists():
             with np.load(path) as z:
-                return z["images"], z["labels"]
+                images, labels = z["images"], z["labels"]
+                source = z["source_indices"] if "source_indices" in z.files else np.arange(len(labels))
+            if split == "all":
+                return images, labels
+            keep = source < MNIST_HOLDOUT_FROM if split == "train" else source >= MNIST_HOLDOUT_FROM
+            if split not in ("train", "holdout"):
+                raise ValueError(f"unknown MNIST split {split!r}")
+            return images[keep], labels[keep]
     raise FileNotFoundError(f"no MNIST train digits under {base / 'digits'}")

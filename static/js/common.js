@@ -23,7 +23,7 @@
     if (status === 403) return "You are not allowed to do this (your role in this collection does not permit it).";
     if (status === 404) return "This item no longer exists, or you cannot see it.";
     if (status === 413) return "The file is too large for the server.";
-    if (status >= 500) return "The server failed to do this (error " + status + "). Nothing was changed; try again later.";
+    if (status >= 500) return "The server failed to do this (error " + status + "). Check whether it was done before trying again.";
     return "The request failed (error " + status + ").";
   }
   var bannerTimer = null;
@@ -79,4 +79,21 @@
   document.addEventListener("htmx:sendError", function () { showError(errorText(0, "")); });
   document.addEventListener("htmx:timeout", function () { showError("The server took too long to answer. Try again."); });
   window.Palimpsest = { csrfToken: csrfToken, errorText: errorText, showError: showError, showNote: showNote };
+})();
+
+/* Behaviours that used to be inline handlers (the Content-Security-Policy allows no inline script):
+   data-autosubmit submits its form on change; data-show-more reveals the rows hidden before it. */
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el && el.hasAttribute && el.hasAttribute("data-autosubmit") && el.form) el.form.requestSubmit();
+  });
+  document.addEventListener("click", function (event) {
+    var el = event.target && event.target.closest ? event.target.closest("[data-show-more]") : null;
+    if (!el) return;
+    var table = el.previousElementSibling;
+    if (table) table.querySelectorAll("tr.more").forEach(function (row) { row.hidden = false; });
+    el.remove();
+  });
 })();

@@ -40,6 +40,14 @@
   if (viewer) viewer.addEventListener("line-clicked", function (e) {
     var r = rowOf(e.detail.line); if (r) { r.focus(); r.scrollIntoView({ block: "nearest" }); }
   });
+  /* Opened from a search hit (#line-N): that line is selected, in the list and on the scan. */
+  var wanted = /^#line-(\d+)$/.exec(window.location.hash);
+  if (wanted && rowOf(wanted[1])) {
+    var found = rowOf(wanted[1]);
+    found.classList.add("found");
+    found.focus();
+    found.scrollIntoView({ block: "center" });
+  }
 
   /* Confidence threshold: mark characters whose confidence is below it. */
   function applyThreshold(scope) {

@@ -40,7 +40,9 @@ def test_manifest_validates_with_transcription_and_curator_annotations(annotated
     lines = pages["Transcription"]["items"]
     assert [a["motivation"] for a in lines] == ["supplementing"] * 3
     assert lines[0]["body"]["value"] == "Ma chère Anna,"
-    assert lines[0]["target"] == f"{canvas['id']}#xywh=50,60,500,60"
+    target = lines[0]["target"]  # the box every viewer reads, and the polygon + baseline as an equivalent SvgSelector
+    assert target["source"]["id"] == canvas["id"] and target["selector"][0]["value"] == "xywh=50,60,500,60"
+    assert '<polyline class="baseline" points="50,110 550,108"/>' in target["selector"][1]["value"]
     assert lines[0]["creator"]["nickname"] == "owner"
     curators = pages["Curators' annotations"]["items"]
     region = next(a for a in curators if a["motivation"] == "commenting")

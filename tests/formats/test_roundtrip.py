@@ -91,7 +91,7 @@ def test_every_file_in_the_archive_validates(annotated_document, tmp_path):
     files = read_zip(path)
     assert figures["files"] == len(files)
     mine = [n for n in files if not any(part in n for part in LENS)]
-    assert len(mine) == 11  # 2 images, IIIF, ALTO, 2 PAGE, text, annotations, collection, reflection, manifest
+    assert len(mine) == 12  # 2 images, IIIF, ALTO, 2 PAGE, METS, text, annotations, collection, reflection, manifest
     assert "documents/d1/drift/d1.json" in files  # the memory lens adds its drift timeline under the document
     assert xmlsafe.validation_errors("alto", files["documents/d1/alto.xml"]) == []
     for name in ("documents/d1/page/0001.xml", "documents/d1/page/0002.xml"):

@@ -26,9 +26,10 @@ def test_document_page_xml_zip_and_alto(sample_document, client_for):
     response = client.get(f"/api/v1/documents/{sample_document.pk}/page-xml/")
     assert response["Content-Type"] == "application/zip"
     with zipfile.ZipFile(io.BytesIO(response.content)) as zf:
-        assert zf.namelist() == ["page/0001.xml", "page/0002.xml"]
-        for name in zf.namelist():
+        assert zf.namelist() == ["page/0001.xml", "page/0002.xml", "alto.xml", "mets.xml"]  # METS beside ALTO/PAGE
+        for name in zf.namelist()[:2]:
             assert xmlsafe.validation_errors("page", zf.read(name)) == []
+        assert xmlsafe.validation_errors("alto", zf.read("alto.xml")) == []
     alto = client.get(f"/api/v1/documents/{sample_document.pk}/alto/").content
     assert xmlsafe.validation_errors("alto", alto) == []
 

@@ -41,7 +41,10 @@ def test_transkribus_page_import(collection, client_for, users):
     assert texts[0].confidence == 0.93 and texts[3].extra["word_confidences"] == [0.91, 0.62]
     layer = texts[0].layer
     assert layer.kind == "import" and "PyLaia@TranskribusPlatform" in layer.parameters["software"]
-    assert texts[0].created_by == users["curator"]
+    # A machine reading: credited to the software that wrote it, the importing person recorded beside it.
+    assert texts[0].created_by is None and texts[0].model_version.name == "PyLaia@TranskribusPlatform"
+    assert texts[0].model_version.task == "external" and texts[0].parameters["imported_by"] == "curator"
+    assert layer.created_by == users["curator"]
     # What came in exports again as valid PAGE and ALTO.
     assert xmlsafe.validation_errors("page", export_page_xml(page)) == []
     assert xmlsafe.validation_errors("alto", export_alto([page])) == []

@@ -69,7 +69,9 @@ def test_page_xml_validates_with_provenance(sample_document, model_version):
     assert attrs["model"] == "htr-default" and attrs["decoder"] == "greedy"
     assert len(line.findall(f"{PAGE}Word")) == 3
     item = root.find(f".//{PAGE}MetadataItem")
-    assert item.get("type") == "processingStep" and model_version.sha256 in item.get("value")
+    labels = {lb.get("type"): lb.get("value") for lb in item.iter(f"{PAGE}Label")}
+    assert item.get("type") == "processingStep" and item.get("value") == "htr-default"
+    assert labels["version"] == "1.0" and model_version.sha256 in labels["settings"]
 
 
 def test_page_xml_reports_invalid_output():

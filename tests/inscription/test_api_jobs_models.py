@@ -49,7 +49,7 @@ def test_post_job_answers_202_with_location_and_sends_after_commit(client_for, w
         ({"kind": "transcribe", "collection": "letters", "parameters": {"lm": True}}, "bad_parameters"),
         ({"kind": "transcribe", "collection": "letters", "parameters": {"model": 999999}}, "bad_parameters"),
         ({"kind": "segment", "collection": "letters"}, "bad_target"),
-        ({"kind": "train", "collection": "letters", "parameters": {}}, "bad_parameters"),
+        ({"kind": "train", "collection": "letters", "parameters": {"epochs": 0}}, "bad_parameters"),
         ({"kind": "train", "collection": "letters", "parameters": {"layer": 999999}}, "bad_parameters"),
         ({"kind": "transcribe", "collection": "letters", "parameters": {"pages": [999999]}}, "bad_parameters"),
         ({"kind": "fly", "collection": "letters"}, "not a valid choice"),

@@ -83,7 +83,8 @@ def start_worker(transactional_db, settings, tmp_path) -> Callable[..., Worker]:
     purge_queues()
     workers: list[Worker] = []
 
-    def start(name: str = "w", pool: str = "prefork") -> Worker:
+    def start(name: str = "w", pool: str = "prefork", extra_env: dict[str, str] | None = None) -> Worker:
+        """``extra_env`` overrides the worker's settings (e.g. a private REDIS_URL, the real visibility timeout)."""
         env = dict(os.environ)
         env.update(test_database_env())
         env.update({
@@ -96,6 +97,7 @@ def start_worker(transactional_db, settings, tmp_path) -> Callable[..., Worker]:
             "WORKER_TORCH_THREADS": "1",
             "PYTHONUNBUFFERED": "1",
         })
+        env.update(extra_env or {})
         if not env["DATABASE_URL"]:
             env.pop("DATABASE_URL")
         log = tmp_path / f"worker-{name}-{len(workers)}.log"

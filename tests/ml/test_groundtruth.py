@@ -150,3 +150,15 @@ def test_train_refuses_ground_truth_without_its_image(tmp_path: Path) -> None:
                    "--max-steps", "1")
     assert_clean_error(proc, "lonely.xml: image not found")
     assert not (tmp_path / "run" / "last.pt").exists()
+
+
+def test_archive_lines_are_cropped_as_training_cropped_them() -> None:
+    from models_ml.htr.groundtruth import polygon_crop
+
+    page = read_ground_truth(ALTO)
+    with Image.open(page.image_path) as im:
+        grey = im.convert("L")
+    (crop, line), _ = page_lines(page)
+    same = polygon_crop(grey, [list(p) for p in line.polygon], [list(p) for p in line.baseline])
+    assert same.size == crop.size
+    assert np.abs(np.asarray(same, dtype=int) - np.asarray(crop, dtype=int)).mean() < 3  # paper tone may differ

@@ -70,3 +70,18 @@ def test_validation_scores_uint8_and_float_lines_alike(tiny) -> None:  # noqa: A
     assert np.allclose(x_u8, x_f)
     assert evaluate_arrays(model, charset, lines.images, lines.texts, "cpu") == \
         evaluate_arrays(model, charset, as_float, lines.texts, "cpu")
+
+
+def test_finetune_grows_the_charset_with_the_curated_letters(tmp_path: Path, tiny_model_dir: Path) -> None:
+    from models_ml.htr.groundtruth import page_lines, read_ground_truth
+
+    fixture = Path(__file__).parent / "fixtures" / "groundtruth" / "will_0001-0.xml"
+    pairs = [(crop, line.text) for crop, line in page_lines(read_ground_truth(fixture))]
+    parent = registry.read_card(tiny_model_dir)
+    assert "œ" not in parent["charset"]
+    card = finetune(tiny_model_dir, pairs, tmp_path / "child", epochs=1, val_pairs=pairs[:1])
+    assert card["charset"].startswith(parent["charset"])
+    assert set(card["charset_added"]) == {"è", "à", "œ", "é"}
+    assert card["architecture"]["config"]["num_classes"] == len(card["charset"]) + 1
+    rec = Recognizer(tmp_path / "child", "cpu")  # the grown weights fit the card
+    assert len(rec.charset) == len(card["charset"]) + 1

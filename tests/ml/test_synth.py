@@ -75,3 +75,23 @@ def test_shards_and_pages(tmp_path: Path) -> None:
     meta = json.loads(page.with_suffix(".json").read_text())
     gt = page.with_name(page.name[:-4] + ".gt.txt").read_text().splitlines()
     assert [ln["text"] for ln in meta["lines"]] == gt and len(gt) >= 5
+
+
+def test_mnist_holdout_digits_are_apart_from_the_training_ones() -> None:
+    images, labels = sources.mnist_digits(str(REPO_DATA), "all")
+    train_imgs, _ = sources.mnist_digits(str(REPO_DATA), "train")
+    held_imgs, held_labels = sources.mnist_digits(str(REPO_DATA), "holdout")
+    assert len(train_imgs) + len(held_imgs) == len(images) and len(held_imgs) > 100
+    assert set(held_labels.tolist()) == set(range(10))
+    train_keys = {im.tobytes() for im in train_imgs}
+    assert not any(im.tobytes() in train_keys for im in held_imgs)
+
+
+def test_digit_lines_hold_only_digits_and_font_drawn_separators(tmp_path) -> None:  # noqa: ANN001
+    from models_ml.synth.lines import write_digit_lines
+
+    paths = write_digit_lines(tmp_path, 12, seed=1)
+    texts = [p.with_name(p.name[:-4] + ".gt.txt").read_text(encoding="utf-8").strip() for p in paths]
+    assert len(texts) == 12 and all(texts)
+    assert set("".join(texts)) <= set("0123456789/.-")
+    assert sum(c.isdigit() for c in "".join(texts)) > 40

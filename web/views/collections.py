@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from archive import permissions
 from archive.models import Document, Membership, Page, PageState, Role
 from inscription.models import Inscription, Job, ModelTask, ModelVersion
+from palimpsest.ids import as_id
 from web import backend
 from web.access import attempt, can, collection_for, safe_next
 from web.forms import CollectionForm, DocumentForm, MemberForm
@@ -123,7 +124,7 @@ def default_model(request: HttpRequest, slug: str) -> HttpResponse:
     """Choose the recognizer this collection's transcribe jobs use by default (owner or curator)."""
     coll = collection_for(request, slug, permissions.WRITE)
     raw = request.POST.get("model", "")
-    model = ModelVersion.objects.filter(pk=raw, task=ModelTask.HTR).first() if raw.isdigit() else None
+    model = ModelVersion.objects.filter(pk=as_id(raw), task=ModelTask.HTR).first() if as_id(raw) else None
     if raw and model is None:
         messages.error(request, "That model does not exist or is not a handwriting recognizer.")
     else:

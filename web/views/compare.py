@@ -18,6 +18,7 @@ from archive import permissions
 from archive.models import Line
 from inscription.annotations.alignment import normalise, segments
 from inscription.models import Comparison, ComparisonState, Inscription, ModelVersion
+from palimpsest.ids import as_id
 from web import backend
 from web.access import attempt, document_for, require
 from web.views.workspace import transcription_layers
@@ -37,7 +38,7 @@ def _side_choices(document) -> list[tuple[str, str]]:
 
 def parse_side(raw: str) -> dict | None:
     kind, _, pk = (raw or "").partition(":")
-    if not pk.isdigit():
+    if not as_id(pk):
         return None
     return {"layer": {"layer": int(pk)}, "model": {"model_version": int(pk)}, "first": {"first_of_layer": int(pk)}}.get(kind)
 

@@ -11,6 +11,7 @@ from inscription.models import Job, JobState
 from inscription.models.jobs import FINAL_STATES
 from inscription.services.batches import batch_percent, cancel_batch, refresh_batch
 from inscription.services.batches import children as batch_children
+from palimpsest.ids import as_id
 from web.access import attempt, require, safe_next
 
 PAGE_SIZE = 50
@@ -25,7 +26,7 @@ def _jobs_for(request: HttpRequest):
         jobs = jobs.filter(state=state)
     document = request.GET.get("document", "")
     if document.isdigit():
-        jobs = jobs.filter(document_id=int(document))
+        jobs = jobs.filter(document_id=as_id(document) or 0)
     else:
         jobs = jobs.filter(parent__isnull=True)  # a batch's children are listed on the batch's page
     collection = request.GET.get("collection", "")

@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from archive import permissions
 from inscription.models import Inscription, Job, JobKind, JobState, Layer, LayerKind, ModelTask, ModelVersion
 from inscription.services import drift as drift_service
+from palimpsest.ids import as_id
 from web.access import attempt, can, document_for, require
 
 
@@ -43,7 +44,7 @@ def _held_out(request: HttpRequest, document) -> tuple[list[int] | None, Job | N
     raw = request.GET.get("job", "")
     if not raw:
         return None, None, None
-    job = Job.objects.filter(pk=int(raw) if raw.isdigit() else 0, collection_id=document.collection_id).first()
+    job = Job.objects.filter(pk=as_id(raw) or 0, collection_id=document.collection_id).first()
     held = (job.result or {}).get("held_out") if job else None
     if not isinstance(held, list):
         return None, None, "That job recorded no held-out lines; the figures below use every corrected line."

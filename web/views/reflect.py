@@ -14,6 +14,7 @@ from inscription.annotations.rendering import Cited
 from inscription.annotations.rendering import render as render_markdown
 from inscription.models import Annotation, Comparison, Inscription, Reflection
 from inscription.services.references import resolve_readable
+from palimpsest.ids import as_id
 from web import backend
 from web.access import attempt, collection_for, require
 from web.forms import ReflectionForm
@@ -194,7 +195,7 @@ def cite_search(request: HttpRequest) -> HttpResponse:
     comps = Comparison.objects.filter(collection=coll).select_related("document")
     lines = Inscription.objects.filter(document__collection=coll, is_current=True, withdrawn=False, line__isnull=False).select_related("layer", "document")
     if q:
-        id_q = Q(pk=int(q)) if q.isdigit() else Q(pk__in=[])
+        id_q = Q(pk=as_id(q)) if as_id(q) else Q(pk__in=[])
         anns = anns.filter(Q(body__icontains=q) | Q(target__icontains=q) | id_q)
         comps = comps.filter(Q(label__icontains=q) | Q(document__title__icontains=q) | id_q)
         lines = lines.filter(text__icontains=q)

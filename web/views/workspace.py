@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from archive import permissions
 from archive.models import Line, Page
 from inscription.models import Annotation, Inscription, Layer, LayerKind
+from palimpsest.ids import as_id
 from web import backend
 from web.access import attempt, can, line_for, page_for
 from web.forms import LineEditForm
@@ -247,7 +248,7 @@ def line_history(request: HttpRequest, pk: int) -> HttpResponse:
 def line_restore(request: HttpRequest, pk: int) -> HttpResponse:
     line = line_for(request, pk, permissions.WRITE)
     raw = request.POST.get("version", "")
-    version = get_object_or_404(Inscription, pk=int(raw), line=line) if raw.isdigit() else None
+    version = get_object_or_404(Inscription, pk=as_id(raw) or 0, line=line) if raw.isdigit() else None
     if version is None:
         return _error("Choose a version to restore.")
     ins, error = attempt(backend.restore_version, version, request.user)

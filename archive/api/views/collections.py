@@ -18,6 +18,7 @@ from archive.api.pagination import HoldingsPagination
 from archive.api.serializers import (
     CollectionSerializer,
     CollectionUpdateSerializer,
+    DefaultModelSerializer,
     IngestMetadataSerializer,
     IngestRequestSerializer,
     IngestResponseSerializer,
@@ -50,7 +51,7 @@ class CollectionViewSet(CollectionScopedViewSet):
 
     @property
     def write_action(self) -> str:
-        return WRITE if self.action == "ingest" else MANAGE
+        return WRITE if self.action in ("ingest", "default_model") else MANAGE
 
     def base_queryset(self):
         user = self.request.user
@@ -104,6 +105,26 @@ class CollectionViewSet(CollectionScopedViewSet):
         description="Ingest images (PNG, JPEG, TIFF), PDFs, plain text and zip archives. Each file is atomic; "
         "see docs/ingest.md.",
     )
+    @extend_schema(request=DefaultModelSerializer, responses={200: CollectionSerializer},
+                   description="Owner or curator: choose the recognizer this collection's transcribe jobs use "
+                               "when none is named (for example a model fine-tuned on its ground truth).")
+    @action(detail=True, methods=["post"], url_path="default-model")
+    def default_model(self, request, slug=None):
+        from inscription.models import ModelTask, ModelVersion
+
+        collection = self.get_object()
+        checked = DefaultModelSerializer(data=request.data)
+        checked.is_valid(raise_exception=True)
+        pk = checked.validated_data["model"]
+        model = None
+        if pk is not None:
+            model = ModelVersion.objects.filter(pk=pk, task=ModelTask.HTR).first()
+            if model is None:
+                raise InputError(f"No handwriting recognition model {pk}.", code="bad_model")
+        collection = collection_services.set_default_model(collection, model, request.user)
+        return Response(CollectionSerializer(self.get_queryset().get(pk=collection.pk),
+                                             context=self.get_serializer_context()).data)
+
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def ingest(self, request, slug=None):
         collection = self.get_object()
@@ -116,6 +137,8 @@ class CollectionViewSet(CollectionScopedViewSet):
                 metadata = textguard.loads(metadata, "metadata")
             except json.JSONDecodeError as exc:
                 raise InputError(f"metadata is not valid JSON: {exc}", code="invalid_metadata") from exc
+        if not isinstance(metadata, dict):
+            raise InputError("metadata must be a JSON object of document fields.", code="invalid_metadata")
         checked = IngestMetadataSerializer(data={**metadata, **({"title": request.data["title"]} if "title" in request.data else {})})
         checked.is_valid(raise_exception=True)
         options = dict(checked.validated_data)

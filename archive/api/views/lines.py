@@ -34,6 +34,7 @@ class LineViewSet(CollectionScopedViewSet):
 
     collection_path = "page__document__collection"
     filterset_class = LineFilter
+    search_index = "line"  # ?search= finds lines by their current reading (the search app's index)
     pagination_class = ScanPageSafePagination  # ?page= is the scan-page filter; the page number is ?p=
     ordering_fields = ["id", "order", "created_at"]
 

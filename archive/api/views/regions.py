@@ -12,12 +12,13 @@ from archive.api.views.lines import BAD_GEOMETRY
 from archive.models import GeometryRevision, Region
 from archive.permissions import WRITE, readable_collection_ids, require
 from archive.services.layout import regions as layout_regions
+from palimpsest.ids import IdFilter
 from palimpsest.pagination import ScanPageSafePagination
 
 
 class RegionFilter(django_filters.FilterSet):
-    page = django_filters.NumberFilter(field_name="page_id")
-    document = django_filters.NumberFilter(field_name="page__document_id")
+    page = IdFilter(field_name="page_id")
+    document = IdFilter(field_name="page__document_id")
     kind = django_filters.CharFilter(field_name="kind")
 
     class Meta:
@@ -69,9 +70,9 @@ class RegionViewSet(CollectionScopedViewSet):
 
 
 class RevisionFilter(django_filters.FilterSet):
-    page = django_filters.NumberFilter(field_name="page_id")
-    line = django_filters.NumberFilter(field_name="line_id")
-    region = django_filters.NumberFilter(field_name="region_id")
+    page = IdFilter(field_name="page_id")
+    line = IdFilter(field_name="line_id")
+    region = IdFilter(field_name="region_id")
     action = django_filters.CharFilter(field_name="action")
 
     class Meta:

@@ -31,3 +31,7 @@ class Command(BaseCommand):
             raise input_error(exc) from exc
         self.stdout.write(f"Imported document {result['document']}: {result['pages']} pages, {result['lines']} lines "
                           f"(IIIF Presentation {result['iiif_version']}).")
+        for item in result.get("not_kept") or []:
+            self.stdout.write(f"Not kept: {item['message']}")
+        if not result.get("not_kept"):
+            self.stdout.write("Not kept: nothing.")

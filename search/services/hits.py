@@ -1,0 +1,83 @@
+"""From matching entries to hits a reader can use: highlighted spans, boxes on the scan, and
+for an alternative hit the sentence "the machine read X here, with probability p".
+
+Boxes come from the CTC alignment: a machine line keeps the image columns of each character
+(``Inscription.char_columns``), and each word alternative the columns of its word position.
+Columns are relative to the line crop, whose left edge is the line's bounding-box left edge.
+"""
+from __future__ import annotations
+
+from inscription.models import Inscription
+from search.models import EntryKind, Language, SearchEntry, WordAlternative
+from search.query import Term, highlight_spans
+
+
+def _line_box(entry: SearchEntry) -> tuple[int, int, int, int] | None:
+    return entry.line.bbox() if entry.line_id and entry.line and entry.line.polygon else None
+
+
+def _box(bbox: tuple[int, int, int, int], x0: int, x1: int) -> dict:
+    x, y, w, h = bbox
+    left = x + max(0, min(w, x0))
+    right = x + max(0, min(w, x1))
+    return {"x": left, "y": y, "w": max(1, right - left), "h": h}
+
+
+def _text_boxes(entry: SearchEntry, spans: list[tuple[int, int]], columns: list | None) -> list[dict]:
+    bbox = _line_box(entry)
+    if bbox is None or not spans:
+        return []
+    if not columns or len(columns) != len(entry.text):  # a human reading: the whole line is the place
+        return [{"x": bbox[0], "y": bbox[1], "w": bbox[2], "h": bbox[3]}]
+    return [_box(bbox, int(columns[s][0]), int(columns[e - 1][1])) for s, e in spans]
+
+
+def build_hits(entries: list[SearchEntry], terms: list[Term], threshold: float | None) -> list[dict]:
+    """Plain dicts (the API serialises them as they are; templates read them)."""
+    line_ids = [e.object_id for e in entries if e.kind in (EntryKind.LINE, EntryKind.INSCRIPTION)]
+    columns = dict(Inscription.objects.filter(pk__in=line_ids).values_list("pk", "char_columns")) if line_ids else {}
+    plain = [t.tokens[0] for t in terms if t.plain]
+    alts: dict[int, list[WordAlternative]] = {}
+    if plain and threshold is not None:
+        for a in WordAlternative.objects.filter(entry__in=[e.pk for e in entries], token__in=plain,
+                                                probability__gte=threshold).order_by("-probability"):
+            alts.setdefault(a.entry_id, []).append(a)
+    hits = []
+    for e in entries:
+        spans = highlight_spans(e.text, terms, stemmed=e.config != Language.SIMPLE)
+        found = alts.get(e.pk, [])
+        alternative = None
+        boxes = _text_boxes(e, spans, columns.get(e.object_id))
+        if not spans and found:  # matched only through what the machine nearly read
+            a = found[0]
+            alternative = {"word": a.token, "spelling": a.spelling, "read_as": a.best, "probability": a.probability,
+                           "position": a.position, "columns": [a.x0, a.x1],
+                           "message": f"the machine read “{a.spelling}” here, with probability {a.probability:.2f}"
+                                      + (f" (its best reading: “{a.best}”)" if a.best != a.spelling else "")}
+            bbox = _line_box(e)
+            boxes = [_box(bbox, a.x0, a.x1) for a in found] if bbox else []
+        hits.append({
+            "id": e.pk,
+            "kind": e.kind,
+            "source": e.source,
+            "object_id": e.object_id,
+            "match": "alternative" if alternative else "text",
+            "score": round(float(getattr(e, "score", 0.0) or 0.0), 6),
+            "collection": {"id": e.collection_id, "slug": e.collection.slug, "title": e.collection.title},
+            "document": {"id": e.document_id, "title": e.document.title} if e.document_id else None,
+            "page": e.page_id,
+            "line": e.line_id,
+            "layer": {"id": e.layer_id, "name": e.layer.name} if e.layer_id else None,
+            "title": e.title,
+            "machine": e.machine,
+            "confidence": e.confidence,
+            "is_current": e.is_current,
+            "year": e.year,
+            "created_at": e.created_at.isoformat(),
+            "text": e.text if len(e.text) <= 2000 else e.text[:2000],
+            "highlights": [[s, t] for s, t in spans if t <= 2000],
+            "boxes": boxes,
+            "line_box": dict(zip("xywh", _line_box(e), strict=True)) if _line_box(e) else None,
+            "alternative": alternative,
+        })
+    return hits

@@ -1,0 +1,181 @@
+"""Full-text search through the service layer, on whichever database the run uses (SQLite or PostgreSQL)."""
+from __future__ import annotations
+
+import pytest
+
+from palimpsest.errors import InputError
+from search.services.query import SearchRequest, search
+
+pytestmark = pytest.mark.django_db
+
+
+def texts(results) -> list[str]:
+    return [h["text"] for h in results.hits]
+
+
+def find(user, q: str, **kw):
+    return search(user, SearchRequest(q=q, **kw))
+
+
+def test_a_word_in_a_machine_line_written_in_bulk_by_a_job(users, archive):
+    r = find(users["viewer"], "verdun")
+    assert r.total == 1 and texts(r) == ["fait à Verdun le testamert"]
+    hit = r.hits[0]
+    assert hit["machine"] is True and hit["line"] == archive["lines"][2].pk and hit["match"] == "text"
+    assert hit["highlights"] == [[7, 13]]
+    # boxed on the scan from the character columns: "Verdun" is characters 7..12 → columns 70..130 of the line
+    x, y, _, h = archive["lines"][2].bbox()
+    assert hit["boxes"] == [{"x": x + 70, "y": y, "w": 60, "h": h}]
+
+
+def test_a_corrected_line_replaces_the_old_wording_unless_versions_are_asked(users, archive):
+    from inscription.services.inscriptions import create_inscription
+
+    line = archive["lines"][2]
+    create_inscription(layer=archive["layer"], line=line, text="fait à Verdun le testament", user=users["curator"])
+    assert find(users["viewer"], "testamert").total == 0
+    r = find(users["viewer"], "testament", kind="line")
+    assert r.total == 1 and r.hits[0]["machine"] is False and r.hits[0]["is_current"] is True
+    old = find(users["viewer"], "testamert", versions=True)
+    assert old.total == 1 and old.hits[0]["is_current"] is False and old.hits[0]["machine"] is True
+
+
+def test_annotation_bodies_reflections_and_document_metadata_are_found(users, archive, collection):
+    from inscription.services.annotations import create_annotation
+    from inscription.services.reflections import create_reflection
+
+    line_ins = archive["layer"].inscriptions.get(line=archive["lines"][0])
+    create_annotation(users["curator"], {
+        "motivation": "commenting", "body": [{"type": "TextualBody", "value": "Le légataire est le neveu"}],
+        "target": [{"source": f"inscription:{line_ins.pk}", "selector": [{"type": "TextPositionSelector", "start": 0,
+                                                                          "end": 2}]}]})
+    create_reflection(users["curator"], collection, "Sur les héritages", "Les **légataires** du front.")
+    assert [h["kind"] for h in find(users["viewer"], "neveu").hits] == ["annotation"]
+    assert [h["kind"] for h in find(users["viewer"], "heritages").hits] == ["reflection"]
+    kinds = sorted(h["kind"] for h in find(users["viewer"], "legataire*").hits)
+    assert kinds == ["annotation", "reflection"]
+    doc_hit = find(users["viewer"], "dupont", kind="document")
+    assert doc_hit.total == 1 and doc_hit.hits[0]["document"]["id"] == archive["doc"].pk
+
+
+def test_accents_and_case_do_not_matter(users, archive):
+    for q in ("paques", "PÂQUES", "Pâques", "aine", "lègue", "legue"):
+        assert find(users["viewer"], q).total == 1, q
+    hit = find(users["viewer"], "paques").hits[0]
+    assert hit["text"][hit["highlights"][0][0]:hit["highlights"][0][1]] == "Pâques"
+
+
+def test_phrase_queries_need_the_words_together_and_in_order(users, archive):
+    assert texts(find(users["viewer"], '"maison de paques"')) == ["ma maison de Pâques"]
+    assert find(users["viewer"], '"paques de maison"').total == 0
+    assert find(users["viewer"], '"ma paques"').total == 0
+    assert find(users["viewer"], "maison paques").total == 1  # both words, any order
+    hit = find(users["viewer"], '"maison de paques"').hits[0]
+    assert hit["highlights"] == [[3, 19]]
+
+
+def test_prefix_fuzzy_and_exclusion(users, archive):
+    assert find(users["viewer"], "verd*").total == 1
+    assert texts(find(users["viewer"], "verdum~")) == ["fait à Verdun le testamert"]
+    assert find(users["viewer"], "maison -paques").total == 0
+    assert find(users["viewer"], "ma -verdun").total == 1
+
+
+def test_another_collection_never_appears_not_even_in_counts(users, archive):
+    r = find(users["viewer"], "maison")
+    assert r.total == 1
+    assert {h["collection"]["slug"] for h in r.hits} == {"letters"}
+    assert [f["value"] for f in r.facets["collection"]] == [archive["doc"].collection_id]
+    assert sum(f["count"] for f in r.facets["kind"]) == 1
+    assert all(f["value"] != 1870 for f in r.facets["date"])
+    # asking for the hidden collection by id gives nothing, not an error that would confirm it exists
+    hidden = find(users["viewer"], "maison", collection=archive["secret"].pk)
+    assert hidden.total == 0 and hidden.hits == [] and hidden.facets["collection"] == []
+    assert {h["collection"]["slug"] for h in find(users["stranger"], "maison").hits} == {"secret"}  # only theirs
+    assert find(users["admin"], "maison").total == 3
+
+
+def test_facets_and_filters(users, archive):
+    from inscription.services.inscriptions import create_inscription
+
+    create_inscription(layer=archive["gt"], line=archive["lines"][1], text="ma maison de Pâques", user=users["curator"])
+    r = find(users["viewer"], "maison")
+    assert r.total == 2
+    assert {f["value"]: f["count"] for f in r.facets["agent"]} == {"machine": 1, "human": 1}
+    assert {f["label"]: f["count"] for f in r.facets["layer"]} == {archive["layer"].name: 1, "ground truth": 1}
+    assert r.facets["date"] == [{"value": 1910, "label": "1910s", "count": 2}]
+    assert [f["value"] for f in r.facets["confidence"]] == ["0.5-0.8"]
+    assert find(users["viewer"], "maison", agent="human").total == 1
+    assert find(users["viewer"], "maison", layer=archive["gt"].pk).hits[0]["machine"] is False
+    assert find(users["viewer"], "maison", confidence_min=0.5, confidence_max=0.8).total == 1
+    assert find(users["viewer"], "maison", year_from=1920).total == 0
+    assert find(users["viewer"], "maison", document=archive["doc"].pk).total == 2
+
+
+def test_alternatives_find_what_the_machine_nearly_read(users, archive):
+    plain = find(users["viewer"], "testament", kind="line")
+    assert plain.total == 0  # the best reading says "testamert"
+    r = find(users["viewer"], "testament", alternatives=0.3)
+    assert r.total == 2 and r.alternative_total == 1 and r.hits[0]["kind"] == "document"  # text hits come first
+    hit = r.hits[1]
+    assert hit["match"] == "alternative" and hit["line"] == archive["lines"][2].pk
+    assert hit["alternative"]["probability"] == pytest.approx(0.35)
+    assert hit["alternative"]["read_as"] == "testamert"
+    assert "the machine read “testament” here, with probability 0.35" in hit["alternative"]["message"]
+    x, y, _, h = archive["lines"][2].bbox()
+    assert hit["boxes"] == [{"x": x + 170, "y": y, "w": 90, "h": h}]
+    assert find(users["viewer"], "testament", alternatives=0.4).alternative_total == 0  # below the threshold
+    assert find(users["viewer"], "testament verdun", alternatives=0.3).alternative_total == 1  # other word in the text
+    assert find(users["viewer"], "testament paques", alternatives=0.3, kind="line").total == 0
+    # a text hit outranks an alternative hit, and both are counted once
+    assert find(users["viewer"], "testamert", alternatives=0.3).alternative_total == 0
+
+
+def test_a_correction_drops_the_alternatives_of_the_old_reading(users, archive):
+    from inscription.services.inscriptions import create_inscription
+
+    create_inscription(layer=archive["layer"], line=archive["lines"][2], text="fait à Verdun le testameat",
+                       user=users["curator"])
+    assert find(users["viewer"], "testament", alternatives=0.3, kind="line").total == 0
+
+
+@pytest.mark.parametrize("q, message", [("", "Type something"), ("   ", "Type something"), ("-maison", "at least one word"),
+                                        ("x" * 301, "at most 300"), ("!!! ???", "no words")])
+def test_bad_queries_are_refused_with_a_reason(users, archive, q, message):
+    with pytest.raises(InputError, match=message):
+        find(users["viewer"], q)
+
+
+def test_bad_filters_are_refused(users, archive):
+    with pytest.raises(InputError):
+        find(users["viewer"], "maison", kind="nope")
+    with pytest.raises(InputError):
+        find(users["viewer"], "maison", agent="robot")
+    with pytest.raises(InputError):
+        find(users["viewer"], "maison", alternatives=1.5)
+
+
+def test_reindex_rebuilds_the_same_index(users, archive):
+    from search.models import SearchEntry, WordAlternative
+    from search.services.indexing import reindex
+
+    before = sorted(SearchEntry.objects.values_list("source", "is_current", "norm"))
+    alts = WordAlternative.objects.count()
+    counts = reindex()
+    assert sorted(SearchEntry.objects.values_list("source", "is_current", "norm")) == before
+    assert WordAlternative.objects.count() == alts == 3
+    assert counts["inscription"] == 5 and counts["document"] == 2
+    assert find(users["viewer"], "paques").total == 1
+
+
+def test_the_collection_language_stems_on_postgresql_only_where_asked(users, archive, collection):
+    from django.db import connection
+
+    from search.services.indexing import set_language
+
+    assert find(users["viewer"], "maisons").total == 0  # simple: no stemming
+    set_language(collection, "french")
+    stemmed = find(users["viewer"], "maisons").total
+    assert stemmed == (1 if connection.vendor == "postgresql" else 0)  # FTS5 has no French stemmer
+    with pytest.raises(InputError):
+        set_language(collection, "klingon")
