@@ -36,7 +36,7 @@ class Collection(models.Model):
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE)
     # The recognizer used by default for this collection's transcribe jobs (a ModelVersion name).
     default_model = models.ForeignKey(
-        "inscription.ModelVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "jobs.ModelVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -170,7 +170,7 @@ class PageStatus(models.Model):
     state = models.CharField(max_length=20, choices=PageState.choices)
     previous = models.CharField(max_length=20, choices=PageState.choices, blank=True)
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    job = models.ForeignKey("inscription.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -212,9 +212,9 @@ class AttributedGeometry(models.Model):
     source = models.CharField(max_length=10, choices=GeometrySource.choices, default=GeometrySource.HUMAN)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     model_version = models.ForeignKey(
-        "inscription.ModelVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "jobs.ModelVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    job = models.ForeignKey("inscription.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1, help_text="Bumped by every layout edit (see GeometryRevision)")
     retired = models.BooleanField(default=False, help_text="Deleted or merged away in the layout editor; kept for history")
@@ -294,7 +294,7 @@ class GeometryRevision(models.Model):
     source = models.CharField(max_length=10, choices=GeometrySource.choices)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     model_version = models.ForeignKey(
-        "inscription.ModelVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "jobs.ModelVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField()
     note = models.JSONField(default=dict, blank=True, help_text="Why: split point, merged line, …")

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
-from rest_framework import permissions
-from rest_framework.exceptions import NotFound, PermissionDenied
 
+from archive.errors import CollectionHidden, RoleTooLow
 from archive.models import ROLE_RANK, Collection, Membership, Role, Visibility
 
 READ = "read"
@@ -51,15 +50,15 @@ def can(user: User | AnonymousUser, collection: Collection, action: str) -> bool
 
 
 def require(user: User | AnonymousUser, collection: Collection, action: str, missing: str = "Not found.") -> None:
-    """Raise 404 when the user cannot even read, 403 when they can read but not do ``action``.
+    """CollectionHidden (404) when the user cannot even read, RoleTooLow (403) when they can read but not do ``action``.
 
     ``missing`` is the caller's message for an object that does not exist: a hidden one gets the
     very same answer, so the API is no oracle for what exists in other people's collections."""
     if can(user, collection, action):
         return
     if action != READ and can(user, collection, READ):
-        raise PermissionDenied(f"Your role in collection '{collection.slug}' does not allow this ({action}).")
-    raise NotFound(missing)
+        raise RoleTooLow(f"Your role in collection '{collection.slug}' does not allow this ({action}).")
+    raise CollectionHidden(missing)
 
 
 def readable_collections(user: User | AnonymousUser) -> QuerySet[Collection]:
@@ -75,22 +74,3 @@ def readable_collections(user: User | AnonymousUser) -> QuerySet[Collection]:
 def readable_collection_ids(user: User | AnonymousUser) -> QuerySet:
     """A subquery of readable collection ids, for filtering documents, pages, lines, inscriptions..."""
     return readable_collections(user).values("pk")
-
-
-class CollectionAccess(permissions.BasePermission):
-    """DRF permission for objects that belong to a collection.
-
-    Views must expose ``collection_of(obj)``; safe methods need READ, unsafe ones WRITE
-    (or ``manage_action`` for views that set it, such as membership management).
-    """
-
-    def has_permission(self, request, view) -> bool:
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        return bool(request.user and request.user.is_authenticated)
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        collection = view.collection_of(obj)
-        action = READ if request.method in permissions.SAFE_METHODS else getattr(view, "write_action", WRITE)
-        require(request.user, collection, action)
-        return True

@@ -80,8 +80,9 @@ def bench_service(n: int) -> None:
     from django.utils import timezone
 
     from archive.models import Collection, Document, ImageBlob, Line, Page
-    from inscription.models import Inscription, Layer, LayerKind, ModelVersion
+    from inscription.models import Inscription, Layer, LayerKind
     from inscription.services.compare import request_comparison
+    from jobs.models import ModelVersion
 
     assert str(settings.DATABASES["default"]["NAME"]).startswith(tmp), "refusing to run outside the throwaway database"
     settings.PALIMPSEST_COMPARE_SYNC_LINES = n + 1  # time the synchronous path here; the job runs the same compute()

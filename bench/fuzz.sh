@@ -39,7 +39,8 @@ for _ in $(seq 240); do  # the schema is fetched once (it takes seconds to build
   curl -sf --max-time 120 -H "Accept: application/json" -o "$work/schema.json" "http://127.0.0.1:$port/api/schema/?format=json" && break
   sleep 0.5
 done
-echo "fuzzing http://127.0.0.1:$port (${DATABASE_URL:+PostgreSQL}${DATABASE_URL:-SQLite}, $examples examples per operation, at most ${seconds}s)"
+backend=SQLite; [ -n "${DATABASE_URL:-}" ] && backend=PostgreSQL
+echo "fuzzing http://127.0.0.1:$port ($backend, $examples examples per operation, at most ${seconds}s)"
 set +e
 "$bin/schemathesis" run "$work/schema.json" --url "http://127.0.0.1:$port" \
   --header "Authorization: Token $token" \

@@ -85,9 +85,8 @@ def start_worker(threads: int) -> subprocess.Popen:
 
 
 def run_job(document, user, model) -> tuple[object, float]:
-    from inscription.models import Job
-    from inscription.models.jobs import FINAL_STATES
-    from inscription.services.jobs import create_job
+    from jobs.models import FINAL_STATES, Job
+    from jobs.services.jobs import create_job
 
     t0 = time.time()  # wall clock, comparable with the worker's finished_at on this machine
     job = create_job("transcribe", document.collection, document=document, user=user,
@@ -109,7 +108,7 @@ def prepare_bare(document, model, threads: int):
     import torch
 
     from archive.models import Page
-    from inscription.tasks.lines import crop_line_image, page_image
+    from inscription.services.line_images import crop_line_image, page_image
     from models_ml.htr.api import load_recognizer
 
     torch.set_num_threads(threads)
@@ -161,7 +160,7 @@ def main() -> None:
 
     ARGS.pages_per_batch = ARGS.pages_per_batch or DEFAULT_PAGES_PER_BATCH
 
-    from inscription.services.models import register_model_dir
+    from jobs.services.models import register_model_dir
     from tests.jobs.conftest import recognizer_dir
 
     model, _ = register_model_dir(recognizer_dir(Path(settings.MODEL_STORE)))

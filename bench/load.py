@@ -32,8 +32,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 from rest_framework.authtoken.models import Token
 from archive.models import Collection, Document, Line, Membership
-from inscription.services.jobs import create_job
-from inscription.services.models import register_model_dir
+from jobs.services.jobs import create_job
+from jobs.services.models import register_model_dir
 from models_ml import registry
 from tests.inscription.helpers import make_page
 from tests.jobs.conftest import render_pages

@@ -30,7 +30,7 @@ from models_ml import realdata, registry  # noqa: E402
 from models_ml.htr.api import Recognizer  # noqa: E402
 from search.text import tokens  # noqa: E402
 
-THRESHOLDS = (0.9, 0.7, 0.5, 0.3, 0.2, 0.1, 0.05)
+THRESHOLDS = (0.9, 0.7, 0.5, 0.3, 0.2, 0.1, 0.05, 0.02, 0.01)
 
 
 def _local_lines(path: Path) -> list[tuple[Image.Image, str]]:
@@ -114,12 +114,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--min-len", type=int, default=1, help="shortest query word (characters)")
     ap.add_argument("--limit", type=int, default=0, help="read only the first N lines (a quick look)")
     ap.add_argument("--json", default=None, help="also write the rows here")
+    ap.add_argument("--k", type=int, default=None, help="spellings kept per word position (default: words.py's)")
+    ap.add_argument("--beam", type=int, default=None, help="beam per word position (default: words.py's)")
+    ap.add_argument("--min-prob", type=float, default=None, help="smallest probability kept (default: words.py's)")
     args = ap.parse_args(argv)
     import torch
 
     torch.set_num_threads(1)
     model_dir = Path(args.model) if args.model else registry.default_model_dir()
     rec = Recognizer(model_dir, "cpu")
+    rec.word_options = {k: v for k, v in (("k", args.k), ("beam", args.beam), ("min_prob", args.min_prob)) if v is not None}
     t0 = time.perf_counter()
     lines, cropper = validation_lines()
     if args.limit:
@@ -131,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     alts = [line_alternatives(r.words) for r in readings]
     card = rec.card
     print(f"model: {card.get('name')} {card.get('version')} (sha256 {str(card.get('sha256', ''))[:12]}), "
-          f"greedy 1-best; {len(lines)} lines of {len(realdata.VALIDATION_WILLS)} validation wills; crops: {cropper}; "
+          f"greedy 1-best; word alternatives {rec.word_options or 'words.py defaults'}; {len(lines)} lines of {len(realdata.VALIDATION_WILLS)} validation wills; crops: {cropper}; "
           f"{seconds:.0f} s on CPU")
     all_rows = {}
     for min_len in sorted({1, args.min_len, 4}):

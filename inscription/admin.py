@@ -16,11 +16,4 @@ class InscriptionAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(models.Job)
-class JobAdmin(admin.ModelAdmin):
-    list_display = ("id", "kind", "state", "collection", "progress_done", "progress_total", "created_at")
-    list_filter = ("kind", "state")
-
-
 admin.site.register(models.Layer)
-admin.site.register(models.ModelVersion)

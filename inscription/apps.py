@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class InscriptionConfig(AppConfig):
     name = "inscription"
-    verbose_name = "Inscriptions, annotations and jobs"
+    verbose_name = "Inscriptions, annotations, comparisons and reflections"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

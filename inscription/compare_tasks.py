@@ -1,7 +1,7 @@
-"""Celery tasks for comparisons (no ML: they run on the io queue, see CELERY_TASK_ROUTES)."""
+"""Celery tasks for comparisons (no ML: the io queue, see inscription/jobkinds.py)."""
 from __future__ import annotations
 
-from inscription.runner import JobRun, job_task
+from jobs.runner import JobRun, job_task
 
 
 @job_task(device="cpu")

@@ -1,87 +1,38 @@
 """Signal receivers of the inscription app (connected in InscriptionConfig.ready)."""
 from __future__ import annotations
 
-import logging
-import threading
-import time
+from django.dispatch import receiver
 
-from celery.signals import worker_process_init, worker_ready, worker_shutdown
-
-from inscription import annotation_signals  # noqa: F401,E402 - re-anchors annotations on new inscription versions
-
-log = logging.getLogger(__name__)
-_SWEEPER_STOP = threading.Event()
+from archive.events import line_retired, line_split, lines_merged
+from inscription import annotation_signals  # noqa: F401 - re-anchors annotations on new inscription versions
+from jobs.events import job_ended
 
 
-@worker_process_init.connect(dispatch_uid="inscription.pin_torch_threads")
-def pin_torch_threads(**kwargs) -> None:
-    """Each prefork worker process gets its own fixed torch thread count (solo pools call it from the task)."""
-    from inscription.worker import configure_torch
+@receiver(job_ended, dispatch_uid="inscription.refresh_batch")
+def refresh_batch_on_child_end(sender, job_id: int, parent_id: int, **kwargs) -> None:
+    """A batch's child ended: sum the batch up again (its one progress bar and per-document results)."""
+    from inscription.services.batches import refresh_batch
 
-    configure_torch()
-
-
-def _sweep_orphans(already: dict) -> None:
-    """Re-send running jobs whose holder is dead, and queued jobs whose message the broker lost (the outbox)."""
-    from django.db import connections
-
-    from inscription.dispatch import dispatch_queued_jobs
-    from inscription.runner import recover_orphaned_jobs
-
-    try:
-        resent = recover_orphaned_jobs(already=already)
-        if resent:
-            log.warning("re-sent orphaned jobs %s", resent)
-        dispatch_queued_jobs()
-    except Exception:  # noqa: BLE001 - a failed sweep (broker or database away) is retried on the next one
-        log.warning("job sweep failed; retried in the next one", exc_info=True)
-    finally:
-        connections.close_all()  # never share a connection with forked pool processes
+    refresh_batch(parent_id)
 
 
-def _gc_blobs() -> None:
-    """The periodic orphan-blob sweep (manage.py gc_blobs does the same by hand)."""
-    from django.db import connections
+# Texts and annotations follow the archive's geometry acts, in the act's transaction (errors roll it back).
+@receiver(line_split, dispatch_uid="inscription.split_texts")
+def split_texts_with_the_line(sender, left, right, old_baseline, x, user, act, **kwargs) -> None:
+    from inscription.services.layout_text import split_texts
 
-    from archive.services.blob_gc import gc_blobs
-
-    try:
-        gc_blobs()
-    except Exception:  # noqa: BLE001 - retried at the next period
-        log.warning("blob sweep failed", exc_info=True)
-    finally:
-        connections.close_all()
+    split_texts(left, right, old_baseline, x, user, act=act)
 
 
-def _sweep_forever(already: dict, every: float, stop: threading.Event) -> None:
-    from django.conf import settings
+@receiver(lines_merged, dispatch_uid="inscription.merge_texts")
+def merge_texts_with_the_lines(sender, keep, gone, user, act, **kwargs) -> None:
+    from inscription.services.layout_text import merge_texts
 
-    gc_every = float(getattr(settings, "BLOB_GC_SECONDS", 0) or 0)
-    last_gc = 0.0
-    while not stop.wait(every):
-        _sweep_orphans(already)
-        if gc_every and time.monotonic() - last_gc >= gc_every:
-            last_gc = time.monotonic()
-            _gc_blobs()
+    merge_texts(keep, gone, user, act=act)
 
 
-@worker_ready.connect(dispatch_uid="inscription.recover_orphaned_jobs")
-def recover_jobs_on_start(**kwargs) -> None:
-    """Every worker, on every broker, sweeps as it starts and then every JOB_SWEEP_SECONDS: a job whose holder
-    died is re-sent once its heartbeat is stale (Redis would hold the killed worker's message until the
-    visibility timeout, an hour), and queued jobs whose message never reached the broker or was lost
-    with it are sent again. JOB_RECOVER_ON_START=0 turns the sweeper off."""
-    from django.conf import settings
+@receiver(line_retired, dispatch_uid="inscription.orphan_line_annotations")
+def orphan_annotations_of_a_retired_line(sender, line, user, reason, act, **kwargs) -> None:
+    from inscription.services.layout_text import orphan_line_annotations
 
-    if not getattr(settings, "JOB_RECOVER_ON_START", True):
-        return
-    already: dict = {}
-    _sweep_orphans(already)
-    every = max(0.5, float(settings.JOB_SWEEP_SECONDS))
-    threading.Thread(target=_sweep_forever, args=(already, every, _SWEEPER_STOP), name="orphaned-job-sweeper",
-                     daemon=True).start()
-
-
-@worker_shutdown.connect(dispatch_uid="inscription.stop_orphan_sweeper")
-def stop_sweeper(**kwargs) -> None:
-    _SWEEPER_STOP.set()
+    orphan_line_annotations(line, user, reason=reason, act=act)

@@ -1,8 +1,10 @@
-"""Model directories: ``model.safetensors`` + ``card.json`` (+ optional ``lm.json``).
+"""The one model store: a directory per model, ``model.safetensors`` + ``card.json`` (+ files the card lists).
 
-The card describes everything needed to use and to trust a model: architecture,
-charset, preprocessing, training data, metrics, the sha256 of the weights, licence,
-code version and parent.  Loading refuses weights whose sha256 differs from the card.
+Every kind of model (recognizer, summariser, segmenter) is stored and checked here, as kraken's
+loaders serve every model. The card describes everything needed to use and to trust a model:
+task, architecture, charset or vocabulary, preprocessing, training data, metrics, the sha256 of
+the weights (``sha256``) and of any other file it needs (``files``: ``lm.json``, ``vocab.txt``),
+licence, code version and parent. Loading refuses a file whose sha256 differs from the card.
 """
 from __future__ import annotations
 
@@ -43,39 +45,55 @@ def code_version() -> str:
         return "unknown"
 
 
-def read_card(model_dir: str | Path) -> dict:
-    """The card of a model directory, with clear errors for missing/broken files."""
+def read_card(model_dir: str | Path, task: str | None = None) -> dict:
+    """The card of a model directory (of ``task`` when given), with clear errors for missing/broken files."""
     d = Path(model_dir)
     if not d.is_dir():
         raise ModelError(f"model directory not found: {d}")
     card_path = d / CARD
-    if not card_path.exists():
-        raise ModelError(f"model directory {d} has no {CARD}")
+    if not card_path.is_file():
+        raise ModelError(f"model directory {d} has no {CARD} (no model card)")
     try:
-        return json.loads(card_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelError(f"unreadable {card_path}: {exc}") from exc
-
-
-def verify(model_dir: str | Path) -> dict:
-    """Check the weights exist and match the card's sha256; return the card."""
-    d = Path(model_dir)
-    card = read_card(d)
-    weights = d / WEIGHTS
-    if not weights.exists():
-        raise ModelError(f"model directory {d} has no {WEIGHTS}")
-    expected = card.get("sha256")
-    if not expected:
-        raise ModelError(f"{d / CARD} records no sha256 for the weights")
-    actual = sha256_file(weights)
-    if actual != expected:
-        raise ModelError(f"sha256 mismatch for {weights}: card says {expected[:12]}…, file is {actual[:12]}…"
-                         " (weights corrupt or replaced)")
+    if task is not None and card.get("task") != task:
+        raise ModelError(f"{card_path} describes task {card.get('task')!r}, not {task!r}")
     return card
 
 
-def save_model_dir(out_dir: str | Path, tensors: dict, card: dict) -> dict:
-    """Write weights (safetensors) and a card carrying their sha256; return the card."""
+def write_card(model_dir: str | Path, card: dict) -> None:
+    """(Re)write a card, e.g. with new metrics; the card is not hashed, the weights stay untouched."""
+    (Path(model_dir) / CARD).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _check_sha(path: Path, expected: str | None, what: str) -> None:
+    if not expected:
+        raise ModelError(f"model card lists no sha256 for {what}; refusing to load")
+    if not path.is_file():
+        raise ModelError(f"model directory {path.parent} has no {path.name}")
+    actual = sha256_file(path)
+    if actual != expected:
+        raise ModelError(f"sha256 mismatch for {path}: card says {expected[:12]}…, file is {actual[:12]}…"
+                         " (corrupt, replaced, or not this card's)")
+
+
+def verify(model_dir: str | Path, task: str | None = None, required: tuple[str, ...] = ()) -> dict:
+    """Check the weights, every file the card lists and the ``required`` ones exist and match their sha256.
+
+    A card that lists its files (``files``) lists the weights too. Returns the card."""
+    d = Path(model_dir)
+    card = read_card(d, task)
+    _check_sha(d / WEIGHTS, card.get("sha256"), f"the weights ({WEIGHTS})")
+    files = card.get("files") or {}
+    names = [*files, *required] + ([WEIGHTS] if files or required else [])
+    for name in dict.fromkeys(names):
+        _check_sha(d / name, (files.get(name) or {}).get("sha256"), name)
+    return card
+
+
+def save_model_dir(out_dir: str | Path, tensors: dict, card: dict, files: dict[str, str] | None = None) -> dict:
+    """Write weights (safetensors), the text ``files`` the model needs and a card carrying their sha256."""
     from safetensors.torch import save_file
 
     d = Path(out_dir)
@@ -83,11 +101,15 @@ def save_model_dir(out_dir: str | Path, tensors: dict, card: dict) -> dict:
     tmp = d / (WEIGHTS + ".tmp")
     save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp))
     tmp.replace(d / WEIGHTS)
+    for name, text in (files or {}).items():
+        (d / name).write_text(text, encoding="utf-8")
     card = dict(card)
     card["sha256"] = sha256_file(d / WEIGHTS)
     card["weights_bytes"] = (d / WEIGHTS).stat().st_size
+    if files:
+        card["files"] = {name: {"sha256": sha256_file(d / name)} for name in (WEIGHTS, *files)}
     card.setdefault("code_version", code_version())
-    (d / CARD).write_text(json.dumps(card, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    write_card(d, card)
     return card
 
 

@@ -28,13 +28,12 @@ class ApiRootView(APIView):
     """Links to every collection of resources, the schema and its docs."""
 
     permission_classes = [AllowAny]
+    patterns = None  # the router's urlpatterns, given by palimpsest/api_urls.py (as_view(patterns=...))
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="The API's resources, as links")
     def get(self, request: Request) -> Response:
-        from palimpsest import api_urls
-
         resources = {name.removesuffix("-list"): request.build_absolute_uri(reverse(name))
-                     for name in _list_routes(api_urls.urlpatterns)}
+                     for name in _list_routes(self.patterns() if self.patterns else [])}
         return Response({
             "name": "Palimpsest API",
             "version": "v1",

@@ -8,3 +8,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "palimpsest.settings")
 app = Celery("palimpsest")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+

@@ -1,82 +1,60 @@
-"""One JSON error shape for the whole API.
+"""Domain errors: plain Python exceptions every app raises, with a stable code and a plain message.
 
-Every error body is ``{"error": {"code": str, "message": str, "detail": any}}`` so
-clients can rely on it whatever raised the error.
+Why plain: services, tasks and commands are not HTTP code; they say what went wrong and let
+each interface translate it once: ``palimpsest/api_errors.py`` for the REST API (one JSON
+shape), ``web/access.py`` for the curator pages (a message, 404 or 403). Each app defines its
+own subclasses (``archive/errors.py``, ``jobs/errors.py``, ...) where a caller needs to tell
+them apart; ``status_code`` is the HTTP class an interface should use (400 unless said).
 """
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError as DatabaseInterfaceError
-from django.db import OperationalError as DatabaseOperationalError
-from django.http import Http404
-from rest_framework import exceptions, status
-from rest_framework.response import Response
-from rest_framework.views import exception_handler
 
-log = logging.getLogger(__name__)
+class DomainError(Exception):
+    """Base of the domain errors: ``code`` is stable (clients match on it), ``message`` is for people."""
 
-
-class InputError(exceptions.APIException):
-    """Bad input the client can fix: 400 with a stable code and a plain message."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code = 400
     default_code = "invalid_input"
 
-    def __init__(self, message: str, code: str | None = None, detail: Any = None, status_code: int | None = None):
-        super().__init__(message, code or self.default_code)
-        self.message = message
+    def __init__(self, message: str = "", code: str | None = None, detail: Any = None, status_code: int | None = None):
+        super().__init__(message)
+        self.message = message or self.default_message()
+        self.code = code or self.default_code
         self.extra = detail
         if status_code:
             self.status_code = status_code
 
-
-def _message_from(detail: Any) -> str:
-    if isinstance(detail, dict):
-        for key, value in detail.items():
-            inner = _message_from(value)
-            return inner if key in ("detail", "non_field_errors") else f"{key}: {inner}"
+    def default_message(self) -> str:
         return "Invalid input."
-    if isinstance(detail, list):
-        return _message_from(detail[0]) if detail else "Invalid input."
-    return str(detail)
+
+    def get_codes(self) -> str:
+        """The code (the name DRF's exceptions use, kept for callers written against them)."""
+        return self.code
+
+    def __str__(self) -> str:
+        return self.message
 
 
-class ServiceUnavailable(exceptions.APIException):
-    """The database (or another service the request needs) is away: nothing was kept, try again later."""
-
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "unavailable"
-    retry_after = 10
+class InputError(DomainError):
+    """Bad input the caller can fix: 400 (or the status given, e.g. 409 for a conflict with the stored state)."""
 
 
-def json_exception_handler(exc: Exception, context: dict) -> Response | None:
-    if isinstance(exc, DatabaseOperationalError | DatabaseInterfaceError):
-        # A lost or locked database: the request could not be kept. 503 with a retry hint, not a 500.
-        log.warning("request failed on the database: %s", exc)
-        unavailable = ServiceUnavailable(f"The archive cannot keep this request right now; try again in "
-                                         f"{ServiceUnavailable.retry_after} seconds.")
-        response = Response({"error": {"code": "unavailable", "message": unavailable.detail, "detail": None}},
-                            status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        response["Retry-After"] = str(ServiceUnavailable.retry_after)
-        return response
-    if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
-    elif isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
-    response = exception_handler(exc, context)
-    if response is None:
-        return None
-    if isinstance(exc, InputError):
-        body = {"code": exc.get_codes(), "message": exc.message, "detail": exc.extra}
-    else:
-        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
-        code = codes if isinstance(codes, str) else "invalid"
-        body = {"code": code, "message": _message_from(response.data), "detail": response.data}
-    response.data = {"error": body}
-    return response
+class NotFound(DomainError):
+    """The object does not exist, or the caller may not know it exists: 404."""
+
+    status_code = 404
+    default_code = "not_found"
+
+    def default_message(self) -> str:
+        return "Not found."
+
+
+class Forbidden(DomainError):
+    """The caller may see the object but not do this: 403."""
+
+    status_code = 403
+    default_code = "permission_denied"
+
+    def default_message(self) -> str:
+        return "You do not have permission to perform this action."

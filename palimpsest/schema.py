@@ -29,6 +29,10 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             errors = {**ALWAYS, **(WRITES if method in ("post", "put", "patch", "delete") else {})}
+            # An endpoint that answers JSON-LD (annotations) renders its errors the same way.
+            types = {t for code, r in operation["responses"].items() if str(code).startswith("2")
+                     for t in (r.get("content") or {})}
+            content = {t: ref["application/json"] for t in ({"application/json"} | {t for t in types if "json" in t})}
             for code, description in errors.items():
-                operation["responses"].setdefault(code, {"description": description, "content": ref})
+                operation["responses"].setdefault(code, {"description": description, "content": content})
     return result

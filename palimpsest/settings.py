@@ -79,8 +79,10 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "jobs",
     "archive",
     "inscription",
+    "exchange",
     "web",
     "search",
 ]
@@ -199,7 +201,11 @@ IIIF_FETCH_ALLOW = [h.strip() for h in os.environ.get("IIIF_FETCH_ALLOW", "").sp
 TEXT_FALLBACK_ENCODINGS = tuple(e.strip() for e in os.environ.get("TEXT_FALLBACK_ENCODINGS", "cp1252,latin-1").split(",") if e.strip())
 
 # Search: a machine line also matches a word the recognizer gave at least this probability (docs/search.md).
-SEARCH_ALTERNATIVES_THRESHOLD = float(os.environ.get("SEARCH_ALTERNATIVES_THRESHOLD", "0.3"))
+SEARCH_ALTERNATIVES_THRESHOLD = float(os.environ.get("SEARCH_ALTERNATIVES_THRESHOLD", "0.02"))
+# ... but a word of fewer than 4 letters needs this much (short words are the ones the recognizer invents).
+SEARCH_ALTERNATIVES_SHORT_WORD_THRESHOLD = float(os.environ.get("SEARCH_ALTERNATIVES_SHORT_WORD_THRESHOLD", "0.2"))
+# Counting stops here; past it the first matches found are shown newest first, not ranked (bench/search_bench.py).
+SEARCH_COUNT_LIMIT = env_int("SEARCH_COUNT_LIMIT", 1000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -215,7 +221,7 @@ REST_FRAMEWORK = {
         "search.filters.ArchiveSearchFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "palimpsest.errors.json_exception_handler",
+    "EXCEPTION_HANDLER": "palimpsest.api_errors.json_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -235,10 +241,10 @@ SPECTACULAR_SETTINGS = {
         "DocumentKindEnum": "archive.models.DocumentKind",
         "LayerKindEnum": "inscription.models.inscriptions.LayerKind",
         "InscriptionKindEnum": "inscription.models.inscriptions.InscriptionKind",
-        "JobKindEnum": "inscription.models.jobs.JobKind",
+        "JobKindEnum": "jobs.kinds.choices",  # the registered kinds
         "RoleEnum": "archive.models.Role",
         "PageStateEnum": "archive.models.PageState",
-        "JobStateEnum": "inscription.models.jobs.JobState",
+        "JobStateEnum": "jobs.models.JobState",
     },
 }
 
@@ -279,26 +285,16 @@ CELERY_TASK_DEFAULT_QUEUE = "io"
 # Each queue has its own exchange and key: with bare Queue("gpu") Celery binds both queues to the
 # default exchange/key "io", so a gpu task would be delivered to BOTH queues (twice on Redis).
 CELERY_TASK_QUEUES = (Queue("gpu", Exchange("gpu"), routing_key="gpu"), Queue("io", Exchange("io"), routing_key="io"))
-# The one routing table: heavy model work on gpu, file work on io.
-CELERY_TASK_ROUTES = {
-    "inscription.tasks.segment_*": {"queue": "gpu"},
-    "inscription.tasks.transcribe_*": {"queue": "gpu"},
-    "inscription.tasks.summarise_*": {"queue": "gpu"},
-    "inscription.tasks.train_*": {"queue": "gpu"},
-    "inscription.tasks.evaluate_*": {"queue": "gpu"},
-    "inscription.compare_tasks.*": {"queue": "io"},
-    "inscription.tasks.import_*": {"queue": "io"},
-    "inscription.tasks.export_*": {"queue": "io"},
-    "archive.tasks.*": {"queue": "io"},
-}
-# Task modules outside the autodiscovered tasks.py files.
-CELERY_IMPORTS = ("inscription.compare_tasks",)
+# Routing is the job-kind registry's (jobs.kinds): each kind names its task and its queue (gpu for model
+# work, io for file work); a task that is no kind's goes to the default queue. Workers import every
+# kind's task module (jobs/apps.py), so there is no CELERY_IMPORTS list to keep.
+CELERY_TASK_ROUTES = ("jobs.kinds.route_task",)
 # Job lease: a running job's worker writes a heartbeat; a job whose heartbeat is older than
 # JOB_STALE_SECONDS (or whose worker process is gone) may be taken over by another worker.
 JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 10)
 JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 90)
 # Every worker sweeps this often (all brokers): running jobs of dead holders and queued jobs whose
-# message the broker does not hold are sent again (inscription.dispatch). Off with JOB_RECOVER_ON_START=0.
+# message the broker does not hold are sent again (jobs.dispatch). Off with JOB_RECOVER_ON_START=0.
 JOB_RECOVER_ON_START = env_bool("JOB_RECOVER_ON_START", True)
 JOB_SWEEP_SECONDS = float(os.environ.get("JOB_SWEEP_SECONDS") or max(1.0, JOB_STALE_SECONDS / 2))
 # Each worker's sweeper also deletes orphan blob files older than a day this often (0: only manage.py gc_blobs).

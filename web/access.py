@@ -1,8 +1,9 @@
-"""Permission and error plumbing for the UI views.
+"""Permission and error plumbing for the UI views: the one place domain errors become pages.
 
 Every view resolves its object through these helpers, so the rules of
 archive.permissions apply to the web pages exactly as they apply to the API:
 404 when the user cannot read the collection, 403 when they can read but not write.
+A service's other domain errors (palimpsest.errors) become a plain message (``attempt``).
 """
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from rest_framework import exceptions as drf_exceptions
 
 from archive import permissions
 from archive.models import Collection, Document, Line, Page
+from palimpsest.errors import DomainError, Forbidden, NotFound
 
 M = TypeVar("M", bound=Model)
 
@@ -26,10 +27,10 @@ def require(request: HttpRequest, collection: Collection, action: str = permissi
     """archive.permissions.require, translated to Django's 404/403 for template views."""
     try:
         permissions.require(request.user, collection, action)
-    except drf_exceptions.NotFound as exc:
+    except NotFound as exc:
         raise Http404("No such collection.") from exc
-    except drf_exceptions.PermissionDenied as exc:
-        raise PermissionDenied(str(exc.detail)) from exc
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
 
 
 def collection_for(request: HttpRequest, slug: str, action: str = permissions.READ) -> Collection:
@@ -62,33 +63,24 @@ def can(request: HttpRequest, collection: Collection, action: str) -> bool:
 
 def plain_error(exc: BaseException) -> str:
     """A service error in plain words for the curator (never a traceback)."""
-    if isinstance(exc, drf_exceptions.APIException):
-        message = getattr(exc, "message", None)
-        if message:
-            return str(message)
-        detail = exc.detail
-        if isinstance(detail, dict):
-            parts = [f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in detail.items()]
-            return "; ".join(parts)
-        if isinstance(detail, list):
-            return " ".join(map(str, detail))
-        return str(detail)
+    if isinstance(exc, DomainError):
+        return exc.message
     if isinstance(exc, DjangoValidationError):
         return " ".join(exc.messages)
     return str(exc) or exc.__class__.__name__
 
 
-SERVICE_ERRORS: tuple[type[BaseException], ...] = (drf_exceptions.APIException, DjangoValidationError, ValueError)
+SERVICE_ERRORS: tuple[type[BaseException], ...] = (DomainError, DjangoValidationError, ValueError)
 
 
 def attempt(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, str | None]:
-    """Call a service; return (result, None) or (None, plain error message)."""
+    """Call a service; return (result, None) or (None, plain error message). Not found / forbidden become 404 / 403."""
     try:
         return fn(*args, **kwargs), None
-    except (drf_exceptions.NotFound, Http404) as exc:
+    except (NotFound, Http404) as exc:
         raise Http404(str(exc)) from exc
-    except drf_exceptions.PermissionDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
     except SERVICE_ERRORS as exc:
         return None, plain_error(exc)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django import forms
 
 from archive.models import DocumentKind, Role, Visibility
-from inscription.models import JobKind
+from jobs import kinds
 
 
 class WordsMixin:
@@ -43,7 +43,7 @@ class MemberForm(WordsMixin, forms.Form):
 
 
 class JobStartForm(WordsMixin, forms.Form):
-    kind = forms.ChoiceField(choices=JobKind.choices)
+    kind = forms.ChoiceField(choices=kinds.choices)
     page = forms.IntegerField(required=False)
     model = forms.IntegerField(required=False)
     decoder = forms.ChoiceField(choices=[("greedy", "Greedy"), ("beam", "Beam search")], required=False)

@@ -1,7 +1,6 @@
-"""Routes under /api/v1/ for the holdings, and for the standard formats in and out."""
+"""Routes under /api/v1/ for the holdings (the standard formats in and out are exchange's)."""
 from django.urls import include, path
 
 urlpatterns = [
     path("", include("archive.api.routes_holdings")),
-    path("", include("archive.api.routes_formats")),
 ]

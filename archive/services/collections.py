@@ -2,17 +2,23 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from archive.models import Collection, Membership, Role
 from palimpsest.errors import InputError
 
 
-@transaction.atomic
 def create_collection(*, owner: AbstractBaseUser, slug: str, title: str, **fields) -> Collection:
-    """The creator owns the collection, and holds the owner role as a membership too."""
-    collection = Collection.objects.create(owner=owner, slug=slug, title=title, **fields)
-    Membership.objects.create(collection=collection, user=owner, role=Role.OWNER)
+    """The creator owns the collection, and holds the owner role as a membership too. A taken slug is bad input."""
+    try:
+        with transaction.atomic():
+            collection = Collection.objects.create(owner=owner, slug=slug, title=title, **fields)
+            Membership.objects.create(collection=collection, user=owner, role=Role.OWNER)
+    except IntegrityError as exc:
+        if Collection.objects.filter(slug=slug).exists():
+            raise InputError(f"A collection with the short name “{slug}” already exists; choose another.",
+                             code="slug_taken") from exc
+        raise
     return collection
 
 
@@ -44,6 +50,24 @@ def change_role(membership: Membership, role: str) -> Membership:
 def remove_member(membership: Membership) -> None:
     _guard_owner(membership.collection, membership.user)
     membership.delete()
+
+
+def set_member_role(collection: Collection, user: AbstractBaseUser, role: str) -> Membership:
+    """Add the user with ``role``, or change the role of an existing member."""
+    if role not in Role.values:
+        raise InputError(f"Unknown role “{role}”.", code="bad_role")
+    membership = Membership.objects.filter(collection=collection, user=user).select_related("collection", "user").first()
+    if membership is None:
+        return add_member(collection, user, role)
+    return change_role(membership, role)
+
+
+def remove_user(collection: Collection, user: AbstractBaseUser) -> None:
+    """Take the user's role in the collection away (the owner keeps theirs)."""
+    membership = Membership.objects.filter(collection=collection, user=user).select_related("collection", "user").first()
+    if membership is None:
+        raise InputError(f"{user.get_username()} is not a member of this collection.", code="not_member")
+    remove_member(membership)
 
 
 @transaction.atomic

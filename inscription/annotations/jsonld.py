@@ -20,6 +20,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+# IIIF Presentation 3 annotation pages use the IIIF context, which includes the annotation one.
+IIIF_CONTEXT = "http://iiif.io/api/presentation/3/context.json"
 MEDIA_TYPE = f'application/ld+json; profile="{ANNO_CONTEXT}"'
 API_PREFIX = "/api/v1/"
 API_PATHS = {
@@ -147,7 +149,7 @@ def _check_context(data: dict, path: str) -> None:
     context = data.get("@context")
     if context is None:
         raise JsonLdError(f"'@context' is missing; it must be {ANNO_CONTEXT}", path)
-    if ANNO_CONTEXT not in _as_list(context):
+    if ANNO_CONTEXT not in _as_list(context) and IIIF_CONTEXT not in _as_list(context):
         raise JsonLdError(f"'@context' must be {ANNO_CONTEXT}, not {context!r}", path)
 
 
@@ -161,6 +163,16 @@ def _iri_of(value: Any, path: str) -> str:
     if not isinstance(value, str) or not value:
         raise JsonLdError("expected an IRI (a string or an object with 'id')", path)
     return value
+
+
+def _bodies_from(value: Any, base_url: str, path: str) -> list[dict]:
+    """A body, or every item of a ``Choice`` (all choices are kept, in order)."""
+    if isinstance(value, dict) and "Choice" in _types(value):
+        items = value.get("items")
+        if not isinstance(items, list) or not items:
+            raise JsonLdError("a Choice body has a list of 'items'", path)
+        return [_body_from(item, base_url, f"{path}.items[{i}]") for i, item in enumerate(items)]
+    return [_body_from(value, base_url, path)]
 
 
 def _body_from(value: Any, base_url: str, path: str) -> dict:
@@ -177,10 +189,10 @@ def _body_from(value: Any, base_url: str, path: str) -> dict:
             if key in value:
                 body[key] = value[key]
         return body
-    if set(types) & {"Choice", "Composite", "List", "Independents"}:
+    if set(types) & {"Composite", "List", "Independents"}:
         raise JsonLdError(f"{types[0]} bodies are not supported; send the bodies as a list", path)
-    if "SpecificResource" in types:
-        source = _iri_of(value.get("source"), f"{path}.source")
+    if "SpecificResource" in types or (not types and "source" in value and not value.get("id", value.get("@id"))):
+        source = _iri_of(value.get("source"), f"{path}.source")  # the spec allows a body with a source and no type
     else:
         source = _iri_of(value, path)
     body = {"type": "Link", "source": ref_from_iri(source, base_url) or source}
@@ -233,7 +245,7 @@ def jsonld_to_annotation_data(data: Any, base_url: str, path: str = "", require_
             raise JsonLdError("bodyValue is a string", f"{path}.bodyValue".lstrip("."))
         bodies.append({"type": "TextualBody", "value": data["bodyValue"], "format": "text/plain"})
     for i, body in enumerate(_as_list(data.get("body", []))):
-        bodies.append(_body_from(body, base_url, f"{path}.body[{i}]".lstrip(".")))
+        bodies.extend(_bodies_from(body, base_url, f"{path}.body[{i}]".lstrip(".")))
     if bodies:
         out["body"] = bodies
     if "target" not in data:

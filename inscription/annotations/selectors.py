@@ -252,6 +252,44 @@ def _points(raw: str, path: str) -> list[tuple[float, float]]:
     return list(zip(values[::2], values[1::2], strict=True))
 
 
+PATH_TOKEN = re.compile(r"[MmLlHhVvZz]|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def _path_points(d: str, path: str) -> list[tuple[float, float]]:
+    """The corners of an SVG ``<path>`` made of straight segments (M, L, H, V, Z, absolute or relative), as viewers
+    such as Mirador and Annotorious write them; curves are refused rather than flattened."""
+    if re.search(r"[CcSsQqTtAa]", d):
+        raise SelectorError("SvgSelector paths with curves are not supported; use straight segments", path)
+    tokens, points = PATH_TOKEN.findall(d), []
+    x = y = 0.0
+    command, i = "M", 0
+    try:
+        while i < len(tokens):
+            if tokens[i].isalpha():
+                command, i = tokens[i], i + 1
+                if command in "Zz":
+                    continue
+            if command in "MLml":
+                dx, dy = float(tokens[i]), float(tokens[i + 1])
+                x, y = (x + dx, y + dy) if command.islower() else (dx, dy)
+                i += 2
+            elif command in "Hh":
+                x, i = (x + float(tokens[i]) if command == "h" else float(tokens[i])), i + 1
+            elif command in "Vv":
+                y, i = (y + float(tokens[i]) if command == "v" else float(tokens[i])), i + 1
+            else:
+                i += 1
+                continue
+            points.append((x, y))
+    except (IndexError, ValueError) as exc:
+        raise SelectorError("the SvgSelector path data is not a list of straight segments", path) from exc
+    if len(points) > 1 and points[0] == points[-1]:
+        points.pop()
+    if len(points) < 3:
+        raise SelectorError("a path needs at least three points", path)
+    return points
+
+
 def normalise_svg(value: str, info: TargetInfo, path: str) -> dict:
     """Parse safely (defusedxml), keep only <polygon>/<rect> geometry, and check it lies on the image."""
     try:
@@ -265,6 +303,8 @@ def normalise_svg(value: str, info: TargetInfo, path: str) -> dict:
             continue
         if tag in ("polygon", "polyline"):
             shapes.append(_points(el.get("points", ""), path))
+        elif tag == "path":
+            shapes.append(_path_points(el.get("d", ""), path))
         elif tag == "rect":
             try:
                 x, y, w, h = (float(el.get(k, "0")) for k in ("x", "y", "width", "height"))
@@ -274,7 +314,7 @@ def normalise_svg(value: str, info: TargetInfo, path: str) -> dict:
                 raise SelectorError("a rect has a positive width and height", path)
             shapes.append([(x, y), (x + w, y), (x + w, y + h), (x, y + h)])
         else:
-            raise SelectorError(f"SvgSelector supports <polygon> and <rect> shapes, not <{tag}>", path)
+            raise SelectorError(f"SvgSelector supports <polygon>, <polyline>, <path> and <rect> shapes, not <{tag}>", path)
     if not shapes:
         raise SelectorError("the SvgSelector has no <polygon> or <rect>", path)
     for shape in shapes:

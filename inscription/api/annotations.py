@@ -20,8 +20,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from archive.api.access import CollectionAccess
 from archive.models import Document
-from archive.permissions import READ, CollectionAccess, readable_collection_ids, require
+from archive.permissions import READ, readable_collection_ids, require
 from inscription.annotations.jsonld import MEDIA_TYPE, annotation_to_jsonld, collection_to_jsonld, page_to_jsonld
 from inscription.models import Annotation, AnnotationVersion, Motivation
 from inscription.services import annotations as service

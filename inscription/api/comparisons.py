@@ -16,7 +16,8 @@ from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from archive.permissions import CollectionAccess, readable_collection_ids
+from archive.api.access import CollectionAccess
+from archive.permissions import readable_collection_ids
 from inscription.annotations.alignment import segments, word_segments
 from inscription.models import Comparison, ComparisonLine, ComparisonState, LineStatus
 from inscription.services.compare import request_comparison
@@ -91,10 +92,13 @@ class ComparisonSerializer(serializers.ModelSerializer):
 class ComparisonRequestSerializer(serializers.Serializer):
     """Documentation only; the service validates."""
 
-    left = serializers.DictField(help_text='Reference side: {"layer": id} | {"layer_name": str} | {"model_version": id} | {"inscriptions": [ids]}')
+    left = serializers.DictField(help_text='Reference side: {"layer": id} | {"layer_name": str} | {"model_version": id} | '
+                                           '{"inscriptions": [ids]} | {"first_of_layer": id} (with a document scope)')
     right = serializers.DictField(help_text="Hypothesis side, same shapes")
     scope = serializers.DictField(required=False, help_text='{"document": id} or {"collection": id}; default: the left layer\'s document')
     label = serializers.CharField(required=False, allow_blank=True)
+    both_only = serializers.BooleanField(required=False, default=False,
+                                         help_text="Only targets both sides have (a partial ground truth); needs a document scope")
 
 
 class LinePagination(PageNumberPagination):
@@ -165,7 +169,7 @@ class ComparisonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def create(self, request, *args, **kwargs):
         body = request.data if isinstance(request.data, dict) else {}
         comparison, created = request_comparison(request.user, body.get("left"), body.get("right"), body.get("scope"),
-                                                 body.get("label", ""))
+                                                 body.get("label", ""), both_only=body.get("both_only", False))
         comparison = self.get_queryset().get(pk=comparison.pk)
         data = dict(self.get_serializer(comparison).data)
         data["cached"] = not created

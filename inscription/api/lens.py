@@ -11,9 +11,10 @@ from rest_framework.views import APIView
 
 from archive.models import Document
 from archive.permissions import READ, require
-from inscription.models import Inscription, Job
+from inscription.models import Inscription
 from inscription.services import drift as drift_service
 from inscription.services import traces as trace_service
+from jobs.models import Job
 from palimpsest.errors import InputError
 from palimpsest.ids import as_id
 

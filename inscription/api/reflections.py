@@ -7,14 +7,15 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from archive.api.access import CollectionAccess
 from archive.models import Collection
-from archive.permissions import CollectionAccess, can, readable_collection_ids
+from archive.permissions import can, readable_collection_ids
 from inscription.api.annotations import base_url
 from inscription.models import Reflection, ReflectionVersion
 from inscription.services import reflections as service
@@ -141,7 +142,10 @@ class ReflectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response(ReflectionVersionSerializer(rows, many=True).data)
 
     @extend_schema(summary="Render Markdown as the reader would see it (live preview); unreadable citations are marked",
-                   request=PreviewSerializer)
+                   request=PreviewSerializer, responses={200: inline_serializer("ReflectionPreview", {
+                       "html": serializers.CharField(),
+                       "citations": serializers.ListField(child=serializers.DictField()),
+                   })})
     @action(detail=False, methods=["post"], permission_classes=[IsAuthenticated])
     def preview(self, request):
         body = request.data.get("body") if isinstance(request.data, dict) else None

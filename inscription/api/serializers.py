@@ -4,7 +4,10 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from inscription.models import Inscription, InscriptionKind, Job, JobKind, JobState, Layer, ModelVersion
+from inscription.models import Inscription, InscriptionKind, Layer
+from jobs import kinds
+from jobs.models import Job, JobKind, JobState, ModelVersion
+from jobs.services.models import plot_path
 
 
 class ModelVersionBriefSerializer(serializers.ModelSerializer):
@@ -26,8 +29,6 @@ class ModelVersionSerializer(serializers.ModelSerializer):
         ]
 
     def get_plot_url(self, obj: ModelVersion) -> str | None:
-        from inscription.api.views_models import plot_path
-
         if plot_path(obj) is None:
             return None
         return reverse("modelversion-plot", args=[obj.pk])
@@ -127,7 +128,7 @@ class JobSerializer(serializers.ModelSerializer):
 
 
 class JobCreateSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=JobKind.choices)
+    kind = serializers.ChoiceField(choices=kinds.Choices())
     collection = serializers.CharField(help_text="Collection id or slug")
     document = serializers.IntegerField(required=False, allow_null=True)
     page = serializers.IntegerField(required=False, allow_null=True)

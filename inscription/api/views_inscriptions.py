@@ -10,8 +10,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from archive.api.access import CollectionAccess
 from archive.models import Document, Line, Page
-from archive.permissions import READ, WRITE, CollectionAccess, readable_collection_ids, require
+from archive.permissions import READ, WRITE, readable_collection_ids, require
 from inscription.api.serializers import (
     InscriptionCreateSerializer,
     InscriptionSerializer,

@@ -8,19 +8,21 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from archive.api.access import CollectionAccess
 from archive.models import Collection, Document, Page
-from archive.permissions import WRITE, CollectionAccess, readable_collection_ids, require
+from archive.permissions import WRITE, readable_collection_ids, require
 from inscription.api.serializers import JobCreateSerializer, JobSerializer
-from inscription.models import Job, JobKind, JobState
 from inscription.services.batches import cancel_batch, refresh_batch
-from inscription.services.jobs import create_job
+from jobs import kinds
+from jobs.models import Job, JobState
+from jobs.services.jobs import create_job
 from palimpsest.ids import IdFilter, as_id
 from palimpsest.pagination import ScanPageSafePagination
 
 
 class JobFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=JobState.choices)
-    kind = django_filters.ChoiceFilter(choices=JobKind.choices)
+    kind = django_filters.ChoiceFilter(choices=kinds.choices)
     collection = django_filters.CharFilter(method="filter_collection", help_text="Collection id or slug")
     document = IdFilter()
 

@@ -1,8 +1,6 @@
 """The model registry over REST: cards, metrics and training curves. Models are not collection-bound: readable by all."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -11,21 +9,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 
 from inscription.api.serializers import ModelVersionSerializer
-from inscription.models import ModelVersion
-
-PLOT_NAMES = ("training_curves.png", "curves.png", "plot.png", "loss_cer.png")
-
-
-def plot_path(model: ModelVersion) -> Path | None:
-    """The training-curve PNG in the model directory, if the training run left one."""
-    if not model.path:
-        return None
-    folder = Path(model.path)
-    for name in PLOT_NAMES:
-        candidate = folder / name
-        if candidate.is_file():
-            return candidate
-    return None
+from jobs.models import ModelVersion
+from jobs.services.models import plot_path
 
 
 class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):

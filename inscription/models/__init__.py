@@ -2,9 +2,7 @@
 from inscription.models.annotations import Annotation, AnnotationAction, AnnotationVersion, Motivation
 from inscription.models.comparisons import Comparison, ComparisonLine, ComparisonState, LineStatus
 from inscription.models.inscriptions import Inscription, InscriptionAction, InscriptionKind, Layer, LayerKind
-from inscription.models.jobs import Job, JobKind, JobState
 from inscription.models.reflections import Citation, Reflection, ReflectionAction, ReflectionVersion
-from inscription.models.registry import ModelTask, ModelVersion
 from inscription.models.traces import ReadingTrace
 
 __all__ = [
@@ -23,12 +21,7 @@ __all__ = [
     "Inscription",
     "InscriptionAction",
     "InscriptionKind",
-    "Job",
-    "JobKind",
-    "JobState",
     "Layer",
     "LayerKind",
-    "ModelTask",
-    "ModelVersion",
     "ReadingTrace",
 ]

@@ -12,8 +12,9 @@ and from W3C JSON-LD.
 """
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
+
+from inscription.models.versioned import RecordVersion, VersionedRecord
 
 
 class Motivation(models.TextChoices):
@@ -35,7 +36,7 @@ class AnnotationAction(models.TextChoices):
     WITHDRAW = "withdraw", "Withdrawn"
 
 
-class Annotation(models.Model):
+class Annotation(VersionedRecord):
     collection = models.ForeignKey("archive.Collection", on_delete=models.PROTECT, related_name="annotations")
     document = models.ForeignKey("archive.Document", on_delete=models.PROTECT, related_name="annotations")
     # Denormalised from the current targets, for filters ("annotations on this page / line").
@@ -48,12 +49,7 @@ class Annotation(models.Model):
     motivation = models.CharField(max_length=20, choices=Motivation.choices)
     body = models.JSONField(default=list, blank=True)
     target = models.JSONField(default=list)
-    version = models.PositiveIntegerField(default=1)
     orphaned = models.BooleanField(default=False, help_text="A quoted span could not be found in a newer inscription version")
-    withdrawn = models.BooleanField(default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="annotations")
-    created_at = models.DateTimeField(auto_now_add=True)
-    modified_at = models.DateTimeField(auto_now_add=True)
     extra = models.JSONField(default=dict, blank=True, help_text="Provenance, e.g. the id an imported annotation had")
 
     class Meta:
@@ -68,22 +64,16 @@ class Annotation(models.Model):
         return f"annotation {self.pk} ({self.motivation}) on {self.document_id}"
 
 
-class AnnotationVersion(models.Model):
+class AnnotationVersion(RecordVersion):
     """One act on an annotation, with the full content it left. Append-only."""
 
     annotation = models.ForeignKey(Annotation, on_delete=models.PROTECT, related_name="versions")
-    version = models.PositiveIntegerField()
     action = models.CharField(max_length=10, choices=AnnotationAction.choices)
     motivation = models.CharField(max_length=20, choices=Motivation.choices)
     body = models.JSONField(default=list, blank=True)
     target = models.JSONField(default=list)
     orphaned = models.BooleanField(default=False)
     withdrawn = models.BooleanField(default=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        help_text="Null for acts of the system (re-anchoring)",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
     note = models.JSONField(default=dict, blank=True, help_text="Why: re-anchoring method and score, withdrawal reason")
 
     class Meta:

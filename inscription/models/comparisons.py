@@ -38,7 +38,7 @@ class Comparison(models.Model):
     cache_key = models.CharField(max_length=64, unique=True, help_text="sha256 of both sides and the normalisation")
     normalisation = models.CharField(max_length=10, default="NFC")
     state = models.CharField(max_length=10, choices=ComparisonState.choices, default=ComparisonState.READY)
-    job = models.ForeignKey("inscription.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="comparisons")
+    job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="comparisons")
     error = models.TextField(blank=True)
     # Totals (one-sided lines included, see docs/annotations.md).
     char_edits = models.PositiveIntegerField(default=0)

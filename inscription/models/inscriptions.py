@@ -26,7 +26,7 @@ class Layer(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=LayerKind.choices)
     model_version = models.ForeignKey(
-        "inscription.ModelVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="layers"
+        "jobs.ModelVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="layers"
     )
     parameters = models.JSONField(default=dict, blank=True, help_text="Decoder and other parameters of a machine layer")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -68,10 +68,10 @@ class Inscription(models.Model):
     # Agent: a person, or a model version with its parameters.
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="inscriptions")
     model_version = models.ForeignKey(
-        "inscription.ModelVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="inscriptions"
+        "jobs.ModelVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="inscriptions"
     )
     parameters = models.JSONField(default=dict, blank=True)
-    job = models.ForeignKey("inscription.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="inscriptions")
+    job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="inscriptions")
     # History.
     supersedes = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"

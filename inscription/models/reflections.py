@@ -7,23 +7,19 @@ so "which reflections cite this item" is one query on ``Citation``.
 """
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 
+from inscription.models.versioned import RecordVersion, VersionedRecord
 
-class Reflection(models.Model):
+
+class Reflection(VersionedRecord):
     collection = models.ForeignKey("archive.Collection", on_delete=models.PROTECT, related_name="reflections")
     # Copies of the current version, for listing.
     title = models.CharField(max_length=300)
     body = models.TextField(blank=True, help_text="Markdown")
-    version = models.PositiveIntegerField(default=1)
-    withdrawn = models.BooleanField(default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="reflections")
-    created_at = models.DateTimeField(auto_now_add=True)
-    modified_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-modified_at", "-id"]
@@ -38,15 +34,12 @@ class ReflectionAction(models.TextChoices):
     WITHDRAW = "withdraw", "Withdrawn"
 
 
-class ReflectionVersion(models.Model):
+class ReflectionVersion(RecordVersion):
     reflection = models.ForeignKey(Reflection, on_delete=models.PROTECT, related_name="versions")
-    version = models.PositiveIntegerField()
     action = models.CharField(max_length=10, choices=ReflectionAction.choices, default=ReflectionAction.WRITE)
     title = models.CharField(max_length=300)
     body = models.TextField(blank=True)
     is_current = models.BooleanField(default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["reflection", "version"]

@@ -11,7 +11,7 @@ from django.db import models
 
 class ReadingTrace(models.Model):
     inscription = models.OneToOneField("inscription.Inscription", on_delete=models.CASCADE, related_name="reading_trace")
-    model_version = models.ForeignKey("inscription.ModelVersion", on_delete=models.PROTECT, related_name="+",
+    model_version = models.ForeignKey("jobs.ModelVersion", on_delete=models.PROTECT, related_name="+",
                                       help_text="The weights the trace was computed with (the inscription's own)")
     blob = models.BinaryField(help_text="ReadingTrace.to_bytes(): zlib-compressed header + float16 arrays")
     size = models.PositiveIntegerField(help_text="Bytes in blob")

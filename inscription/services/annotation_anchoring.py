@@ -21,7 +21,6 @@ from collections import Counter
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.utils import timezone
 
 from inscription.annotations.anchoring import find_quote
 from inscription.annotations.selectors import normalise_span
@@ -71,8 +70,7 @@ def reanchor_annotations(old_inscription: Inscription, new_inscription: Inscript
                 continue
             annotation.target = targets
             annotation.orphaned = annotation.orphaned or lost
-            annotation.version += 1
-            annotation.modified_at = timezone.now()
+            annotation.bump()
             annotation.save(update_fields=["target", "orphaned", "version", "modified_at"])
             current = {int(t["source"].split(":")[1]) for t in targets if t["source"].startswith("inscription:")}
             annotation.inscriptions.set(Inscription.objects.filter(pk__in=current))

@@ -12,13 +12,13 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
-from django.utils import timezone
 
 from archive.models import Document, Line, Page, Tag
 from archive.permissions import READ, WRITE, can, require
 from inscription.annotations import selectors as sel
 from inscription.annotations.jsonld import JsonLdError, jsonld_annotations
 from inscription.models import Annotation, AnnotationAction, AnnotationVersion, Inscription, Motivation
+from inscription.services import versioning
 from palimpsest.errors import InputError
 
 MOTIVATIONS = tuple(Motivation.values)
@@ -188,14 +188,12 @@ def edit_annotation(annotation: Annotation, user: AbstractBaseUser, changes: Any
     if prepared.document.collection_id != annotation.collection_id:
         raise _bad("an annotation stays in its collection", "bad_target", "target")
     with transaction.atomic():
-        locked = Annotation.objects.select_for_update().get(pk=annotation.pk)
-        if locked.withdrawn:
-            raise InputError("This annotation was withdrawn; it cannot be edited.", code="withdrawn", status_code=409)
+        locked = versioning.lock(annotation)
+        versioning.refuse_withdrawn(locked, "annotation", "edited")
         _apply(locked, prepared)
         if "target" in changes:
             locked.orphaned = False  # the curator placed it again
-        locked.version += 1
-        locked.modified_at = timezone.now()
+        locked.bump()
         locked.save()
         _index(locked, prepared.inscriptions, prepared.tags)
         record_version(locked, AnnotationAction.EDIT, user)
@@ -208,13 +206,7 @@ def withdraw_annotation(annotation: Annotation, user: AbstractBaseUser, reason: 
     if len(reason or "") > 2000:
         raise _bad("the reason is longer than 2000 characters")
     with transaction.atomic():
-        locked = Annotation.objects.select_for_update().get(pk=annotation.pk)
-        if locked.withdrawn:
-            raise InputError("This annotation is already withdrawn.", code="already_withdrawn", status_code=409)
-        locked.withdrawn = True
-        locked.version += 1
-        locked.modified_at = timezone.now()
-        locked.save()
+        locked = versioning.withdraw(versioning.lock(annotation), "annotation")
         record_version(locked, AnnotationAction.WITHDRAW, user, note={"reason": reason or ""})
     return locked
 

@@ -4,7 +4,7 @@ Why a parent row without a task: the curator wants one progress bar, one cancel 
 place to read the results per document, while each document still runs (and can fail,
 be retried or cancelled) on its own, exactly like a job started from its page. The
 parent's state and progress are sums of its children's, refreshed whenever a child ends
-(``inscription.runner`` calls ``refresh_batch``) and whenever someone reads it.
+(``jobs.runner`` calls ``refresh_batch``) and whenever someone reads it.
 """
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from archive.models import Collection, Document, DocumentKind
-from inscription.models import Job, JobKind, JobState, Layer, LayerKind
-from inscription.models.jobs import FINAL_STATES
-from inscription.services.jobs import create_job, request_cancel
+from inscription.models import Layer, LayerKind
+from jobs.models import FINAL_STATES, Job, JobKind, JobState
+from jobs.services.jobs import create_job, request_cancel
 from palimpsest.errors import InputError
 
 BATCH_KINDS = (JobKind.SEGMENT, JobKind.TRANSCRIBE, JobKind.SUMMARISE, JobKind.TRAIN)

@@ -26,12 +26,12 @@ from django.utils import timezone
 from archive.models import Collection, Document
 from archive.permissions import READ, WRITE, can, require
 from inscription.annotations.alignment import NORMALISATION, Totals, compare_pairs
-from inscription.models import Comparison, ComparisonLine, ComparisonState, Inscription, JobKind, Layer
+from inscription.models import Comparison, ComparisonLine, ComparisonState, Inscription, Layer
+from jobs.models import JobKind
 from palimpsest.errors import InputError
 
 BATCH = 500
 SIDE_KINDS = ("layer", "layer_name", "model_version", "inscriptions")
-COMPARE_TASK = "inscription.compare_tasks.run_comparison"
 MAX_INSCRIPTIONS = 200_000
 
 
@@ -112,14 +112,49 @@ def side_key(ids: list[int]) -> str:
     return hashlib.sha256(",".join(str(i) for i in sorted(ids)).encode()).hexdigest()
 
 
-def request_comparison(user: AbstractBaseUser, left: Any, right: Any, scope: Any = None, label: str = "") -> tuple[Comparison, bool]:
-    """The comparison of these exact versions: the stored one (created=False) or a new one, run now or as a Job."""
+def _first_versions(side: Any, document: Document | None) -> Any:
+    """``{"first_of_layer": id}`` → the exact first versions of each target in that layer (an inscriptions side)."""
+    if not isinstance(side, dict) or "first_of_layer" not in side or document is None:
+        return side
+    ids = list(Inscription.objects.filter(document=document, layer_id=side["first_of_layer"], version=1, withdrawn=False)
+               .values_list("pk", flat=True))
+    if not ids:
+        raise InputError("That layer has no first versions in this document.", code="empty_side")
+    return {"inscriptions": ids}
+
+
+def _sides(left: Any, right: Any, collection: Collection, document: Document | None,
+           both_only: bool) -> tuple[Any, Any, dict[str, int], dict[str, int]]:
+    """The two sides as asked and resolved. ``both_only`` narrows each to the exact versions of targets present
+    on both sides, so a ground truth that covers part of a page is measured where it exists."""
+    left, right = _first_versions(left, document), _first_versions(right, document)
+    left_rows = resolve_side(left, collection, document, "left")
+    right_rows = resolve_side(right, collection, document, "right")
+    if both_only:
+        if document is None:
+            raise InputError("both_only compares within one document: give a document scope.", code="bad_scope")
+        common = sorted(set(left_rows) & set(right_rows))
+        if not common:
+            raise InputError("The two sides have no line in common: nothing to compare.", code="nothing_in_common")
+        left_rows, right_rows = {k: left_rows[k] for k in common}, {k: right_rows[k] for k in common}
+        left, right = {"inscriptions": list(left_rows.values())}, {"inscriptions": list(right_rows.values())}
+    return left, right, left_rows, right_rows
+
+
+def request_comparison(user: AbstractBaseUser, left: Any, right: Any, scope: Any = None, label: str = "",
+                       both_only: bool = False) -> tuple[Comparison, bool]:
+    """The comparison of these exact versions: the stored one (created=False) or a new one, run now or as a Job.
+
+    Besides resolve_side's sides, a side may be ``{"first_of_layer": id}`` (the layer's first versions in the
+    scope document), and ``both_only`` keeps only targets both sides have.
+    """
     collection, document = _scope(user, scope, [left, right])
     require(user, collection, WRITE)
     if not isinstance(label, str) or len(label) > 300:
         raise InputError("label is a string of at most 300 characters.", code="bad_label")
-    left_rows = resolve_side(left, collection, document, "left")
-    right_rows = resolve_side(right, collection, document, "right")
+    if not isinstance(both_only, bool):
+        raise InputError("both_only is true or false.", code="bad_side")
+    left, right, left_rows, right_rows = _sides(left, right, collection, document, both_only)
     left_ids, right_ids = sorted(left_rows.values()), sorted(right_rows.values())
     lkey, rkey = side_key(left_ids), side_key(right_ids)
     cache_key = hashlib.sha256(f"L={lkey}|R={rkey}|{NORMALISATION}|v1".encode()).hexdigest()
@@ -139,10 +174,10 @@ def request_comparison(user: AbstractBaseUser, left: Any, right: Any, scope: Any
                 state=ComparisonState.PENDING, created_by=user,
             )
             if large:
-                from inscription.services.jobs import create_job
+                from jobs.services.jobs import create_job
 
                 job = create_job(JobKind.COMPARE, collection, document=document, params={"comparison": comparison.pk},
-                                 user=user, task_name=COMPARE_TASK)
+                                 user=user)
                 Comparison.objects.filter(pk=comparison.pk).update(job=job)
                 comparison.job = job
             else:
@@ -157,10 +192,10 @@ def _retry(comparison: Comparison, user: AbstractBaseUser, large: bool) -> Compa
         Comparison.objects.filter(pk=comparison.pk).update(state=ComparisonState.PENDING, error="")
         comparison.state = ComparisonState.PENDING
         if large:
-            from inscription.services.jobs import create_job
+            from jobs.services.jobs import create_job
 
             job = create_job(JobKind.COMPARE, comparison.collection, document=comparison.document,
-                             params={"comparison": comparison.pk}, user=user, task_name=COMPARE_TASK)
+                             params={"comparison": comparison.pk}, user=user)
             Comparison.objects.filter(pk=comparison.pk).update(job=job)
             comparison.job = job
         else:

@@ -17,7 +17,8 @@ from typing import Any
 
 from archive.models import Document, Line
 from inscription.annotations.alignment import align_line, compare_pairs, normalise
-from inscription.models import Inscription, Layer, LayerKind, ModelVersion
+from inscription.models import Inscription, Layer, LayerKind
+from jobs.models import ModelVersion
 
 MAX_CHAIN = 100
 MAX_CHANGES = 500  # per transition, in the JSON; counts stay exact

@@ -17,14 +17,8 @@ from django.db.models import Max, Q, QuerySet
 
 from archive.models import Document, Line, Page
 from inscription.events import inscriptions_written
-from inscription.models import (
-    Inscription,
-    InscriptionAction,
-    InscriptionKind,
-    Job,
-    Layer,
-    ModelVersion,
-)
+from inscription.models import Inscription, InscriptionAction, InscriptionKind, Layer
+from jobs.models import Job, ModelVersion
 from palimpsest.errors import InputError
 
 MAX_TEXT_CHARS = 200_000

@@ -4,7 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from archive.models import Collection, Document, Page
-from inscription.models import JobKind, Layer, ModelTask, ModelVersion
+from inscription.models import Layer
+from jobs.kinds import ParamCheck
+from jobs.models import ModelTask, ModelVersion
 from palimpsest.errors import InputError
 
 DECODERS = ("greedy", "beam")
@@ -55,7 +57,7 @@ def _only_lines(params: dict, document: Document | None, page: Page | None) -> N
     """``lines``: "changed" (lines reshaped since a model last read them) or a list of line ids; resolved
     here to ids, so a redelivered job reads the same lines; ``pages`` becomes the pages of those lines."""
     from archive.models import Line
-    from archive.services.layout.changes import changed_lines
+    from inscription.services.changed_lines import changed_lines
 
     lines = params["lines"]
     if document is None:
@@ -77,59 +79,72 @@ def _only_lines(params: dict, document: Document | None, page: Page | None) -> N
     params["pages"] = sorted({line.page_id for line in found})
 
 
-def validate_params(kind: str, collection: Collection, document: Document | None, page: Page | None,
-                    params: dict[str, Any]) -> dict[str, Any]:
-    """Return the cleaned parameters (defaults filled in) or raise InputError."""
-    params = dict(params or {})
-    if kind in (JobKind.SEGMENT, JobKind.SUMMARISE) and document is None:
-        raise InputError(f"A {kind} job needs a document.", code="bad_target")
-    if kind == JobKind.TRANSCRIBE:
-        decoder = params.setdefault("decoder", "greedy")
-        if decoder not in DECODERS:
-            raise InputError(f"'decoder' must be one of {', '.join(DECODERS)}.", code="bad_parameters")
-        params["lm"] = bool(params.get("lm", False))
-        if params["lm"] and decoder != "beam":
-            raise InputError("'lm' needs the beam decoder.", code="bad_parameters")
-        params["batch_size"] = _int(params, "batch_size", 1, 512)  # None: the worker picks (8 on CPU, 64 on CUDA)
-        params["pages_per_batch"] = _int(params, "pages_per_batch", 1, 64, DEFAULT_PAGES_PER_BATCH)
-        if not isinstance(params.setdefault("overlap", True), bool):
-            raise InputError("'overlap' must be true or false.", code="bad_parameters")
-        # Keep each line's word alternatives from the CTC posteriors (the probabilistic search index).
-        if not isinstance(params.setdefault("word_alternatives", True), bool):
-            raise InputError("'word_alternatives' must be true or false.", code="bad_parameters")
-        model = _model(params, ModelTask.HTR)
-        params["model"] = model.pk if model else None
-        pages = params.get("pages")
-        if pages is not None:
-            if document is None or not isinstance(pages, list) or not pages:
-                raise InputError("'pages' must be a non-empty list of page ids of the job's document.", code="bad_parameters")
-            ids = [_int({"p": p}, "p", 1, 2**62) for p in pages]
-            if Page.objects.filter(pk__in=ids, document=document).count() != len(set(ids)):
-                raise InputError("'pages' must be page ids of the job's document.", code="bad_parameters")
-            params["pages"] = ids
-        elif page is not None:
-            params["pages"] = [page.pk]
-        if params.get("lines") is not None:
-            _only_lines(params, document, page)
-    elif kind == JobKind.TRAIN:
-        layer = _layer(params, collection, document, required=False)  # none: all the ground truth in scope
-        params["layer"] = layer.pk if layer else None
-        params["epochs"] = _int(params, "epochs", 1, 200, 5)
-        params["holdout_every"] = _int(params, "holdout_every", 2, 100, 5)
-        model = _model(params, ModelTask.HTR)
-        params["model"] = model.pk if model else None
-        name = params.get("name")
-        if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 100 or "/" in name):
-            raise InputError("'name' must be a short model name without '/'.", code="bad_parameters")
-    elif kind == JobKind.EVALUATE:
-        layer = _layer(params, collection, document, required=True)
-        params["layer"] = layer.pk
-        model = _model(params, ModelTask.HTR)
-        params["model"] = model.pk if model else None
-        params.setdefault("decoder", "greedy")
-        if params["decoder"] not in DECODERS:
-            raise InputError(f"'decoder' must be one of {', '.join(DECODERS)}.", code="bad_parameters")
-    elif kind == JobKind.SUMMARISE:
-        layer = _layer(params, collection, document, required=False)
-        params["layer"] = layer.pk if layer else None
+def clean_transcribe(check: ParamCheck) -> dict[str, Any]:
+    """Decoder, language model, batch sizes, model (else the collection's default recognizer), pages."""
+    params, document, page = check.params, check.document, check.page
+    decoder = params.setdefault("decoder", "greedy")
+    if decoder not in DECODERS:
+        raise InputError(f"'decoder' must be one of {', '.join(DECODERS)}.", code="bad_parameters")
+    params["lm"] = bool(params.get("lm", False))
+    if params["lm"] and decoder != "beam":
+        raise InputError("'lm' needs the beam decoder.", code="bad_parameters")
+    params["batch_size"] = _int(params, "batch_size", 1, 512)  # None: the worker picks (8 on CPU, 64 on CUDA)
+    params["pages_per_batch"] = _int(params, "pages_per_batch", 1, 64, DEFAULT_PAGES_PER_BATCH)
+    if not isinstance(params.setdefault("overlap", True), bool):
+        raise InputError("'overlap' must be true or false.", code="bad_parameters")
+    # Keep each line's word alternatives from the CTC posteriors (the probabilistic search index).
+    if not isinstance(params.setdefault("word_alternatives", True), bool):
+        raise InputError("'word_alternatives' must be true or false.", code="bad_parameters")
+    if params.get("model") in (None, "") and getattr(check.collection, "default_model_id", None):
+        params["model"] = check.collection.default_model_id  # the collection's default recognizer
+    model = _model(params, ModelTask.HTR)
+    params["model"] = model.pk if model else None
+    pages = params.get("pages")
+    if pages is not None:
+        if document is None or not isinstance(pages, list) or not pages:
+            raise InputError("'pages' must be a non-empty list of page ids of the job's document.", code="bad_parameters")
+        ids = [_int({"p": p}, "p", 1, 2**62) for p in pages]
+        if Page.objects.filter(pk__in=ids, document=document).count() != len(set(ids)):
+            raise InputError("'pages' must be page ids of the job's document.", code="bad_parameters")
+        params["pages"] = ids
+    elif page is not None:
+        params["pages"] = [page.pk]
+    if params.get("lines") is not None:
+        _only_lines(params, document, page)
+    return params
+
+
+def clean_train(check: ParamCheck) -> dict[str, Any]:
+    """A ground-truth layer (none: all the ground truth in scope), epochs, the held-out share, the base model, the name."""
+    params = check.params
+    layer = _layer(params, check.collection, check.document, required=False)  # none: all the ground truth in scope
+    params["layer"] = layer.pk if layer else None
+    params["epochs"] = _int(params, "epochs", 1, 200, 5)
+    params["holdout_every"] = _int(params, "holdout_every", 2, 100, 5)
+    model = _model(params, ModelTask.HTR)
+    params["model"] = model.pk if model else None
+    name = params.get("name")
+    if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 100 or "/" in name):
+        raise InputError("'name' must be a short model name without '/'.", code="bad_parameters")
+    return params
+
+
+def clean_evaluate(check: ParamCheck) -> dict[str, Any]:
+    """A ground-truth layer (required), the model and the decoder."""
+    params = check.params
+    layer = _layer(params, check.collection, check.document, required=True)
+    params["layer"] = layer.pk
+    model = _model(params, ModelTask.HTR)
+    params["model"] = model.pk if model else None
+    params.setdefault("decoder", "greedy")
+    if params["decoder"] not in DECODERS:
+        raise InputError(f"'decoder' must be one of {', '.join(DECODERS)}.", code="bad_parameters")
+    return params
+
+
+def clean_summarise(check: ParamCheck) -> dict[str, Any]:
+    """An optional layer to summarise (else the document's text)."""
+    params = check.params
+    layer = _layer(params, check.collection, check.document, required=False)
+    params["layer"] = layer.pk if layer else None
     return params

@@ -7,7 +7,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
 from archive.models import Document
-from inscription.models import Layer, LayerKind, ModelVersion
+from inscription.models import Layer, LayerKind
+from jobs.models import ModelVersion
 from palimpsest.errors import InputError
 
 GROUND_TRUTH = "ground truth"
@@ -62,3 +63,11 @@ def machine_layer(document: Document, model_version: ModelVersion, parameters: d
     """The layer for one model version + decoder on a document (re-running the same model reuses it)."""
     name = machine_layer_name(model_version, parameters.get("decoder", "greedy"), bool(parameters.get("lm")))
     return get_or_create_layer(document, name, LayerKind.MACHINE, model_version, parameters, user)
+
+
+def correction_layer(shown: Layer, user=None) -> Layer:
+    """Where a curator's correction of a line goes: the layer shown if it is a human one, else the
+    document's ground-truth layer (machine layers are never edited by hand)."""
+    if shown.kind != LayerKind.MACHINE:
+        return shown
+    return get_or_create_layer(shown.document, GROUND_TRUTH, LayerKind.GROUND_TRUTH, user=user)

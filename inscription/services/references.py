@@ -19,7 +19,8 @@ REF = re.compile(r"^([a-z]+):([0-9]+)$")
 
 
 def _models() -> dict[str, type[Model]]:
-    from inscription.models import Annotation, Comparison, Inscription, ModelVersion, Reflection
+    from inscription.models import Annotation, Comparison, Inscription, Reflection
+    from jobs.models import ModelVersion
 
     return {"annotation": Annotation, "comparison": Comparison, "inscription": Inscription, "document": Document,
             "model": ModelVersion, "reflection": Reflection, "page": Page, "line": Line}

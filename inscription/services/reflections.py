@@ -12,13 +12,13 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.utils import timezone
 
 from archive.models import Collection
 from archive.permissions import WRITE, require
 from inscription.annotations.jsonld import iri
 from inscription.annotations.rendering import Cited, find_citations, render
 from inscription.models import Citation, Reflection, ReflectionAction, ReflectionVersion
+from inscription.services import versioning
 from inscription.services.references import resolve_readable
 from palimpsest.errors import InputError
 
@@ -80,12 +80,10 @@ def edit_reflection(reflection: Reflection, user: AbstractBaseUser, title: Any =
     _check_text(title, body)
     cited = cited_objects(user, body)
     with transaction.atomic():
-        locked = Reflection.objects.select_for_update().get(pk=reflection.pk)
-        if locked.withdrawn:
-            raise InputError("This reflection was withdrawn; it cannot be edited.", code="withdrawn", status_code=409)
+        locked = versioning.lock(reflection)
+        versioning.refuse_withdrawn(locked, "reflection", "edited")
         locked.title, locked.body = title.strip(), body
-        locked.version += 1
-        locked.modified_at = timezone.now()
+        locked.bump()
         locked.save()
         _store_version(locked, user, ReflectionAction.EDIT, cited)
     return locked
@@ -94,13 +92,7 @@ def edit_reflection(reflection: Reflection, user: AbstractBaseUser, title: Any =
 def withdraw_reflection(reflection: Reflection, user: AbstractBaseUser) -> Reflection:
     require(user, reflection.collection, WRITE)
     with transaction.atomic():
-        locked = Reflection.objects.select_for_update().get(pk=reflection.pk)
-        if locked.withdrawn:
-            raise InputError("This reflection is already withdrawn.", code="already_withdrawn", status_code=409)
-        locked.withdrawn = True
-        locked.version += 1
-        locked.modified_at = timezone.now()
-        locked.save()
+        locked = versioning.withdraw(versioning.lock(reflection), "reflection")
         cited = [(c, resolve_readable(user, c.ref)) for c in find_citations(locked.body)]
         _store_version(locked, user, ReflectionAction.WITHDRAW, [(c, o) for c, o in cited if o is not None])
     return locked

@@ -6,11 +6,13 @@ host. The first request pays, every later one (and the collection export) reads 
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from inscription.models import Inscription, ReadingTrace
+from inscription.services.line_images import crop_line_image, page_image
 from palimpsest.errors import InputError
 
 
@@ -32,8 +34,6 @@ def get_or_compute_trace(inscription: Inscription) -> ReadingTrace:
     existing = ReadingTrace.objects.filter(inscription=inscription).first()
     if existing is not None:
         return existing
-    from inscription.tasks import compute_line_trace
-
     try:
         computed = compute_line_trace(inscription)
     except FileNotFoundError as exc:
@@ -99,3 +99,40 @@ def export_traces(document) -> list[tuple[str, bytes]]:  # noqa: ANN001 - archiv
             .select_related("inscription", "model_version").order_by("inscription_id"))
     return [(f"traces/{row.inscription_id}.json",
              json.dumps(trace_json(row), ensure_ascii=False, sort_keys=True).encode("utf-8")) for row in rows]
+
+
+def compute_line_trace(inscription: Inscription) -> dict[str, Any]:
+    """Recompute how the inscription's own model read its line: LSTM gates, cell norms, CTC alternatives.
+
+    A plain function (not a job): the memory lens asks for one line on demand. The line is
+    cropped exactly as ``transcribe_document`` crops it, and the weights are the
+    inscription's ModelVersion, checked by sha256 against the row, so the trace is of the
+    reading that was stored. Runs on CPU. Returns {"blob", "frames", "crop", "text"}.
+    """
+    from models_ml import registry
+    from models_ml.htr.api import load_recognizer
+    from models_ml.htr.data import preprocess
+    from models_ml.htr.trace import compute_trace
+
+    model = inscription.model_version
+    path = Path(model.path) if model.path else None
+    if path is None or not (path / registry.WEIGHTS).exists():
+        raise FileNotFoundError(f"the weights of {model} are not in the model store here ({model.path or 'no path'})")
+    card = registry.read_card(path)
+    if card.get("sha256") != model.sha256:
+        raise registry.ModelError(f"the model directory {path} no longer holds the weights of {model} (sha256 differs)")
+    rec = load_recognizer(path, "cpu")  # verifies the weights' sha256 against the card on load
+    line = inscription.line
+    crop = crop_line_image(page_image(line.page), line)
+    arr = preprocess(crop, rec.height)
+    trace = compute_trace(rec.model, arr, rec.charset.chars)
+    x, y, _, _ = line.bbox()
+    x, y = crop.info.get("origin", (x, y))  # a polygon crop starts at its padded box
+    return {
+        "blob": trace.to_bytes(),
+        "frames": trace.frames,
+        "text": "".join(a["char"] for a in trace.alignment),
+        "crop": {"x": max(0, x), "y": max(0, y), "width": crop.width, "height": crop.height,
+                 "angle": crop.info.get("angle", 0.0),
+                 "model_width": int(arr.shape[1]), "model_height": int(arr.shape[0])},
+    }

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from django.db import transaction
 
-from archive.models import DocumentKind, GeometrySource, Line, Page
-from inscription.models import Job, ModelVersion
-from inscription.runner import JobRun
+from archive.models import DocumentKind, GeometrySource, Line, Page, Region
 from inscription.services.inscriptions import LineText
-from inscription.services.models import model_for_dir
+from jobs.models import Job, ModelVersion
+from jobs.runner import JobRun
+from jobs.services.models import model_for_dir
 
 # Celery names of the tasks: "inscription.tasks.<function>", whichever module of the package holds it.
 TASKS = "inscription.tasks."
@@ -44,65 +44,32 @@ def ramped_chunks(items: Sequence, size: int) -> list[Sequence]:
     return batches
 
 
-def page_image(page: Page):  # noqa: ANN202 - PIL is imported lazily
-    """The page scan as the recognizer CLI opens it (no conversion), so readings are identical."""
-    from PIL import Image
-
-    with page.image.file.open("rb") as fh:
-        with Image.open(fh) as img:
-            img.load()
-            return img.copy()
-
-
-def as_segmented_line(line: Line):  # noqa: ANN202
-    """A DB line as the segmenter's SegmentedLine, so crops match the CLI's exactly."""
-    from models_ml.segment.api import SegmentedLine
-
-    xs = [int(p[0]) for p in line.polygon] or [0]
-    ys = [int(p[1]) for p in line.polygon] or [0]
-    return SegmentedLine(
-        polygon=[tuple(int(v) for v in p) for p in line.polygon],
-        baseline=[tuple(int(v) for v in p) for p in line.baseline],
-        bbox=(min(xs), min(ys), max(xs), max(ys)),
-    )
-
-
-def crop_line_image(image, line: Line):  # noqa: ANN001, ANN202
-    """The line image. A segmenter's quadrilateral is cropped as the segmenter does (upright, like the CLI);
-    any other polygon (drawn, imported) as training from ALTO/PAGE crops it: masked by the polygon and
-    levelled by the baseline (models_ml.htr.groundtruth.polygon_crop); a line without one by its box."""
-    if line.source == GeometrySource.MACHINE and len(line.polygon) == 4:
-        from models_ml.segment.api import crop_line
-
-        return crop_line(image, as_segmented_line(line))
-    if len(line.polygon) >= 3:
-        from models_ml.htr.groundtruth import polygon_crop
-
-        return polygon_crop(image, line.polygon, line.baseline)
-    x, y, w, h = line.bbox()
-    box = (max(0, x), max(0, y), min(image.width, x + max(1, w)), min(image.height, y + max(1, h)))
-    crop = image.crop(box)
-    return crop if crop.mode in ("L", "RGB") else crop.convert("L")
-
-
 def segment_page_lines(run: JobRun, page: Page, image) -> list[Line]:  # noqa: ANN001
-    """The page's lines; a page without any is segmented first (one transaction, re-checked under the page lock)."""
+    """The page's lines; a page without any is segmented first (one transaction, re-checked under the page lock).
+
+    The trained segmenter also yields typed regions (main, margin, heading, other); they are
+    stored with the lines, attributed to the same model and job.
+    """
     lines = list(page.lines.order_by("order", "id"))
     if lines:
         return lines
     from models_ml.segment import api as segment_api
 
-    found = segment_api.segment_page(image)
+    layout = segment_api.segment_layout(image)
     segmenter = segmenter_model()
     with transaction.atomic():
         Page.objects.select_for_update().get(pk=page.pk)
         lines = list(page.lines.order_by("order", "id"))
         if lines:  # another delivery segmented it meanwhile
             return lines
+        regions = [Region.objects.create(page=page, polygon=[list(map(int, p)) for p in r.polygon], kind=r.type,
+                                         order=r.order, source=GeometrySource.MACHINE, model_version=segmenter,
+                                         job=run.job) for r in layout.regions]
         Line.objects.bulk_create(
             Line(page=page, polygon=[list(map(int, p)) for p in seg.polygon], baseline=[list(map(int, p)) for p in seg.baseline],
-                 order=i, source=GeometrySource.MACHINE, model_version=segmenter, job=run.job)
-            for i, seg in enumerate(found)
+                 order=i, source=GeometrySource.MACHINE, model_version=segmenter, job=run.job,
+                 region=regions[seg.region] if seg.region >= 0 else None)
+            for i, seg in enumerate(layout.lines)
         )
     return list(page.lines.order_by("order", "id"))
 
@@ -129,7 +96,7 @@ def model_dir_for(job: Job, model_id: int | None) -> Path | None:
 
 
 def recognizer_for(run: JobRun, model_id: int | None):  # noqa: ANN202
-    from inscription.worker import configure_torch
+    from jobs.worker import configure_torch
     from models_ml.htr.api import load_recognizer
 
     device = configure_torch()

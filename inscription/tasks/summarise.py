@@ -7,11 +7,11 @@ from django.db import transaction
 
 from archive.models import Document, DocumentKind
 from inscription.models import Inscription, InscriptionKind, Layer, LayerKind
-from inscription.runner import JobRun, job_task
 from inscription.services.inscriptions import create_inscription
 from inscription.services.layers import get_or_create_layer
-from inscription.services.models import model_for_dir
 from inscription.tasks.lines import TASKS
+from jobs.runner import JobRun, job_task
+from jobs.services.models import model_for_dir
 
 
 def _source_units(document: Document, layer_id: int | None) -> tuple[list[str], list[dict], Layer | None]:
@@ -40,7 +40,7 @@ def _source_units(document: Document, layer_id: int | None) -> tuple[list[str], 
 @job_task(TASKS + "summarise_document", device="auto")
 def summarise_document(run: JobRun) -> dict[str, Any]:
     """Summarise a document into a summary inscription that records its source layer, versions and line links."""
-    from inscription.worker import configure_torch
+    from jobs.worker import configure_torch
     from models_ml.summarise.api import load_summariser
     from models_ml.summarise.store import DEFAULT_MODEL_DIR
 

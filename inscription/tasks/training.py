@@ -13,9 +13,10 @@ from typing import Any
 from django.conf import settings
 
 from inscription.models import Inscription, Layer
-from inscription.runner import JobRun, job_task
-from inscription.services.models import register_model_dir
-from inscription.tasks.lines import TASKS, chunks, crop_line_image, model_dir_for, page_image, recognizer_for
+from inscription.services.line_images import crop_line_image, page_image
+from inscription.tasks.lines import TASKS, chunks, model_dir_for, recognizer_for
+from jobs.runner import JobRun, job_task
+from jobs.services.models import register_model_dir
 
 
 def human_lines(layer: Layer) -> list[Inscription]:
@@ -93,7 +94,7 @@ def train_model(run: JobRun) -> dict[str, Any]:
     The ground truth is one layer's human lines when ``layer`` is given, else every human line of
     the job's document or collection (imported ALTO/PAGE and corrections alike).
     """
-    from inscription.worker import configure_torch
+    from jobs.worker import configure_torch
     from models_ml import registry
     from models_ml.htr.train import finetune
 

@@ -16,21 +16,20 @@ from django.db import connections, transaction
 from archive.models import Line, Page, PageState
 from archive.services.workflow import advance_pages
 from inscription.models import Inscription, Layer
-from inscription.runner import JobRun, job_task
 from inscription.services.inscriptions import write_pages_lines
 from inscription.services.job_params import DEFAULT_PAGES_PER_BATCH
 from inscription.services.layers import machine_layer
+from inscription.services.line_images import crop_line_image, page_image
 from inscription.tasks.lines import (
     TASKS,
-    crop_line_image,
     job_pages,
     line_text,
-    page_image,
     ramped_chunks,
     recognizer_for,
     segment_page_lines,
     segmenter_model,
 )
+from jobs.runner import JobRun, job_task
 
 
 class _Inline:

@@ -99,6 +99,8 @@ class Recognizer:
         self.height = self.model.cfg.height
         self.downsample = self.model.cfg.downsample
         self._lm: CharLM | None = None
+        # word_slots() options (k, beam, min_prob, ...); empty: its defaults (bench/prob_search_eval.py varies them)
+        self.word_options: dict = {}
         dec = self.card.get("decoding", {})
         self.alpha, self.beta, self.beam = float(dec.get("lm_alpha", 0.6)), float(dec.get("lm_beta", 1.0)), \
             int(dec.get("beam", 10))
@@ -126,7 +128,7 @@ class Recognizer:
         out: list[dict] = []
         if " " not in self.charset.chars:
             return out
-        for slot in word_slots(log_probs, self.charset.chars):
+        for slot in word_slots(log_probs, self.charset.chars, **self.word_options):
             span = to_columns(*slot.frames) if to_columns else slot.frames
             out.append({"columns": [int(span[0]), int(span[1])],
                         "alternatives": [[w, round(p, 4)] for w, p in slot.alternatives]})
@@ -181,10 +183,3 @@ def load_recognizer(model_dir: str | Path | None = None, device: str | None = No
     """Load (once per resolved path and device) a recognizer; None → the shipped default."""
     path = Path(model_dir) if model_dir else registry.default_model_dir()
     return _cached(str(path.resolve()), auto_device(device))
-
-
-def transcribe_page(image: Image.Image, recognizer: Recognizer, decoder: str = "greedy") -> list:
-    """Segment a page and read its lines: [(SegmentedLine, LineReading)] in reading order."""
-    from models_ml.htr.pipeline import transcribe_page as _transcribe
-
-    return _transcribe(image, recognizer, decoder)

@@ -143,7 +143,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.val_ground_truth:
         val_gt = _ground_truth_lines(args.val_ground_truth, exclude_validation=False)
         val_set.load_pairs(val_gt.pairs)
-    if args.init_from and (Path(args.init_from) / "lm.json").exists():
+    if args.init_from and not gt and (Path(args.init_from) / "lm.json").exists():
+        # no new text to learn from: the parent's LM still fits (with ground truth, a new one is built)
         (run_dir / "lm.json").write_bytes((Path(args.init_from) / "lm.json").read_bytes())
     data_desc = default_data_description()
     if gt:
@@ -211,7 +212,25 @@ def _ground_truth_lines(paths: list[str] | None, exclude_validation: bool):  # n
 def cmd_lm(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    build_lm(out, args.order, args.max_chars)
+    charset = None
+    if args.charset_from:
+        from models_ml.registry import ModelError, read_card
+
+        try:
+            charset = read_card(args.charset_from)["charset"]
+        except (ModelError, OSError, KeyError) as exc:
+            raise CliError(f"no model card with a charset in {args.charset_from}") from exc
+    lines = None
+    if args.ground_truth:
+        from models_ml.htr.groundtruth import GroundTruthError, expand_paths, read_ground_truth
+        from models_ml.realdata import split_of
+
+        try:
+            lines = [ln.text for p in expand_paths(args.ground_truth) if split_of(p) != "val"
+                     for ln in read_ground_truth(p).lines if ln.text]
+        except GroundTruthError as exc:
+            raise CliError(str(exc)) from exc
+    build_lm(out, args.order, args.max_chars, charset=charset, extra_lines=lines)
     print(json.dumps({"lm": str(out), "bytes": out.stat().st_size}))
     return 0
 
@@ -265,8 +284,6 @@ def _evaluation_pairs(args: argparse.Namespace) -> list[tuple[object, str]]:
     from models_ml.htr.data import read_folder
 
     if args.ground_truth:
-        if args.page:
-            raise CliError("--page reads DIR's page images; use --ground-truth for lines")
         gt = _ground_truth_lines(args.ground_truth, exclude_validation=False)
         return list(gt.pairs)
     if not args.dir:
@@ -291,6 +308,8 @@ def _card_decoder(args: argparse.Namespace, card: dict) -> None:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from models_ml.htr.metrics import cer, wer
 
+    if args.page and args.ground_truth:
+        return _evaluate_pages_against_ground_truth(args)
     pairs = _evaluation_pairs(args)
     rec = _recognizer(args.model)
     _card_decoder(args, rec.card)
@@ -303,7 +322,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         # Page text = lines in reading order joined by spaces, so segmentation misses,
         # splits and order errors all count as character errors.
         refs = [" ".join(t.split()) for _, t in pairs]
-        pages = [transcribe_page(img, rec, decoder=args.decoder) for img in images]
+        pages = [transcribe_page(img, rec, decoder=args.decoder, segmenter=args.segmenter) for img in images]
         hyps = [" ".join(r.text for _, r in lines) for lines in pages]
         n_lines = sum(len(lines) for lines in pages)
         extra = {"pages": len(pairs), "gt_lines": sum(len(t.splitlines()) for _, t in pairs)}
@@ -319,6 +338,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate_pages_against_ground_truth(args: argparse.Namespace) -> int:
+    """``evaluate --page --ground-truth``: end-to-end page CER beside the same pages' line CER."""
+    from models_ml.htr.groundtruth import GroundTruthError
+    from models_ml.segment.pagecer import page_cer_report
+
+    rec = _recognizer(args.model)
+    _card_decoder(args, rec.card)
+    try:
+        report = page_cer_report(args.ground_truth, rec, decoder=args.decoder, lm=args.lm, segmenter=args.segmenter)
+    except GroundTruthError as exc:
+        raise CliError(str(exc)) from exc
+    print(json.dumps({**report, "decoder": args.decoder, "lm": bool(args.lm), "model": rec.card.get("name"),
+                      "model_version": rec.card.get("version"), "model_sha256": rec.card.get("sha256")}))
+    return 0
+
+
 def cmd_transcribe(args: argparse.Namespace) -> int:
     rec = _recognizer(args.model)
     _card_decoder(args, rec.card)
@@ -327,10 +362,11 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
         from models_ml.htr.pipeline import transcribe_page
 
         for path, img in zip(args.images, images, strict=True):
-            lines = transcribe_page(img, rec, decoder=args.decoder)
+            lines = transcribe_page(img, rec, decoder=args.decoder, segmenter=args.segmenter)
             print(json.dumps({"image": path, "lines": [
                 {"text": r.text, "confidence": round(r.confidence, 4),
-                 "polygon": [list(p) for p in seg.polygon], "baseline": [list(p) for p in seg.baseline]}
+                 "polygon": [list(p) for p in seg.polygon], "baseline": [list(p) for p in seg.baseline],
+                 "region_type": seg.region_type}
                 for seg, r in lines]}))
         return 0
     for path, reading in zip(args.images, rec.recognize(images, decoder=args.decoder, lm=args.lm), strict=True):
@@ -403,6 +439,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--order", type=int, default=5)
     p.add_argument("--max-chars", type=int, default=3_000_000)
+    p.add_argument("--charset-from", metavar="MODEL_DIR", help="the model whose charset the LM covers")
+    p.add_argument("--ground-truth", nargs="+", action="extend", metavar="PATH",
+                   help="ALTO/PAGE files whose lines join the texts (validation wills left out)")
     p.set_defaults(func=cmd_lm)
 
     p = subparsers.add_parser("export", help="write a run's best checkpoint as a model directory")
@@ -420,7 +459,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="default: the model card's decoder (decoding.default)")
     p.add_argument("--lm", action="store_true", help="beam search with the model's character LM")
     p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--page", action="store_true", help="DIR holds pages: segment, read, compare page text")
+    p.add_argument("--page", action="store_true",
+                   help="DIR holds pages (or --ground-truth ALTO/PAGE files): segment, read, compare page text")
+    p.add_argument("--segmenter", choices=["trained", "classical"], default=None,
+                   help="with --page: the trained segmenter (default) or the classical fallback")
     p.set_defaults(func=cmd_evaluate)
 
     p = subparsers.add_parser("transcribe", help="read line images (or whole pages with --page)")
@@ -430,4 +472,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="default: the model card's decoder (decoding.default)")
     p.add_argument("--lm", action="store_true")
     p.add_argument("--page", action="store_true", help="segment each image into lines first")
+    p.add_argument("--segmenter", choices=["trained", "classical"], default=None,
+                   help="with --page: the trained segmenter (default) or the classical fallback")
     p.set_defaults(func=cmd_transcribe)

@@ -7,12 +7,15 @@ from models_ml.htr.api import LineReading, Recognizer
 from models_ml.segment.api import SegmentedLine, crop_line, segment_page
 
 
-def transcribe_page(image: Image.Image, recognizer: Recognizer,
-                    decoder: str = "greedy") -> list[tuple[SegmentedLine, LineReading]]:
-    """Lines of a page in reading order, each with its reading."""
-    lines = segment_page(image)
+def transcribe_page(image: Image.Image, recognizer: Recognizer, decoder: str = "greedy",
+                    segmenter: str | None = None, lm: bool = False) -> list[tuple[SegmentedLine, LineReading]]:
+    """Lines of a page in reading order, each with its reading.
+
+    ``segmenter``: ``trained`` (the default when the shipped model is present) or ``classical``.
+    """
+    lines = segment_page(image, method=segmenter)
     if not lines:
         return []
     crops = [crop_line(image, ln) for ln in lines]
-    readings = recognizer.recognize(crops, decoder=decoder)
+    readings = recognizer.recognize(crops, decoder=decoder, lm=lm)
     return list(zip(lines, readings, strict=True))

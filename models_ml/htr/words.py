@@ -98,8 +98,8 @@ def _read_slot(folded: np.ndarray, start: int, end: int, chars: str, k: int, bea
     return sorted(found.items(), key=lambda kv: -kv[1])[:k]
 
 
-def word_slots(log_probs: np.ndarray, chars: str, space: str = " ", blank: int = 0, k: int = 5,
-               beam: int = 12, min_prob: float = 0.01, doubtful_space: float = 0.9,
+def word_slots(log_probs: np.ndarray, chars: str, space: str = " ", blank: int = 0, k: int = 10,
+               beam: int = 16, min_prob: float = 0.002, doubtful_space: float = 0.9,
                split_above: float = 0.1, prune: float = -8.0) -> list[WordSlot]:
     """Word positions of one line with their top-``k`` spellings and probabilities.
 

@@ -73,6 +73,9 @@ class Hit(serializers.Serializer):
 
 class SearchAnswer(serializers.Serializer):
     count = serializers.IntegerField()
+    count_is_lower_bound = serializers.BooleanField(
+        help_text="More matches than SEARCH_COUNT_LIMIT: the counts stop there, hits come newest first, facets "
+                  "count those first matches")
     text_count = serializers.IntegerField()
     alternative_count = serializers.IntegerField()
     next = serializers.CharField(allow_null=True)

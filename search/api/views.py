@@ -18,7 +18,7 @@ from search.services.query import SearchRequest, search
 def alternatives_threshold(raw: str | None) -> float | None:
     """'off' → None; empty → the server default; otherwise a probability in (0, 1]."""
     if raw is None or raw == "":
-        return getattr(settings, "SEARCH_ALTERNATIVES_THRESHOLD", 0.3)
+        return getattr(settings, "SEARCH_ALTERNATIVES_THRESHOLD", 0.02)
     if raw.lower() in ("off", "no", "false", "0"):
         return None
     try:
@@ -83,6 +83,6 @@ class SearchView(APIView):
         prev = None
         if results.page > 1:
             prev = replace_query_param(url, "p", results.page - 1) if results.page > 2 else remove_query_param(url, "p")
-        return Response({"count": results.total, "text_count": results.text_total,
+        return Response({"count": results.total, "count_is_lower_bound": results.capped, "text_count": results.text_total,
                          "alternative_count": results.alternative_total, "next": nxt, "previous": prev,
                          "results": [hit_urls(h) for h in results.hits], "facets": results.facets})

@@ -34,14 +34,16 @@ def _text_boxes(entry: SearchEntry, spans: list[tuple[int, int]], columns: list 
 
 def build_hits(entries: list[SearchEntry], terms: list[Term], threshold: float | None) -> list[dict]:
     """Plain dicts (the API serialises them as they are; templates read them)."""
-    line_ids = [e.object_id for e in entries if e.kind in (EntryKind.LINE, EntryKind.INSCRIPTION)]
+    line_ids = [e.object_id for e in entries if e.kind in (EntryKind.LINE, EntryKind.INSCRIPTION) and e.machine]
     columns = dict(Inscription.objects.filter(pk__in=line_ids).values_list("pk", "char_columns")) if line_ids else {}
     plain = [t.tokens[0] for t in terms if t.plain]
     alts: dict[int, list[WordAlternative]] = {}
     if plain and threshold is not None:
-        for a in WordAlternative.objects.filter(entry__in=[e.pk for e in entries], token__in=plain,
-                                                probability__gte=threshold).order_by("-probability"):
-            alts.setdefault(a.entry_id, []).append(a)
+        from search.services.query import threshold_for
+
+        for a in WordAlternative.objects.filter(entry__in=[e.pk for e in entries], token__in=plain).order_by("-probability"):
+            if a.probability >= threshold_for(a.token, threshold):
+                alts.setdefault(a.entry_id, []).append(a)
     hits = []
     for e in entries:
         spans = highlight_spans(e.text, terms, stemmed=e.config != Language.SIMPLE)

@@ -18,8 +18,8 @@ from search.models import CollectionSearchSettings, EntryKind, Language, SearchE
 from search.text import fold, tokens
 
 BULK = 2000
-# Spellings below this probability are not worth a row (the recognizer keeps 1% and up).
-MIN_ALTERNATIVE = 0.01
+# Spellings below this probability are not worth a row (the recognizer keeps 0.2 % and up).
+MIN_ALTERNATIVE = 0.002
 MAX_TOKEN = 100
 
 

@@ -35,6 +35,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 
+from archive.models import Collection
 from archive.permissions import readable_collection_ids
 from palimpsest.errors import InputError
 from search.models import EntryKind, SearchEntry, WordAlternative
@@ -79,6 +80,7 @@ class SearchResults:
     hits: list[dict] = field(default_factory=list)
     facets: dict[str, list[dict]] = field(default_factory=dict)
     terms: list[Term] = field(default_factory=list)
+    capped: bool = False  # more matches than SEARCH_COUNT_LIMIT: totals are that limit, hits newest first
 
 
 def _quote_pg(token: str) -> str:
@@ -213,11 +215,30 @@ def scoped(user: AbstractBaseUser | AnonymousUser, req: SearchRequest) -> QueryS
     return qs
 
 
-def _configs(qs: QuerySet[SearchEntry]) -> list[str]:
-    """The text-search configurations in use (few): each gets its own branch of the match condition."""
+def _configs(user: AbstractBaseUser | AnonymousUser, req: SearchRequest) -> list[str]:
+    """The text-search configurations of the collections searched: each needs its own branch of the match
+    (only PostgreSQL stems; one small query, and one GIN scan per configuration actually in use)."""
+    if connection.vendor != "postgresql":
+        return []
     from search.models import Language
 
-    return list(Language.values)
+    scope = Collection.objects.filter(pk__in=readable_collection_ids(user))
+    if req.collection is not None:
+        scope = scope.filter(pk=req.collection)
+    used = {lang or Language.SIMPLE for lang in scope.values_list("search_settings__language", flat=True).distinct()}
+    return sorted(used) or [Language.SIMPLE]
+
+
+SHORT_WORD = 4  # letters: shorter words are the ones the recognizer invents (docs/search.md)
+
+
+def threshold_for(token: str, threshold: float) -> float:
+    """A short word needs more probability to count (measured: bench/prob_search_eval.py)."""
+    if len(token) >= SHORT_WORD:
+        return threshold
+    from django.conf import settings
+
+    return max(threshold, float(getattr(settings, "SEARCH_ALTERNATIVES_SHORT_WORD_THRESHOLD", 0.2)))
 
 
 def matching(user: AbstractBaseUser | AnonymousUser, req: SearchRequest,
@@ -230,7 +251,8 @@ def matching(user: AbstractBaseUser | AnonymousUser, req: SearchRequest,
     except QueryError as exc:
         raise InputError(str(exc), code="bad_query") from exc
     base = scoped(user, req)
-    conditions = _term_conditions(terms, _configs(base))
+    configs = _configs(user, req)
+    conditions = _term_conditions(terms, configs)
     text = base
     for cond in conditions:
         text = text.filter(cond)
@@ -240,13 +262,18 @@ def matching(user: AbstractBaseUser | AnonymousUser, req: SearchRequest,
         # Each plain word is read in the text or among the alternatives; other terms must match the text.
         alt = base.filter(kind=EntryKind.LINE, machine=True)
         others = [t for t in terms if not t.plain]
-        for cond in _term_conditions(others, _configs(base)) if others else []:
+        for cond in _term_conditions(others, configs) if others else []:
             alt = alt.filter(cond)
         for t in plain:
-            has_alt = WordAlternative.objects.filter(token=t.tokens[0], probability__gte=req.alternatives)
-            in_text = _term_conditions([t], _configs(base))[0]
-            alt = alt.filter(Q(pk__in=has_alt.values("entry_id")) | in_text)
-        alt = alt.exclude(pk__in=text.values("pk"))
+            has_alt = WordAlternative.objects.filter(token=t.tokens[0],
+                                                     probability__gte=threshold_for(t.tokens[0], req.alternatives))
+            in_text = _term_conditions([t], configs)[0]
+            if len(terms) == 1:  # (alternative or text) and not text: the alternative and not the text
+                alt = alt.filter(pk__in=has_alt.values("entry_id")).exclude(in_text)
+            else:
+                alt = alt.filter(Q(pk__in=has_alt.values("entry_id")) | in_text)
+        if len(terms) > 1:
+            alt = alt.exclude(pk__in=text.values("pk"))
     return text, alt, terms
 
 
@@ -289,29 +316,57 @@ def search(user: AbstractBaseUser | AnonymousUser, req: SearchRequest) -> Search
     page_size = max(1, min(MAX_PAGE_SIZE, int(req.page_size)))
     page = max(1, int(req.page))
     text, alt, terms = matching(user, req)
-    text_total = text.count()
-    alt_total = alt.count() if req.alternatives is not None else 0
+    limit = count_limit()
+    # Counting stops at the limit: a word on half a million lines is "more than 1,000", not a long wait.
+    found = list(text.order_by().values_list("pk", flat=True)[: limit + 1])
+    text_total = len(found)
+    alt_total = _capped_count(alt, limit) if req.alternatives is not None else 0
+    capped = text_total > limit or alt_total > limit
+    text_total, alt_total = min(text_total, limit), min(alt_total, limit)
     start, end = (page - 1) * page_size, page * page_size
     entries: list[SearchEntry] = []
     related = ("collection", "document", "layer", "line", "page")
     if start < text_total:
-        entries += list(text.select_related(*related).annotate(score=_rank(terms)).order_by("-score", "-id")[start:end])
+        # Ranking scores every match; past the limit the first matches found are shown newest first instead.
+        if text_total < limit:
+            ordered = text.annotate(score=_rank(terms)).order_by("-score", "-id")
+        else:
+            ordered = SearchEntry.objects.filter(pk__in=found[:limit]).annotate(
+                score=Value(0.0, output_field=FloatField())).order_by("-id")
+        entries += list(ordered.select_related(*related)[start:min(end, text_total)])
     if end > text_total and alt_total:
         probs = _alt_probabilities(terms, req.alternatives)
-        a0, a1 = max(0, start - text_total), end - text_total
+        a0, a1 = max(0, start - text_total), min(end - text_total, alt_total)
         entries += list(alt.select_related(*related).annotate(score=probs).order_by("-score", "-id")[a0:a1])
     hits = build_hits(entries, terms, req.alternatives)
     result = SearchResults(total=text_total + alt_total, text_total=text_total, alternative_total=alt_total,
-                           page=page, page_size=page_size, hits=hits, terms=terms)
+                           page=page, page_size=page_size, hits=hits, terms=terms, capped=capped)
     if req.facets:
         union = text if not alt_total else SearchEntry.objects.filter(Q(pk__in=text.values("pk")) | Q(pk__in=alt.values("pk")))
+        if capped:  # facets of the first matches found, as many as the count covers
+            union = SearchEntry.objects.filter(pk__in=found[:limit]) if not alt_total else \
+                SearchEntry.objects.filter(pk__in=list(union.order_by().values_list("pk", flat=True)[:limit]))
         result.facets = facets(union)
     return result
 
 
+def count_limit() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "SEARCH_COUNT_LIMIT", 1000))
+
+
+def _capped_count(qs: QuerySet, limit: int) -> int:
+    """The number of rows, or limit + 1 when there are more (the database stops looking there)."""
+    return qs.order_by().values("pk")[: limit + 1].count()
+
+
 def _alt_probabilities(terms: list[Term], threshold: float | None) -> Subquery:
     """Per entry: the best probability of a plain term among its alternatives (the alternative hits' rank)."""
-    tokens = [t.tokens[0] for t in terms if t.plain]
-    best = (WordAlternative.objects.filter(entry=OuterRef("pk"), token__in=tokens, probability__gte=threshold or 0)
+    wanted = Q(pk__in=[])
+    for t in terms:
+        if t.plain:
+            wanted |= Q(token=t.tokens[0], probability__gte=threshold_for(t.tokens[0], threshold or 0))
+    best = (WordAlternative.objects.filter(wanted, entry=OuterRef("pk"))
             .values("entry").annotate(p=Max("probability")).values("p")[:1])
     return Subquery(best, output_field=FloatField())

@@ -3,7 +3,7 @@ import pytest
 from django.utils import timezone
 
 from archive.services.collections import set_default_model
-from inscription.models import ModelVersion
+from jobs.models import ModelVersion
 from palimpsest.errors import InputError
 
 

@@ -25,8 +25,8 @@ def docs(collection):
 
 
 def test_a_batch_has_one_child_per_document_and_skips_those_without_pages(collection, docs, users):
-    from inscription.models import Job
     from inscription.services.batches import start_batch
+    from jobs.models import Job
 
     parent = start_batch("transcribe", collection, user=users["curator"], params={"decoder": "greedy"})
     assert parent.is_batch and parent.task_name == "" and parent.document is None
@@ -40,8 +40,8 @@ def test_a_batch_has_one_child_per_document_and_skips_those_without_pages(collec
 
 
 def test_the_parent_sums_up_its_children(collection, docs, users):
-    from inscription.models import JobState
     from inscription.services.batches import refresh_batch, start_batch
+    from jobs.models import JobState
 
     parent = start_batch("segment", collection, user=users["curator"], documents=[d.pk for d in docs[:2]])
     a, b = parent.children.order_by("id")
@@ -59,8 +59,8 @@ def test_the_parent_sums_up_its_children(collection, docs, users):
 
 
 def test_cancel_all_cancels_every_queued_child(collection, docs, users):
-    from inscription.models import JobState
     from inscription.services.batches import cancel_batch, start_batch
+    from jobs.models import JobState
 
     parent = start_batch("transcribe", collection, user=users["curator"], documents=[d.pk for d in docs])
     parent = cancel_batch(parent)
@@ -70,8 +70,8 @@ def test_cancel_all_cancels_every_queued_child(collection, docs, users):
 
 @pytest.mark.parametrize("documents, code", [([999999], "bad_target"), (["x"], "bad_parameters")])
 def test_bad_batches_store_nothing(collection, docs, users, documents, code):
-    from inscription.models import Job
     from inscription.services.batches import start_batch
+    from jobs.models import Job
     from palimpsest.errors import InputError
 
     with pytest.raises(InputError) as err:
@@ -82,8 +82,8 @@ def test_bad_batches_store_nothing(collection, docs, users, documents, code):
 
 def test_a_batch_whose_documents_cannot_take_the_job_stores_nothing(collection, users):
     from archive.models import Document
-    from inscription.models import Job
     from inscription.services.batches import start_batch
+    from jobs.models import Job
     from palimpsest.errors import InputError
 
     d = Document.objects.create(collection=collection, title="Only text")
@@ -93,7 +93,7 @@ def test_a_batch_whose_documents_cannot_take_the_job_stores_nothing(collection, 
 
 
 def test_batch_api(client_for, collection, docs):
-    from inscription.models import Job
+    from jobs.models import Job
 
     url = f"/api/v1/collections/{collection.slug}/batch/"
     r = client_for("curator").post(url, {"kind": "transcribe", "documents": [docs[0].pk, docs[2].pk]}, format="json")
@@ -115,7 +115,7 @@ def test_batch_api(client_for, collection, docs):
 def test_batch_from_the_collection_page(collection, docs, users):
     from django.test import Client
 
-    from inscription.models import Job
+    from jobs.models import Job
 
     web = Client()
     web.force_login(users["curator"])

@@ -9,8 +9,8 @@ from tests.conftest import png_bytes
 
 
 def make_page(document, order: int, width: int = 600, height: int = 400, colour: int = 250):
-    from archive.formats.images import StoredFiles, check_image
     from archive.models import Page
+    from exchange.formats.images import StoredFiles, check_image
 
     blob = StoredFiles().blob(check_image(png_bytes(width, height, colour), "page"))
     return Page.objects.create(
@@ -21,7 +21,7 @@ def make_page(document, order: int, width: int = 600, height: int = 400, colour:
 
 @pytest.fixture
 def model_version(db):
-    from inscription.models import ModelVersion
+    from jobs.models import ModelVersion
 
     return ModelVersion.objects.create(
         name="htr-default", version="1.0", task="htr", path="models_ml/store/htr-default", sha256="ab" * 32,

@@ -39,6 +39,8 @@ def kept(document) -> list[dict]:
             "text": ins.text, "polygon": ins.line.polygon, "baseline": ins.line.baseline, "id": ins.line.external_id,
             "conf": ins.confidence, "words": (ins.extra or {}).get("words"), "alternatives": (ins.extra or {}).get("alternatives"),
             "region_text": (ins.extra or {}).get("region_text", False),
+            "tags": sorted(({k: v for k, v in a.extra["transkribus"].items() if k != "inscription"} for a in ins.annotations.all()
+                            if "transkribus" in (a.extra or {})), key=lambda t: (t["offset"], t["tag"])),
             "agent": (ins.model_version.name, ins.model_version.version) if ins.model_version_id else ins.created_by.username,
         })
     return out

@@ -95,7 +95,7 @@ def _zip(entries: dict[str, bytes]) -> bytes:
       "images/x.png": png_bytes()}, "archive_checksum"),
 ])
 def test_hostile_archives_are_rejected(users, tmp_path, entries, code):
-    from archive.formats.archive_import import import_collection
+    from exchange.formats.archive_import import import_collection
     from palimpsest.errors import InputError
 
     path = tmp_path / "a.zip"

@@ -50,8 +50,8 @@ def test_unknown_motivations_are_reported(collection, client_for, server):  # no
 
 
 def test_iiif_round_trip_keeps_polygons_baselines_text_and_ids(collection, client_for, server):  # noqa: F811
-    from archive.formats.iiif_export import manifest as export_manifest
     from archive.models import Document
+    from exchange.formats.iiif_export import manifest as export_manifest
     from tests.formats.test_iiif_export import assert_valid_iiif
 
     client = client_for("curator")

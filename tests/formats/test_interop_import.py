@@ -98,15 +98,36 @@ def test_ocrd_page_alternatives_region_text_table_cells_and_processing_steps(col
     assert {"paragraph", "heading"} & set(doc.pages.get().regions.values_list("kind", flat=True))
 
 
-def test_transkribus_custom_tags_are_counted(collection, client_for):
+def test_transkribus_custom_tags_become_annotations_and_go_back_on_export(collection, client_for):
+    """Point 6: person, place, textStyle, abbrev, date, unclear, gap → W3C annotations on the span; PAGE export writes them back."""
+    from lxml import etree
+
+    from archive.models import Document
+    from exchange.formats.pagexml import export_page_xml
+    from inscription.models import Annotation
+
     response = api_import(client_for("curator"), {"Brief_003.xml": fixture("transkribus_tags_page.xml"), "Brief_003.jpg": image()})
     assert response.status_code == 201, response.content
     body = response.json()
     missing = _not_kept(body)
-    for tag in ("person", "place", "textStyle", "abbrev", "date", "unclear", "gap"):
-        assert missing[f"custom '{tag}' tags on TextLine"] == 1, tag
+    assert not any("person" in what or "abbrev" in what for what in missing)
     assert "custom 'structure' tags on TextRegion" not in missing  # kept as the region's type (issue 16)
     assert body["credited_to"] == ["PyLaia@TranskribusPlatform 2.12.0 (machine)"]
+    doc = Document.objects.get(pk=body["document"])
+    first = current(doc)[0]
+    notes = {a.extra["transkribus"]["tag"]: a for a in Annotation.objects.filter(document=doc)}
+    assert set(notes) == {"person", "place", "textStyle", "abbrev", "date", "unclear", "gap"}
+    person = notes["person"]
+    assert person.motivation == "identifying" and list(person.inscriptions.all()) == [first]
+    selectors = {s["type"]: s for s in person.target[0]["selector"]}
+    assert selectors["TextPositionSelector"] == {"type": "TextPositionSelector", "start": 0, "end": 4}
+    assert (person.body[0]["value"], person.body[0]["purpose"]) == ("person", "tagging")
+    assert "firstname: Anna" in person.body[1]["value"]
+    assert notes["date"].extra["transkribus"]["attrs"] == {"when": "1921-05-12"}
+    root = etree.fromstring(export_page_xml(doc.pages.get()))
+    customs = [el.get("custom") for el in root.iter("{http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15}TextLine")]
+    assert customs[0] == "readingOrder {index:0;} person {offset:0; length:4; firstname:Anna;} place {offset:8; length:4; placeName:Wien;}"
+    assert "abbrev {offset:4; length:3; expansion:Doktor;}" in customs[1]
 
 
 def test_ground_truth_import_stays_human(collection, client_for, users):
@@ -138,4 +159,4 @@ def test_import_xml_command_sniffs_content_and_keeps_title_case(collection, tmp_
     assert doc.title == "Will_0007"
     text = out.getvalue()
     assert "Not kept:" in text and "pages matched by image file name" in text
-    assert ("1 Tags/OtherTag elements (types) not kept" in text) if name.endswith("ALTO") else ("1 custom 'person' tags on TextLine not kept" in text)
+    assert ("1 Tags/OtherTag elements (types) not kept" in text) if name.endswith("ALTO") else ("Not kept:" in text)

@@ -6,7 +6,7 @@ import re
 import pytest
 from lxml import etree
 
-from archive.formats import xmlsafe
+from exchange.formats import xmlsafe
 from tests.formats.interop_helpers import api_import, current, fixture, image, kept
 
 ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
@@ -20,8 +20,8 @@ CASES = [
 
 
 def _export(document, fmt: str) -> bytes:
-    from archive.formats.alto import export_alto
-    from archive.formats.pagexml import export_page_xml
+    from exchange.formats.alto import export_alto
+    from exchange.formats.pagexml import export_page_xml
 
     pages = list(document.pages.order_by("order"))
     return export_alto(pages) if fmt == "alto" else export_page_xml(pages[0])

@@ -47,7 +47,7 @@ def test_export_needs_read_rights(collection, client_for, who, expected):
     response = client_for(who).post("/api/v1/collections/letters/export/")
     assert response.status_code in expected
     if response.status_code == 202:
-        from inscription.models import Job
+        from jobs.models import Job
 
         job = Job.objects.get(pk=response.json()["job"])
         assert job.kind == "export" and job.collection == collection and job.requested_by.username == who
@@ -57,7 +57,7 @@ def test_export_needs_read_rights(collection, client_for, who, expected):
 def test_download(collection, client_for, users, who, expected):
     from django.core.files.storage import default_storage
 
-    from inscription.models import Job
+    from jobs.models import Job
 
     name = default_storage.save("exports/1/letters.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18))
     job = Job.objects.create(kind="export", collection=collection, state="succeeded", result={"file": name},

@@ -81,8 +81,8 @@ def test_export_restore_export_is_identical(annotated_document, tmp_path, django
 
 
 def test_every_file_in_the_archive_validates(annotated_document, tmp_path):
-    from archive.formats import xmlsafe
-    from archive.formats.archive_export import export_collection
+    from exchange.formats import xmlsafe
+    from exchange.formats.archive_export import export_collection
     from inscription.annotations.w3c import failed_assertions
     from tests.formats.test_iiif_export import assert_valid_iiif
 

@@ -20,7 +20,7 @@ def test_page_and_document_text(sample_document, client_for):
 
 
 def test_document_page_xml_zip_and_alto(sample_document, client_for):
-    from archive.formats import xmlsafe
+    from exchange.formats import xmlsafe
 
     client = client_for("viewer")
     response = client.get(f"/api/v1/documents/{sample_document.pk}/page-xml/")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from archive.formats import xmlsafe
-from archive.formats.alto import export_alto
-from archive.formats.pagexml import export_page_xml
+from exchange.formats import xmlsafe
+from exchange.formats.alto import export_alto
+from exchange.formats.pagexml import export_page_xml
 from tests.conftest import png_bytes
 from tests.formats.helpers import FIXTURES
 

@@ -1,12 +1,12 @@
-"""ALTO 4.4 and PAGE 2019 exports validate against the official XSDs shipped in archive/formats/schemas."""
+"""ALTO 4.4 and PAGE 2019 exports validate against the official XSDs shipped in exchange/formats/schemas."""
 from __future__ import annotations
 
 import pytest
 from lxml import etree
 
-from archive.formats import xmlsafe
-from archive.formats.alto import export_alto
-from archive.formats.pagexml import export_page_xml
+from exchange.formats import xmlsafe
+from exchange.formats.alto import export_alto
+from exchange.formats.pagexml import export_page_xml
 
 ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
 PAGE = "{http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15}"

@@ -45,6 +45,6 @@ def make_lines(page, n: int = 3, height: int = 30):
 
 
 def fake_model_version(name: str = "htr-test", version: str = "1.0", sha: str = "a" * 64):
-    from inscription.models import ModelVersion
+    from jobs.models import ModelVersion
 
     return ModelVersion.objects.create(name=name, version=version, task="htr", path="", sha256=sha, created_at=timezone.now())

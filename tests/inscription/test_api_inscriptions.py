@@ -178,3 +178,4 @@ def test_page_filter_is_not_mistaken_for_a_page_number(client_for, users, docume
     body = client.get("/api/v1/inscriptions/", {"page": far.pk, "page_size": 2}).json()
     assert body["count"] == 3 and len(body["results"]) == 2 and "p=2" in body["next"]
     assert len(client.get("/api/v1/inscriptions/", {"page": far.pk, "page_size": 2, "p": 2}).json()["results"]) == 1
+

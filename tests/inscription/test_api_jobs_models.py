@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from inscription.models import Job, JobState
+from jobs.models import Job, JobState
 from tests.inscription.helpers import fake_model_version
 
 EVERYONE = ["anonymous", "stranger", "viewer", "curator", "owner"]
@@ -129,3 +129,19 @@ def test_models_are_readable_by_everyone(client_for, who, db, settings, tmp_path
     assert b"".join(plot.streaming_content).startswith(b"\x89PNG")
     assert client.get(f"/api/v1/models/{child.pk}/").json()["plot_url"].endswith(f"/models/{child.pk}/plot/")
     assert client.post("/api/v1/models/", {}).status_code in (401, 403, 405)
+
+
+def test_a_transcribe_job_without_a_model_takes_the_collections_default(client_for, collection, document, users):
+    """The default the document page applied is the parameter check's now, so the API applies it too."""
+    from archive.services.collections import set_default_model
+    from tests.inscription.helpers import fake_model_version
+
+    model = fake_model_version()
+    set_default_model(collection, model, users["owner"])
+    response = client_for("curator").post("/api/v1/jobs/", {"kind": "transcribe", "collection": collection.slug,
+                                                            "document": document.pk})
+    assert response.status_code == 202, response.content
+    assert response.json()["parameters"]["model"] == model.pk
+    named = client_for("curator").post("/api/v1/jobs/", {"kind": "transcribe", "collection": collection.slug,
+                                                         "document": document.pk, "parameters": {"model": ""}}, format="json")
+    assert named.json()["parameters"]["model"] == model.pk

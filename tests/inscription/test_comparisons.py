@@ -212,8 +212,9 @@ def test_read_permissions(client_for, users, document, who, expected):
 def test_large_comparisons_become_jobs(transactional_db, client_for, users, document, settings):
     """The job body run inline through the runner's lifecycle (it closes stale connections, hence a real transaction)."""
     from inscription.compare_tasks import run_comparison
-    from inscription.models import Comparison, Job
-    from inscription.runner import execute
+    from inscription.models import Comparison
+    from jobs.models import Job
+    from jobs.runner import execute
 
     settings.PALIMPSEST_COMPARE_SYNC_LINES = 3
     gt, machine, _ = write_cases(document, users)
@@ -246,3 +247,27 @@ def test_a_real_worker_runs_a_large_comparison(start_worker, client_for, users, 
     comparison = Comparison.objects.get(pk=response.json()["id"])
     assert comparison.state == "ready" and comparison.cer == pytest.approx(CER) and comparison.wer == pytest.approx(WER)
     assert job.worker_host and job.celery_task_id
+
+
+def test_both_only_by_api_measures_only_lines_both_sides_have(client_for, users, document):
+    """The web form's "lines on both sides only" rule is the service's, so the API has it too."""
+    gt, machine, _ = write_cases(document, users)
+    client = client_for("curator")
+    response = request(client, gt, machine, scope={"document": document.pk}, both_only=True)
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert (data["lines_both"], data["lines_left_only"], data["lines_right_only"]) == (5, 0, 0)
+    assert (data["char_edits"], data["ref_chars"]) == (3, 20)  # the both-sides lines of CASES
+    assert request(client, gt, machine, both_only=True, scope={"collection": document.collection_id}).json()["error"]["code"] == "bad_scope"
+    assert request(client, gt, machine, both_only="yes", scope={"document": document.pk}).status_code == 400
+
+
+def test_first_of_layer_side_by_api(client_for, users, document):
+    from inscription.services.inscriptions import create_inscription
+
+    gt, machine, lines = write_cases(document, users, cases=[("one", "one"), ("two", "two")])
+    create_inscription(layer=gt, line=lines[0], text="ONE", user=users["curator"])  # a second version
+    response = client_for("curator").post("/api/v1/comparisons/", {"left": {"first_of_layer": gt.pk}, "right": {"layer": gt.pk},
+                                                                   "scope": {"document": document.pk}}, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["char_edits"] == 3 and response.json()["lines_both"] == 2

@@ -113,7 +113,7 @@ def test_machine_layers_are_named_by_model_and_decoder_and_never_reused_for_a_ne
 
 
 def test_write_page_lines_is_one_act_per_job_and_supersedes_older_readings(users, page, lines):
-    from inscription.models import Job
+    from jobs.models import Job
 
     model = fake_model_version()
     layer = machine_layer(page.document, model, {"decoder": "greedy"})
@@ -137,7 +137,7 @@ def _readings(lines, prefix: str) -> list[LineText]:
 
 
 def test_write_pages_lines_writes_a_batch_of_pages_and_skips_only_those_the_job_wrote(document, page, lines):
-    from inscription.models import Job
+    from jobs.models import Job
 
     model = fake_model_version()
     layer = machine_layer(document, model, {"decoder": "greedy"})
@@ -163,7 +163,7 @@ def test_write_pages_lines_writes_a_batch_of_pages_and_skips_only_those_the_job_
 
 
 def test_write_pages_lines_is_all_or_nothing(document, page, lines):
-    from inscription.models import Job
+    from jobs.models import Job
 
     model = fake_model_version()
     layer = machine_layer(document, model, {"decoder": "greedy"})
@@ -180,7 +180,7 @@ def test_a_batch_of_pages_costs_the_same_queries_as_one_page(document):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from inscription.models import Job
+    from jobs.models import Job
 
     model = fake_model_version()
     layer = machine_layer(document, model, {"decoder": "greedy"})

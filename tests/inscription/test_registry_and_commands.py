@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from inscription.models import Job, ModelVersion
+from jobs.models import Job, ModelVersion
 
 
 def write_model(folder, name, version, parent=None, metrics=None):

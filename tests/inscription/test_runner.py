@@ -8,8 +8,8 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
-from inscription.models import Job, JobState
-from inscription.runner import execute, holder_alive, recover_orphaned_jobs
+from jobs.models import Job, JobState
+from jobs.runner import execute, holder_alive, recover_orphaned_jobs
 
 pytestmark = pytest.mark.django_db(transaction=True)  # as in a worker: no surrounding test transaction
 
@@ -105,8 +105,13 @@ def test_a_dead_process_on_this_host_releases_its_job_at_once(job):
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
     Job.objects.filter(pk=job.pk).update(state=JobState.RUNNING, worker_host=socket.gethostname(), worker_pid=gone.pid,
-                                         heartbeat_at=timezone.now())
+                                         heartbeat_at=timezone.now(), attempts=1)
     assert not holder_alive(Job.objects.get(pk=job.pk))
+    # Released at once: the next delivery takes the job over now (a fresh heartbeat does not hold it).
+    assert execute(job.pk, lambda run: {"taken_over": True}) == JobState.SUCCEEDED
+    job.refresh_from_db()
+    assert job.state == JobState.SUCCEEDED and job.result == {"taken_over": True}
+    assert job.worker_pid == os.getpid() and job.attempts == 2
 
 
 def test_a_killed_worker_left_as_a_zombie_counts_as_dead(job):

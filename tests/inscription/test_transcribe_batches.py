@@ -20,11 +20,12 @@ def test_batches_ramp_up_then_hold_and_keep_every_page_in_order(n, size, sizes):
 def test_every_job_kind_names_a_registered_task_routed_to_the_gpu_queue():
     """The tasks package keeps the names job rows and the routing table use (inscription.tasks.<function>)."""
     import inscription.tasks  # noqa: F401 - registers the tasks, as the worker's autodiscovery does
-    from inscription.services.jobs import KIND_TASKS
+    from jobs import kinds
     from palimpsest.celery import app
 
     router = app.amqp.router
     for kind in ("segment", "transcribe", "summarise", "train", "evaluate"):
-        name = KIND_TASKS[kind]
+        name = kinds.get(kind).task
+        assert name.startswith("inscription.tasks."), name
         assert name in app.tasks, name
         assert router.route({}, name)["queue"].name == "gpu", name

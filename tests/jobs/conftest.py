@@ -78,13 +78,15 @@ class Worker:
 
 @pytest.fixture
 def start_worker(transactional_db, settings, tmp_path) -> Callable[..., Worker]:
-    """start_worker() → a running worker (waits for "ready"); all are stopped at teardown."""
+    """start_worker(name, pool, include) → a running worker (waits for "ready"); all are stopped at teardown."""
     settings.MODEL_STORE = tmp_path / "model_store"
     purge_queues()
     workers: list[Worker] = []
 
-    def start(name: str = "w", pool: str = "prefork", extra_env: dict[str, str] | None = None) -> Worker:
-        """``extra_env`` overrides the worker's settings (e.g. a private REDIS_URL, the real visibility timeout)."""
+    def start(name: str = "w", pool: str = "prefork", extra_env: dict[str, str] | None = None,
+              include: tuple[str, ...] = ()) -> Worker:
+        """``extra_env`` overrides the worker's settings (e.g. a private REDIS_URL, the real visibility timeout);
+        ``include``: extra task modules the worker imports (``celery worker -I``), e.g. a test's own task."""
         env = dict(os.environ)
         env.update(test_database_env())
         env.update({
@@ -104,6 +106,8 @@ def start_worker(transactional_db, settings, tmp_path) -> Callable[..., Worker]:
         cmd = [str(CELERY), "-A", "palimpsest", "worker", "-Q", "gpu,io", "--concurrency", "1", "-P", pool,
                "--loglevel", "INFO", "-n", f"test-{name}-{os.getpid()}-{len(workers)}@%h",
                "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        if include:
+            cmd += ["-I", ",".join(include)]
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
         worker = Worker(proc, log)
         workers.append(worker)
@@ -138,13 +142,13 @@ def wait_for(predicate: Callable[[], object], timeout: float = 300, interval: fl
 
 
 def job_state(job_id: int):
-    from inscription.models import Job
+    from jobs.models import Job
 
     return Job.objects.get(pk=job_id)
 
 
 def final_job(job_id: int, worker: Worker | None = None, timeout: float = 600):
-    from inscription.models.jobs import FINAL_STATES
+    from jobs.models import FINAL_STATES
 
     return wait_for(lambda: (j := job_state(job_id)).state in FINAL_STATES and j, timeout=timeout, interval=0.5,
                     what=f"job {job_id} to finish", worker=worker)
@@ -226,7 +230,7 @@ def recognizer_dir(tmp_root: Path) -> Path:
 @pytest.fixture
 def htr_model(db, tmp_path_factory):
     """A registered recognizer ModelVersion (its weights on disk)."""
-    from inscription.services.models import register_model_dir
+    from jobs.services.models import register_model_dir
 
     model, _ = register_model_dir(recognizer_dir(tmp_path_factory.getbasetemp()))
     return model

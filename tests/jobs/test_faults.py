@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from inscription.models import Job, JobState
+from jobs.models import Job, JobState
 from tests.jobs.conftest import add_pages, final_job, job_state, purge_queues, render_pages, test_database_env, wait_for
 from tests.jobs.processes import PrivateRedis, WebServer
 
@@ -31,8 +31,8 @@ def _lost_export(collection, user) -> Job:
 
 
 def test_dispatch_sends_only_jobs_whose_message_the_broker_lacks(collection, users):
-    from inscription.dispatch import dispatch_queued_jobs, pending_task_ids
-    from inscription.services.jobs import create_job
+    from jobs.dispatch import dispatch_queued_jobs, pending_task_ids
+    from jobs.services.jobs import create_job
 
     purge_queues()
     try:
@@ -58,9 +58,10 @@ def test_a_worker_sweep_sends_a_queued_job_whose_message_was_lost(start_worker, 
 
 def test_a_sigkilled_worker_job_is_resumed_within_twice_the_stale_time(start_worker, scan_document, htr_model, users):
     """The doomed worker's message stays unacknowledged for an hour on Redis; the rescuer's sweep takes the job over."""
-    from inscription.services.jobs import create_job
+    from jobs.services.jobs import create_job
 
-    real_visibility = {"CELERY_VISIBILITY_TIMEOUT": "3600", "JOB_SWEEP_SECONDS": str(STALE / 2)}
+    stale = 10  # this test's JOB_STALE_SECONDS: a take-over must come within 2 x stale of the kill
+    real_visibility = {"CELERY_VISIBILITY_TIMEOUT": "3600", "JOB_STALE_SECONDS": str(stale), "JOB_SWEEP_SECONDS": str(stale / 2)}
     add_pages(scan_document, render_pages(8, 6, seed=11, width=1100))
     # Both workers are up before the job starts (a worker's start-up on a loaded machine is no part of the measure).
     workers = [start_worker("first", extra_env=real_visibility), start_worker("second", extra_env=real_visibility)]
@@ -78,7 +79,7 @@ def test_a_sigkilled_worker_job_is_resumed_within_twice_the_stale_time(start_wor
     resumed = wait_for(lambda: (j := job_state(job.pk)).attempts > before.attempts and j, timeout=600, interval=0.1,
                        what="another worker to take the job over", worker=rescuer)
     took = time.monotonic() - killed_at
-    assert took <= 2 * STALE, f"taken over after {took:.1f} s, more than 2 x JOB_STALE_SECONDS ({STALE} s)"
+    assert took <= 2 * stale, f"taken over after {took:.1f} s, more than 2 x JOB_STALE_SECONDS ({stale} s)"
     assert resumed.worker_pid != before.worker_pid
     job = final_job(job.pk, rescuer)
     assert job.state == JobState.SUCCEEDED and job.progress_done == job.progress_total == 8, job.error
@@ -133,3 +134,61 @@ def test_broker_killed_for_20_seconds_loses_no_job(start_worker, collection, use
     finally:
         web.kill()
         redis.kill()
+
+
+def _multipart(field: str, filename: str, data: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\n"
+            "Content-Type: application/zip\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def test_web_server_killed_mid_ingest_leaves_no_orphan_after_gc_blobs(collection, users, settings, tmp_path):
+    """SIGKILL gunicorn while it stores a zip's page images: the rows roll back, and gc_blobs removes the files."""
+    import io
+    import threading
+    import zipfile
+    from pathlib import Path
+
+    import numpy as np
+    from PIL import Image
+    from rest_framework.authtoken.models import Token
+
+    from archive.models import Document, ImageBlob
+    from archive.services.blob_gc import gc_blobs
+
+    token = Token.objects.create(user=users["curator"]).key
+    rng = np.random.default_rng(3)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zf:
+        for n in range(40):  # noise does not compress: every page is a real decode and a real file
+            png = io.BytesIO()
+            Image.fromarray(rng.integers(0, 255, (500, 700), dtype=np.uint8)).save(png, format="PNG")
+            zf.writestr(f"letter/{n:03d}.png", png.getvalue())
+    body, ctype = _multipart("files", "letters.zip", buffer.getvalue())
+    web = WebServer({**test_database_env(), "MEDIA_ROOT": str(settings.MEDIA_ROOT)}, tmp_path / "web.log")
+    blobs = Path(settings.MEDIA_ROOT) / "blobs"
+    try:
+        web.start()
+        request = urllib.request.Request(f"{web.base}/api/v1/collections/{collection.slug}/ingest/", data=body, method="POST",
+                                         headers={"Authorization": f"Token {token}", "Content-Type": ctype})
+        threading.Thread(target=lambda: _ignore_errors(request), daemon=True).start()
+        wait_for(lambda: blobs.exists() and len([p for p in blobs.rglob("*") if p.is_file()]) >= 3, timeout=300,
+                 interval=0.02, what="the ingest to store some page files")
+        web.kill()
+    finally:
+        web.kill()
+    if Document.objects.exists():
+        pytest.fail("the ingest finished before the web server could be killed; give it more pages")
+    orphans = [p for p in blobs.rglob("*") if p.is_file()]
+    assert orphans and not ImageBlob.objects.exists()  # the files are there, no row points at them
+    result = gc_blobs(older_than=0)
+    assert len(result.deleted) == len(orphans)
+    assert [p for p in blobs.rglob("*") if p.is_file()] == []
+
+
+def _ignore_errors(request) -> None:
+    try:
+        urllib.request.urlopen(request, timeout=300).read()
+    except Exception:  # noqa: BLE001 - the server is killed under this request on purpose
+        pass

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from inscription.models import JobState, ModelVersion
+from jobs.models import JobState, ModelVersion
 from tests.jobs.conftest import add_pages, final_job, render_pages
 
 pytestmark = [pytest.mark.jobs, pytest.mark.django_db(transaction=True)]
@@ -28,8 +28,8 @@ def corrected_layer(scan_document, users):
 
 def test_fine_tune_registers_a_child_model_with_metrics_and_its_job(start_worker, corrected_layer, htr_model, users,
                                                                      settings, client_for):
-    from inscription.services.jobs import create_job
     from inscription.tasks import is_held_out
+    from jobs.services.jobs import create_job
     from models_ml.registry import WEIGHTS, sha256_file
 
     worker = start_worker("train")
@@ -53,7 +53,7 @@ def test_fine_tune_registers_a_child_model_with_metrics_and_its_job(start_worker
 
 
 def test_evaluate_reports_cer_of_a_model_on_curated_lines(start_worker, corrected_layer, htr_model, users):
-    from inscription.services.jobs import create_job
+    from jobs.services.jobs import create_job
 
     worker = start_worker("eval")
     job = create_job("evaluate", corrected_layer.document.collection, user=users["curator"],
@@ -65,8 +65,8 @@ def test_evaluate_reports_cer_of_a_model_on_curated_lines(start_worker, correcte
 
 
 def test_fine_tune_without_curated_lines_fails_with_a_clear_error(start_worker, scan_document, htr_model, users):
-    from inscription.services.jobs import create_job
     from inscription.services.layers import get_or_create_layer
+    from jobs.services.jobs import create_job
 
     empty = get_or_create_layer(scan_document, "empty ground truth")
     worker = start_worker("train-empty")

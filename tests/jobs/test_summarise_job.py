@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from inscription.models import Inscription, JobState
+from inscription.models import Inscription
+from jobs.models import JobState
 from tests.jobs.conftest import final_job
 
 pytestmark = [pytest.mark.jobs, pytest.mark.django_db(transaction=True)]
@@ -28,8 +29,8 @@ def shipped_summariser():
 
 def test_summary_links_its_sentences_to_the_transcribed_lines(start_worker, scan_document, users):
     from inscription.services.inscriptions import create_inscription
-    from inscription.services.jobs import create_job
     from inscription.services.layers import get_or_create_layer
+    from jobs.services.jobs import create_job
     from tests.inscription.helpers import make_lines, make_page
 
     shipped_summariser()

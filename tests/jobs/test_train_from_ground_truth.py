@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from inscription.models import JobState, ModelVersion
+from jobs.models import JobState, ModelVersion
 from tests.jobs.conftest import add_pages, final_job, render_pages
 
 pytestmark = [pytest.mark.jobs, pytest.mark.django_db(transaction=True)]
@@ -17,7 +17,7 @@ FIX = Path(__file__).resolve().parents[1] / "ml" / "fixtures" / "groundtruth"
 @pytest.fixture
 def tiny_htr(tmp_path):
     """A tiny randomly initialised recognizer, registered (ASCII charset: no French letters)."""
-    from inscription.services.models import register_model_dir
+    from jobs.services.models import register_model_dir
     from models_ml import registry
     from models_ml.htr.train import TrainConfig, base_card, new_model
     from models_ml.synth.sources import CHARSET
@@ -31,7 +31,7 @@ def tiny_htr(tmp_path):
 @pytest.fixture
 def ground_truth(collection, scan_document, users):
     """An ALTO file imported as ground truth (2 lines, French letters) and 3 lines a curator corrected."""
-    from archive.formats.xml_import import import_xml
+    from exchange.formats.xml_import import import_xml
     from inscription.services.inscriptions import create_inscription
     from inscription.services.layers import get_or_create_layer
 
@@ -47,7 +47,7 @@ def ground_truth(collection, scan_document, users):
 
 def test_a_collection_trains_a_model_from_its_ground_truth_and_makes_it_its_default(
         start_worker, collection, ground_truth, tiny_htr, users, client_for):
-    from inscription.services.jobs import create_job
+    from jobs.services.jobs import create_job
 
     worker = start_worker("train-gt")
     job = create_job("train", collection, user=users["curator"],

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from django.db.models import Count, Q
 
-from inscription.models import Inscription, Job, JobState, Layer
+from inscription.models import Inscription, Layer
+from jobs.models import Job, JobState
 from tests.jobs.conftest import REPO, add_pages, final_job, job_state, render_pages, wait_for
 
 pytestmark = [pytest.mark.jobs, pytest.mark.django_db(transaction=True)]
@@ -33,8 +34,6 @@ def assert_one_current_per_line(layer: Layer) -> None:
 
 
 def test_end_to_end_transcription_equals_the_recognizer_cli(start_worker, client_for, scan_document, htr_model):
-    pytest.importorskip("models_ml.segment.api", reason="the segmenter is not in models_ml yet")
-    pytest.importorskip("models_ml.htr.pipeline", reason="the CLI's page pipeline is not in models_ml yet")
     [page] = add_pages(scan_document, render_pages(1, 5, seed=11), with_lines=False)  # no lines: the job segments first
     worker = start_worker("e2e")
     client = client_for("curator")
@@ -62,7 +61,7 @@ def test_end_to_end_transcription_equals_the_recognizer_cli(start_worker, client
 
 
 def test_provenance_and_lifecycle_of_a_transcribe_job(start_worker, scan_document, htr_model, users):
-    from inscription.services.jobs import create_job
+    from jobs.services.jobs import create_job
     from models_ml.registry import WEIGHTS, sha256_file
 
     pages = add_pages(scan_document, render_pages(2, 3, seed=3))
@@ -85,7 +84,7 @@ def test_provenance_and_lifecycle_of_a_transcribe_job(start_worker, scan_documen
 
 
 def test_a_killed_worker_loses_no_work_and_writes_no_duplicates(start_worker, scan_document, htr_model, users):
-    from inscription.services.jobs import create_job
+    from jobs.services.jobs import create_job
 
     add_pages(scan_document, render_pages(10, 6, seed=5, width=1100))
     first = start_worker("doomed")

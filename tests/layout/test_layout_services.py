@@ -65,11 +65,10 @@ def test_edit_keeps_the_old_geometry_and_attributes_the_new(laid_out, users):
 
 
 def test_viewer_cannot_edit(laid_out, users):
-    from rest_framework.exceptions import PermissionDenied
-
+    from archive.errors import RoleTooLow  # a plain domain error; the API maps it to 403 (palimpsest/api_errors.py)
     from archive.services.layout.lines import edit_line
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(RoleTooLow):
         edit_line(laid_out["lines"][0], user=users["viewer"], baseline=[[0, 30], [300, 30]])
 
 

@@ -16,7 +16,7 @@ TEXTS = ["the letters arrived on Tuesday", "and were read aloud", "in the kitche
 @pytest.fixture
 def lens_model(db, tmp_path_factory):
     """The shipped recognizer when present, else a small random one (same code path); registered."""
-    from inscription.services.models import register_model_dir
+    from jobs.services.models import register_model_dir
 
     model, _ = register_model_dir(recognizer_dir(tmp_path_factory.getbasetemp()))
     return model

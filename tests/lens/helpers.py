@@ -42,7 +42,8 @@ def read_lines(document, page, lines, model, decoder: str = "greedy"):
     """Machine inscriptions of ``lines`` by ``model`` (a registered ModelVersion with weights on disk)."""
     from inscription.services.inscriptions import write_page_lines
     from inscription.services.layers import machine_layer
-    from inscription.tasks.lines import crop_line_image, line_text, page_image
+    from inscription.services.line_images import crop_line_image, page_image
+    from inscription.tasks.lines import line_text
     from models_ml.htr.api import load_recognizer
 
     rec = load_recognizer(model.path, "cpu")

@@ -17,9 +17,10 @@ READ_C = ["the lettrs", "arrived", "in tuesday"]  # 1 + 0 + 1 edits, another lin
 @pytest.fixture
 def drifting(collection, users):
     from archive.models import Document
-    from inscription.models import LayerKind, ModelVersion
+    from inscription.models import LayerKind
     from inscription.services.inscriptions import LineText, create_inscription, write_page_lines
     from inscription.services.layers import GROUND_TRUTH, get_or_create_layer, machine_layer
+    from jobs.models import ModelVersion
 
     document = Document.objects.create(collection=collection, title="Drifting", created_by=users["owner"])
     page = make_page(document)
@@ -89,7 +90,7 @@ def test_drift_api_permissions(drifting, client_for, who, status) -> None:
 
 
 def test_drift_api_uses_a_fine_tune_jobs_held_out_lines(drifting, client_for, users) -> None:
-    from inscription.models import Job, JobKind, JobState
+    from jobs.models import Job, JobKind, JobState
 
     document, lines, _ = drifting
     job = Job.objects.create(kind=JobKind.TRAIN, state=JobState.SUCCEEDED, collection=document.collection, document=document,

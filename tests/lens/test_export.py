@@ -4,13 +4,11 @@ from __future__ import annotations
 import json
 import zipfile
 
-import pytest
-
-pytest.importorskip("torch")
+import torch  # noqa: F401 - a pinned dependency: missing, these tests fail instead of skipping
 
 
 def test_collection_zip_has_traces_and_drift(read_page, tmp_path, users) -> None:
-    from archive.formats.archive_export import export_collection
+    from exchange.formats.archive_export import export_collection
     from inscription.models import LayerKind
     from inscription.services.inscriptions import create_inscription
     from inscription.services.layers import GROUND_TRUTH, get_or_create_layer

@@ -21,7 +21,7 @@ EPOCHS = 10
 
 @pytest.fixture
 def base_model(db):
-    from inscription.services.models import register_model_dir
+    from jobs.services.models import register_model_dir
     from models_ml import registry
 
     shipped = registry.default_model_dir()
@@ -32,11 +32,12 @@ def base_model(db):
 
 def test_corrections_lower_cer_on_held_out_lines(start_worker, base_model, collection, users, client_for):
     from archive.models import Document, Line
-    from inscription.models import JobState, LayerKind, ModelVersion
+    from inscription.models import LayerKind
     from inscription.services.inscriptions import create_inscription
-    from inscription.services.jobs import create_job
     from inscription.services.layers import GROUND_TRUTH, get_or_create_layer
     from inscription.tasks import is_held_out
+    from jobs.models import JobState, ModelVersion
+    from jobs.services.jobs import create_job
     from models_ml.synth.sources import fonts_for
     from tests.inscription.helpers import make_page
 

@@ -3,30 +3,34 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-pytest.importorskip("torch")
+import torch  # noqa: F401 - a pinned dependency: missing, these tests fail instead of skipping
 
 from tests.ml.test_trace import manual_lstm  # noqa: E402 - the hand-written numpy LSTM of the trace tests
 
 
 def _model_input(inscription):
-    """The line as the model saw it, rebuilt independently of the service: page → polygon bbox → preprocess."""
-    from PIL import Image
+    """The line as the model saw it, rebuilt independently of the service: page → polygon crop → preprocess."""
 
     from models_ml.htr.api import load_recognizer
     from models_ml.htr.data import preprocess
 
     rec = load_recognizer(inscription.model_version.path, "cpu")
+    return rec, preprocess(_line_crop(inscription), rec.height)
+
+
+def _line_crop(inscription):
+    """The page's line cut by its polygon, as training from ALTO cuts it (models_ml's own function)."""
+    from PIL import Image
+
+    from models_ml.htr.groundtruth import polygon_crop
+
     line = inscription.line
-    with inscription.line.page.image.file.open("rb") as fh, Image.open(fh) as img:
+    with line.page.image.file.open("rb") as fh, Image.open(fh) as img:
         img.load()
-        x, y, w, h = line.bbox()
-        crop = img.crop((x, y, x + w, y + h))
-    return rec, preprocess(crop, rec.height)
+        return polygon_crop(img, line.polygon, line.baseline)
 
 
 def test_stored_trace_matches_gates_recomputed_from_weights(read_page) -> None:
-    import torch
 
     from inscription.models import ReadingTrace
     from inscription.services.traces import decode, get_or_compute_trace
@@ -55,7 +59,7 @@ def test_stored_trace_matches_gates_recomputed_from_weights(read_page) -> None:
 
 
 def test_trace_is_computed_once_then_read_from_the_database(read_page, monkeypatch) -> None:
-    import inscription.tasks
+    import inscription.services.traces
     from inscription.services.traces import get_or_compute_trace
 
     *_, inscriptions = read_page
@@ -64,7 +68,7 @@ def test_trace_is_computed_once_then_read_from_the_database(read_page, monkeypat
     def boom(_):
         raise AssertionError("recomputed a stored trace")
 
-    monkeypatch.setattr(inscription.tasks, "compute_line_trace", boom)
+    monkeypatch.setattr(inscription.services.traces, "compute_line_trace", boom)
     assert get_or_compute_trace(inscriptions[1]).pk == first.pk
 
 
@@ -75,8 +79,10 @@ def test_trace_api_maps_model_columns_to_the_page(read_page, client_for) -> None
     assert response.status_code == 200, response.content
     data = response.json()
     image = data["image"]
-    x, y, w, h = ins.line.bbox()
+    crop = _line_crop(ins)
+    (x, y), (w, h) = crop.info["origin"], crop.size
     assert (image["x"], image["y"], image["width"], image["height"]) == (x, y, w, h)
+    assert image["angle"] == crop.info["angle"]
     assert image["scale"] == pytest.approx(h / image["model_height"])
     assert len(data["layers"]) == 2 * ins.model_version.architecture["config"]["lstm_layers"]
     assert data["frames"] == ins.extra["frames"]
@@ -117,7 +123,8 @@ def test_trace_of_a_human_inscription_is_refused(read_page, client_for, users) -
 
 
 def test_trace_without_the_weights_is_a_clear_error(read_page, client_for, tmp_path) -> None:
-    from inscription.models import ModelVersion, ReadingTrace
+    from inscription.models import ReadingTrace
+    from jobs.models import ModelVersion
 
     *_, inscriptions = read_page
     ModelVersion.objects.filter(pk=inscriptions[0].model_version_id).update(path=str(tmp_path / "gone"))
@@ -128,7 +135,8 @@ def test_trace_without_the_weights_is_a_clear_error(read_page, client_for, tmp_p
 
 
 def test_trace_with_other_weights_in_the_model_dir_is_refused(read_page, client_for) -> None:
-    from inscription.models import ModelVersion, ReadingTrace
+    from inscription.models import ReadingTrace
+    from jobs.models import ModelVersion
 
     *_, inscriptions = read_page
     ModelVersion.objects.filter(pk=inscriptions[0].model_version_id).update(sha256="b" * 64)

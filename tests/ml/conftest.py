@@ -1,4 +1,5 @@
-"""Shared fixtures for the ML tests: a tiny untrained recognizer saved as a model dir."""
+"""Shared fixtures for the ML tests: a tiny untrained recognizer saved as a model dir (the summariser's are in
+summarise_fixtures.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,7 +20,7 @@ TINY = {"height": 32, "channels": [8, 16], "pools": [[2, 2], [2, 2]], "lstm_hidd
         "dropout": 0.0}
 
 
-def tiny_model(seed: int = 0) -> tuple[CRNN, Charset]:
+def tiny_recognizer(seed: int = 0) -> tuple[CRNN, Charset]:
     torch.manual_seed(seed)
     charset = Charset(CHARSET)
     return CRNN(CRNNConfig(num_classes=len(charset), **TINY)), charset
@@ -34,7 +35,7 @@ def save_tiny(model: CRNN, charset: Charset, out: Path, name: str = "tiny") -> d
 class Tiny:
     """Factory handed to tests (test modules cannot import conftest without a package)."""
 
-    model = staticmethod(tiny_model)
+    model = staticmethod(tiny_recognizer)
     save = staticmethod(save_tiny)
 
 
@@ -45,6 +46,6 @@ def tiny() -> type[Tiny]:
 
 @pytest.fixture
 def tiny_model_dir(tmp_path: Path) -> Path:
-    model, charset = tiny_model()
+    model, charset = tiny_recognizer()
     save_tiny(model, charset, tmp_path / "tiny")
     return tmp_path / "tiny"

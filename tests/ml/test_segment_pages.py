@@ -1,11 +1,12 @@
-"""Segmentation on synthetic pages of known layout, straight and skewed."""
+"""The classical segmenter (the fallback) on synthetic pages of known layout, straight and skewed."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from models_ml.segment.api import crop_line, estimate_skew, segment_page
+from models_ml.segment.api import crop_line, estimate_skew
+from models_ml.segment.api import segment_page_classical as segment_page
 from models_ml.synth.pages import render_page
 from models_ml.synth.sources import fonts_for, word_stream
 

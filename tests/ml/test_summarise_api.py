@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from test_summarise_fixtures import LETTER, one_torch_thread, save_tiny  # noqa: F401
+from summarise_fixtures import LETTER, one_torch_thread, save_tiny  # noqa: F401
 
 from models_ml.summarise.api import SummaryResult, choose, load_summariser, split_sentences
 from models_ml.summarise.store import DEFAULT_MODEL_DIR

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_summarise_fixtures import LETTER, one_torch_thread, save_tiny  # noqa: F401
+from summarise_fixtures import LETTER, one_torch_thread, save_tiny  # noqa: F401
 
 from models_ml.cli import main
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 import torch
-from test_summarise_fixtures import LETTER, one_torch_thread, save_tiny, tiny_model  # noqa: F401
+from summarise_fixtures import LETTER, one_torch_thread, save_tiny, tiny_summariser  # noqa: F401
 
 from models_ml.summarise.data import split_sentences, tokenize
 from models_ml.summarise.model import batch_document
@@ -18,7 +18,7 @@ def _doc(vocab, text=LETTER):
 
 
 def test_forward_gives_one_finite_logit_per_sentence() -> None:
-    model, vocab = tiny_model()
+    model, vocab = tiny_summariser()
     tokens, lengths = _doc(vocab)
     logits = model(tokens, lengths)
     assert logits.shape == (6,)
@@ -26,14 +26,14 @@ def test_forward_gives_one_finite_logit_per_sentence() -> None:
 
 
 def test_empty_sentence_is_padded_not_crashing() -> None:
-    model, vocab = tiny_model()
+    model, vocab = tiny_summariser()
     tokens, lengths = batch_document([[], [5, 6], []], 60)
     assert lengths.tolist() == [1, 2, 1]
     assert model(tokens, lengths).shape == (3,)
 
 
 def test_novelty_makes_scores_depend_on_earlier_sentences() -> None:
-    model, vocab = tiny_model()
+    model, vocab = tiny_summariser()
     with torch.no_grad():
         model.novelty.weight.fill_(0.5)
         tokens, lengths = _doc(vocab)
@@ -44,7 +44,7 @@ def test_novelty_makes_scores_depend_on_earlier_sentences() -> None:
 
 
 def test_loss_falls_when_fitting_a_tiny_example() -> None:
-    model, vocab = tiny_model(seed=1)
+    model, vocab = tiny_summariser(seed=1)
     model.train()
     tokens, lengths = _doc(vocab)
     target = torch.tensor([0.0, 1.0, 0.0, 0.0, 1.0, 0.0])
@@ -66,7 +66,7 @@ def test_loss_falls_when_fitting_a_tiny_example() -> None:
 
 
 def test_save_load_roundtrip_preserves_scores(tmp_path) -> None:
-    model, vocab = tiny_model()
+    model, vocab = tiny_summariser()
     save_tiny(tmp_path)
     loaded, loaded_vocab, card = load_model(tmp_path)
     assert loaded_vocab.words == vocab.words
@@ -101,7 +101,7 @@ def test_load_refuses_missing_card_wrong_task_and_missing_hash(tmp_path) -> None
 
 
 def test_teacher_forced_training_path_is_differentiable() -> None:
-    model, vocab = tiny_model()
+    model, vocab = tiny_summariser()
     model.train()
     tokens, lengths = _doc(vocab)
     labels = torch.tensor([0.0, 1.0, 0.0, 0.0, 1.0, 0.0])

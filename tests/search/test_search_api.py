@@ -25,7 +25,7 @@ def test_search_endpoint_pages_and_alternatives_switch(client_for, archive):
     assert first["count"] == 2 and len(first["results"]) == 1 and "p=2" in first["next"]
     second = viewer.get(first["next"]).json()
     assert second["next"] is None and second["previous"] and second["results"][0]["id"] != first["results"][0]["id"]
-    on = viewer.get("/api/v1/search/", {"q": "testament", "kind": "line"}).json()  # the server default threshold (0.3)
+    on = viewer.get("/api/v1/search/", {"q": "testament", "kind": "line"}).json()  # the server default threshold (0.02)
     assert on["alternative_count"] == 1 and on["results"][0]["match"] == "alternative"
     assert "with probability 0.35" in on["results"][0]["alternative"]["message"]
     off = viewer.get("/api/v1/search/", {"q": "testament", "kind": "line", "alternatives": "off"}).json()

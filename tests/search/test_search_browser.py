@@ -18,8 +18,9 @@ pytestmark = [pytest.mark.ui, pytest.mark.jobs, pytest.mark.django_db(transactio
 def test_type_a_word_see_it_on_the_scan_and_open_it_in_the_workspace(sessions, collection, users, htr_model,
                                                                        start_worker):
     from archive.models import Document
-    from inscription.models import Inscription, JobState
-    from inscription.services.jobs import create_job
+    from inscription.models import Inscription
+    from jobs.models import JobState
+    from jobs.services.jobs import create_job
     from search.text import token_spans
 
     document = Document.objects.create(collection=collection, title="Letters home", created_by=users["owner"])

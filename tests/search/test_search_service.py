@@ -179,3 +179,40 @@ def test_the_collection_language_stems_on_postgresql_only_where_asked(users, arc
     assert stemmed == (1 if connection.vendor == "postgresql" else 0)  # FTS5 has no French stemmer
     with pytest.raises(InputError):
         set_language(collection, "klingon")
+
+
+def test_reindex_command_rebuilds_one_collection_or_refuses_an_unknown_one(users, archive):
+    from django.core.management import CommandError, call_command
+
+    from search.models import SearchEntry
+
+    SearchEntry.objects.filter(collection=archive["doc"].collection).delete()
+    assert find(users["viewer"], "paques").total == 0
+    call_command("reindex_search", "--collection", "letters")
+    assert find(users["viewer"], "paques").total == 1
+    with pytest.raises(CommandError):
+        call_command("reindex_search", "--collection", "nope")
+
+
+def test_past_the_count_limit_totals_stop_at_it(users, archive, settings):
+    settings.SEARCH_COUNT_LIMIT = 1
+    r = find(users["viewer"], "à", kind="line")  # on two lines
+    assert r.capped is True and r.total == 1 and len(r.hits) == 1
+    assert r.hits[0]["line"] in (archive["lines"][0].pk, archive["lines"][2].pk)
+    assert sum(f["count"] for f in r.facets["kind"]) == 1
+    settings.SEARCH_COUNT_LIMIT = 10
+    r = find(users["viewer"], "à", kind="line")
+    assert r.capped is False and r.total == 2
+
+
+def test_a_short_word_needs_more_probability_than_a_long_one(users, archive):
+    from inscription.services.inscriptions import create_inscription
+
+    create_inscription(layer=archive["layer"], line=archive["lines"][0], text="Je lègue à mon fils aîné",
+                       model_version=archive["model"], char_columns=[[i * 10, i * 10 + 10] for i in range(24)],
+                       extra={"words": [{"columns": [0, 20], "alternatives": [["Je", 0.8], ["Ja", 0.1]]},
+                                        {"columns": [30, 80], "alternatives": [["lègue", 0.8], ["légué", 0.1]]}]})
+    assert find(users["viewer"], "legue", alternatives=0.05).total == 1  # in the text
+    assert find(users["viewer"], "legue", alternatives=0.05).alternative_total == 0
+    assert find(users["viewer"], "ja", alternatives=0.05).total == 0  # 0.1 < the short-word floor (0.2)
+    assert find(users["viewer"], "ja", alternatives=0.05, kind="line").alternative_total == 0

@@ -42,7 +42,8 @@ def test_annotation_import_with_a_lone_surrogate_is_a_400_and_stores_nothing(cli
 
 @pytest.mark.parametrize("value", ["a\u0000b", "a\ud800b", "\udfff"])
 def test_nul_and_surrogates_in_json_bodies_are_400(client_for, collection, ins, value):
-    from inscription.models import Job, Reflection
+    from inscription.models import Reflection
+    from jobs.models import Job
 
     curator = client_for("curator")
     raw = json.dumps({"title": "T", "body": value, "collection": collection.slug})

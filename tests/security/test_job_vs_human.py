@@ -7,8 +7,9 @@ import pytest
 @pytest.fixture
 def setup(collection, users):
     from archive.models import Document
-    from inscription.models import Job, LayerKind
+    from inscription.models import LayerKind
     from inscription.services.layers import get_or_create_layer
+    from jobs.models import Job
     from tests.inscription.helpers import fake_model_version, make_lines, make_page
 
     document = Document.objects.create(collection=collection, title="Letter", created_by=users["owner"])
@@ -55,8 +56,9 @@ def test_a_correction_written_during_the_job_stays_current(setup, client_for):
 def test_a_human_version_older_than_the_job_is_superseded_as_before(setup, users):
     from django.utils import timezone
 
-    from inscription.models import Inscription, Job
+    from inscription.models import Inscription
     from inscription.services.inscriptions import LineText, create_inscription, write_pages_lines
+    from jobs.models import Job
 
     line = setup["lines"][0]
     create_inscription(layer=setup["layer"], text="old correction", line=line, user=users["curator"])

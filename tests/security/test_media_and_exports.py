@@ -29,7 +29,7 @@ def _finished_export(collection, users):
     from django.core.files.storage import default_storage
 
     from archive.services.export_links import export_file_name
-    from inscription.models import Job
+    from jobs.models import Job
 
     job = Job.objects.create(kind="export", collection=collection, state="running", requested_by=users["viewer"],
                              celery_task_id="t-1")

@@ -40,7 +40,7 @@ def test_loopback_in_any_spelling_is_refused_before_connecting(collection, clien
 @pytest.mark.parametrize("ip", ["10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "224.0.0.1", "::1", "fe80::1",
                                 "fc00::1", "100.64.0.1"])
 def test_private_link_local_and_multicast_addresses_are_refused(ip):
-    from archive.formats.fetch import address_allowed
+    from exchange.formats.fetch import address_allowed
 
     assert not address_allowed("example.org", ip)
     assert address_allowed("example.org", "93.184.216.34")

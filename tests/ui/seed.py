@@ -36,7 +36,7 @@ def build(collection, owner, with_extras: bool = True) -> Seed:
     document = Document.objects.create(collection=collection, title="Letter from the front", created_by=owner)
     page = make_page(document, page_image())
     lines = make_lines(page, 3, height=45)
-    from inscription.models import ModelVersion
+    from jobs.models import ModelVersion
 
     model = ModelVersion.objects.filter(name="htr-test", version="1.0").first() or fake_model_version()
     machine = machine_layer(document, model, {"decoder": "greedy"})

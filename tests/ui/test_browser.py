@@ -43,7 +43,8 @@ def add_line_geometry(page, rendered_lines, user) -> None:
 
 def test_curator_flow(transactional_db, sessions, collection, users, htr_model, start_worker, tmp_path):
     from archive.models import Document
-    from inscription.models import Annotation, Comparison, Inscription, Job, Reflection
+    from inscription.models import Annotation, Comparison, Inscription, Reflection
+    from jobs.models import Job
 
     collection.default_model = htr_model
     collection.save(update_fields=["default_model"])
@@ -250,7 +251,8 @@ def test_curator_flow(transactional_db, sessions, collection, users, htr_model, 
 
 
 def test_viewer_sees_no_edit_controls_and_crafted_requests_are_refused(transactional_db, sessions, collection, users):
-    from inscription.models import Annotation, Inscription, Job
+    from inscription.models import Annotation, Inscription
+    from jobs.models import Job
     from tests.ui.seed import build
 
     seed = build(collection, users["owner"])

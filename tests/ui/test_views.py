@@ -57,7 +57,8 @@ def write_requests(seed, collection) -> list[tuple[str, dict]]:
 
 def counts():
     from archive.models import Document, Membership
-    from inscription.models import Annotation, Comparison, Inscription, Job, Reflection
+    from inscription.models import Annotation, Comparison, Inscription, Reflection
+    from jobs.models import Job
 
     return tuple(m.objects.count() for m in (Document, Membership, Inscription, Annotation, Comparison, Job, Reflection))
 
@@ -231,7 +232,7 @@ def test_collection_and_document_creation(users, web):
 
 
 def test_jobs_start_from_the_pages_they_concern(seed, collection, web):
-    from inscription.models import Job
+    from jobs.models import Job
 
     client = web("curator")
     gt = seed.document.layers.get(kind="ground_truth")

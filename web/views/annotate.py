@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from archive import permissions
 from inscription.models import Annotation
-from web import backend
+from inscription.services.annotations import create_annotation
 from web.access import attempt, page_for
 
 MAX_FIELD = 100_000
@@ -53,7 +53,7 @@ def annotate(request: HttpRequest, pk: int) -> HttpResponse:
         data = annotation_data(request.POST)
     except ValueError as exc:
         return _error(f"The annotation was not saved: {exc}.")
-    ann, error = attempt(backend.create_annotation, request.user, data)
+    ann, error = attempt(create_annotation, request.user, data)
     if error:
         return _error(f"The annotation was not saved: {error}")
     if ann.page_id not in (None, page.pk):

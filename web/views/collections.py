@@ -10,9 +10,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from archive import permissions
 from archive.models import Document, Membership, Page, PageState, Role
-from inscription.models import Inscription, Job, ModelTask, ModelVersion
+from archive.services import collections as collections_service
+from archive.services.documents import create_document
+from exchange.services import start_export
+from inscription.models import Inscription
+from jobs.models import Job, ModelTask, ModelVersion
 from palimpsest.ids import as_id
-from web import backend
 from web.access import attempt, can, collection_for, safe_next
 from web.forms import CollectionForm, DocumentForm, MemberForm
 
@@ -57,7 +60,7 @@ def collection_create(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "The collection was not created: " + form.errors_in_words())
         return redirect("home")
-    coll, error = attempt(backend.create_collection, request.user, **form.cleaned_data)
+    coll, error = attempt(collections_service.create_collection, owner=request.user, **form.cleaned_data)
     if error:
         messages.error(request, f"The collection was not created: {error}")
         return redirect("home")
@@ -67,8 +70,8 @@ def collection_create(request: HttpRequest) -> HttpResponse:
 
 def collection_context(request: HttpRequest, coll) -> dict:  # noqa: ANN001
     """What the collection page and its live overview show (documents with their progress, recent jobs)."""
-    from inscription.models.jobs import FINAL_STATES
     from inscription.services.progress import document_progress, progress
+    from jobs.models import FINAL_STATES
 
     documents = list(
         Document.objects.filter(collection=coll)
@@ -111,7 +114,7 @@ def document_create(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "The document was not created: " + form.errors_in_words())
         return redirect("collection", slug=slug)
-    doc, error = attempt(backend.create_document, coll, request.user, form.cleaned_data)
+    doc, error = attempt(create_document, user=request.user, collection=coll, **form.cleaned_data)
     if error:
         messages.error(request, f"The document was not created: {error}")
         return redirect("collection", slug=slug)
@@ -128,7 +131,7 @@ def default_model(request: HttpRequest, slug: str) -> HttpResponse:
     if raw and model is None:
         messages.error(request, "That model does not exist or is not a handwriting recognizer.")
     else:
-        _, error = attempt(backend.set_default_model, coll, model, request.user)
+        _, error = attempt(collections_service.set_default_model, coll, model, request.user)
         if error:
             messages.error(request, f"The default model was not changed: {error}")
         else:
@@ -148,9 +151,10 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.error(request, f"There is no user called “{form.cleaned_data['username']}”.")
             else:
                 action = form.cleaned_data["action"]
-                fn = backend.remove_member if action == "remove" else backend.set_member_role
-                args = (coll, user) if action == "remove" else (coll, user, form.cleaned_data["role"])
-                _, error = attempt(fn, *args, by=request.user)
+                if action == "remove":
+                    _, error = attempt(collections_service.remove_user, coll, user)
+                else:
+                    _, error = attempt(collections_service.set_member_role, coll, user, form.cleaned_data["role"])
                 if error:
                     messages.error(request, error)
                 elif action == "remove":
@@ -177,9 +181,9 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def export(request: HttpRequest, slug: str) -> HttpResponse:
-    """Export the whole collection as a zip: a background job (archive.tasks.export_collection)."""
+    """Export the whole collection as a zip: a background job (exchange.tasks.export_collection, Celery name "archive.tasks.export_collection")."""
     coll = collection_for(request, slug, permissions.WRITE)
-    job, error = attempt(backend.start_export, coll, request.user, request.build_absolute_uri("/").rstrip("/"))
+    job, error = attempt(start_export, coll, request.user, request.build_absolute_uri("/").rstrip("/"))
     if error:
         messages.error(request, f"The export was not started: {error}")
     else:

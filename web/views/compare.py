@@ -17,9 +17,10 @@ from django.views.decorators.http import require_http_methods
 from archive import permissions
 from archive.models import Line
 from inscription.annotations.alignment import normalise, segments
-from inscription.models import Comparison, ComparisonState, Inscription, ModelVersion
+from inscription.models import Comparison, ComparisonState, Inscription
+from inscription.services.compare import request_comparison
+from jobs.models import ModelVersion
 from palimpsest.ids import as_id
-from web import backend
 from web.access import attempt, document_for, require
 from web.views.workspace import transcription_layers
 
@@ -60,11 +61,13 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("compare", pk=doc.pk)
         labels = dict(choices)
         label = f"{labels.get(request.POST['left'], 'left')} vs {labels.get(request.POST['right'], 'right')}"[:300]
-        result, error = attempt(backend.compare_sides, request.user, doc, left, right, bool(request.POST.get("both")), label)
+        result, error = attempt(request_comparison, request.user, left, right, {"document": doc.pk}, label,
+                                both_only=bool(request.POST.get("both")))
         if error:
             messages.error(request, f"The comparison was not made: {error}")
             return redirect("compare", pk=doc.pk)
-        return redirect("comparison", pk=result.pk)
+        comparison, _created = result
+        return redirect("comparison", pk=comparison.pk)
     earlier = Comparison.objects.filter(document=doc).order_by("-created_at")[:20]
     layers = transcription_layers(doc)
     machine = next((f"layer:{layer.pk}" for layer in reversed(layers) if layer.kind == "machine"), "")

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 from archive import permissions
 from archive.models import Document, PageState
 from archive.services.workflow import set_page_status
-from inscription.models import JobKind, ModelTask, ModelVersion
 from inscription.services import progress as progress_service
 from inscription.services.batches import BATCH_KINDS, start_batch
+from jobs.models import JobKind, ModelTask, ModelVersion
 from web.access import attempt, can, collection_for, document_for, page_for, safe_next
 
 

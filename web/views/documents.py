@@ -9,20 +9,21 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from archive import permissions
-from inscription.models import Inscription, InscriptionKind, Job, JobKind, LayerKind, ModelTask, ModelVersion
-from web import backend
+from archive.services.thumbnails import thumbnail
+from inscription.models import Inscription, InscriptionKind, LayerKind
+from jobs import kinds
+from jobs.models import Job, ModelTask, ModelVersion
+from jobs.services.jobs import create_job
 from web.access import attempt, can, document_for, page_for, safe_next
 from web.forms import JobStartForm
 
-# The kinds a curator can start from a document page (export is per collection, see collections.export).
-DOCUMENT_JOB_KINDS = (JobKind.SEGMENT, JobKind.TRANSCRIBE, JobKind.SUMMARISE, JobKind.EVALUATE, JobKind.TRAIN)
 THUMB_SIZE = 256
 
 
 def document_context(request: HttpRequest, doc) -> dict:  # noqa: ANN001
     """What the document page and its live parts show (the live partial re-renders it while jobs run)."""
-    from inscription.models.jobs import FINAL_STATES
     from inscription.services.progress import progress
+    from jobs.models import FINAL_STATES
 
     coll = doc.collection
     pages = doc.pages.select_related("image").annotate(n_lines=Count("lines", distinct=True))
@@ -74,7 +75,8 @@ def start_job(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "The job was not started: " + form.errors_in_words())
         return redirect(back)
     data = form.cleaned_data
-    if data["kind"] not in DOCUMENT_JOB_KINDS:
+    spec = kinds.get(data["kind"])
+    if spec is None or spec.form_fields is None:  # the registry says which kinds this form starts, with which fields
         messages.error(request, f"A {data['kind']} job is not started from a document page.")
         return redirect(back)
     page = None
@@ -83,12 +85,8 @@ def start_job(request: HttpRequest, pk: int) -> HttpResponse:
         if page is None:
             messages.error(request, "The job was not started: that page is not part of this document.")
             return redirect(back)
-    wanted = {JobKind.TRANSCRIBE: ("model", "decoder", "lines"), JobKind.EVALUATE: ("model", "layer", "decoder"),
-              JobKind.TRAIN: ("model", "layer", "epochs"), JobKind.SUMMARISE: ("layer",)}.get(data["kind"], ())
-    params = {k: data[k] for k in wanted if data.get(k)}
-    if data["kind"] == JobKind.TRANSCRIBE and "model" not in params and doc.collection.default_model_id:
-        params["model"] = doc.collection.default_model_id
-    job, error = attempt(backend.start_job, data["kind"], doc.collection, user=request.user, document=doc, page=page, params=params)
+    params = {k: data[k] for k in spec.form_fields if data.get(k)}
+    job, error = attempt(create_job, data["kind"], doc.collection, user=request.user, document=doc, page=page, params=params)
     if error:
         messages.error(request, f"The {data['kind']} job was not started: {error}")
     else:
@@ -108,7 +106,7 @@ def page_image(request: HttpRequest, pk: int) -> HttpResponse:
 def page_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
     """A small JPEG of the scan (archive.services.thumbnails makes it once and keeps it)."""
     page = page_for(request, pk)
-    name = backend.thumbnail_name(page, THUMB_SIZE)
+    name = thumbnail(page.image, THUMB_SIZE)
     response = FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=86400"
     return response

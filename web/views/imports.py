@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from archive import permissions
-from archive.formats.xml_import import import_xml, is_xml
 from archive.models import Document
+from exchange.formats.xml_import import import_xml, is_xml
 from palimpsest.ids import as_id
 from web.access import attempt, collection_for
 

@@ -7,10 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from archive import permissions
-from inscription.models import Job, JobState
-from inscription.models.jobs import FINAL_STATES
 from inscription.services.batches import batch_percent, cancel_batch, refresh_batch
 from inscription.services.batches import children as batch_children
+from jobs.models import FINAL_STATES, Job, JobState
 from palimpsest.ids import as_id
 from web.access import attempt, require, safe_next
 

@@ -6,8 +6,8 @@ which calls ``archive.services.layout``; these helpers only read.
 from __future__ import annotations
 
 from archive.models import GeometryRevision, Line, Page, Region
-from archive.services.layout.changes import changed_lines
 from archive.services.layout.regions import SEGMONTO_ZONES
+from inscription.services.changed_lines import changed_lines
 from web.render import polygon_points
 
 

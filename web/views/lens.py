@@ -11,8 +11,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 
 from archive import permissions
-from inscription.models import Inscription, Job, JobKind, JobState, Layer, LayerKind, ModelTask, ModelVersion
+from inscription.models import Inscription, Layer, LayerKind
 from inscription.services import drift as drift_service
+from jobs.models import Job, JobKind, JobState, ModelTask, ModelVersion
 from palimpsest.ids import as_id
 from web.access import attempt, can, document_for, require
 

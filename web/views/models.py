@@ -5,8 +5,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from archive import permissions
-from inscription.api.views_models import plot_path
-from inscription.models import Layer, ModelVersion
+from inscription.models import Layer
+from jobs.models import ModelVersion
+from jobs.services.models import plot_path
 
 
 def _metric_rows(metrics: dict) -> list[tuple[str, str, str]]:

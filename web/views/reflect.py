@@ -13,9 +13,9 @@ from archive.models import Collection
 from inscription.annotations.rendering import Cited
 from inscription.annotations.rendering import render as render_markdown
 from inscription.models import Annotation, Comparison, Inscription, Reflection
+from inscription.services import reflections
 from inscription.services.references import resolve_readable
 from palimpsest.ids import as_id
-from web import backend
 from web.access import attempt, collection_for, require
 from web.forms import ReflectionForm
 
@@ -145,7 +145,7 @@ def reflection_new(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "The reflection was not saved: " + form.errors_in_words())
         return _editor(request, form, coll, None, status=400)
-    reflection, error = attempt(backend.create_reflection, request.user, coll, form.cleaned_data["title"], form.cleaned_data["body"])
+    reflection, error = attempt(reflections.create_reflection, request.user, coll, title=form.cleaned_data["title"], body=form.cleaned_data["body"])
     if error:
         messages.error(request, f"The reflection was not saved: {error}")
         return _editor(request, form, coll, None, status=400)
@@ -163,7 +163,7 @@ def reflection_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "The reflection was not saved: " + form.errors_in_words())
         return _editor(request, form, reflection.collection, reflection, status=400)
-    _, error = attempt(backend.edit_reflection, reflection, request.user, form.cleaned_data["title"], form.cleaned_data["body"])
+    _, error = attempt(reflections.edit_reflection, reflection, request.user, title=form.cleaned_data["title"], body=form.cleaned_data["body"])
     if error:
         messages.error(request, f"The reflection was not saved: {error}")
         return _editor(request, form, reflection.collection, reflection, status=400)

@@ -17,8 +17,9 @@ from django.views.decorators.http import require_GET, require_POST
 from archive import permissions
 from archive.models import Line, Page
 from inscription.models import Annotation, Inscription, Layer, LayerKind
+from inscription.services.inscriptions import create_inscription, history, restore_inscription
+from inscription.services.layers import correction_layer
 from palimpsest.ids import as_id
-from web import backend
 from web.access import attempt, can, line_for, page_for
 from web.forms import LineEditForm
 from web.render import DEFAULT_THRESHOLD, char_html, polygon_points
@@ -206,7 +207,7 @@ def line_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return _error("The line was not saved: that layer is not part of this document.")
     text = form.cleaned_data["text"].replace("\r", "").replace("\n", " ")
     expected = form.cleaned_data.get("expected_version")
-    target, error = attempt(backend.correction_layer, shown, request.user)
+    target, error = attempt(correction_layer, shown, request.user)
     if error:
         return _error(f"The line was not saved: {error}")
     current = Inscription.objects.filter(layer=target, line=line, is_current=True).first()
@@ -218,7 +219,7 @@ def line_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
     if current is not None and current.text == text and not current.withdrawn:
         return _row_response(request, line, target, note="No change: the text is the same as the current version.")
-    ins, error = attempt(backend.save_line_text, target, line, text, request.user)
+    ins, error = attempt(create_inscription, layer=target, text=text, line=line, user=request.user)
     if error:
         return _error(f"The line was not saved: {error}")
     note = f"Saved as version {ins.version} in “{target.name}”."
@@ -231,7 +232,7 @@ def line_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def line_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Every version of the line in every layer: who or which model wrote it, and when."""
     line = line_for(request, pk)
-    versions = list(backend.line_history(line))
+    versions = list(history(line))
     layers: dict[int, list[Inscription]] = {}
     for v in versions:
         layers.setdefault(v.layer_id, []).append(v)
@@ -251,7 +252,7 @@ def line_restore(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(Inscription, pk=as_id(raw) or 0, line=line) if raw.isdigit() else None
     if version is None:
         return _error("Choose a version to restore.")
-    ins, error = attempt(backend.restore_version, version, request.user)
+    ins, error = attempt(restore_inscription, version, request.user)
     if error:
         return _error(f"The version was not restored: {error}")
     response = line_history(_as_get(request), pk)

@@ -8,9 +8,10 @@ from rest_framework import viewsets
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from archive.api.access import CollectionAccess
 from archive.api.pagination import HoldingsPagination
 from archive.models import Collection
-from archive.permissions import CollectionAccess, readable_collection_ids
+from archive.permissions import readable_collection_ids
 
 
 class CollectionScopedViewSet(viewsets.ModelViewSet):

@@ -110,7 +110,7 @@ class CollectionViewSet(CollectionScopedViewSet):
                                "when none is named (for example a model fine-tuned on its ground truth).")
     @action(detail=True, methods=["post"], url_path="default-model")
     def default_model(self, request, slug=None):
-        from inscription.models import ModelTask, ModelVersion
+        from jobs.models import ModelTask, ModelVersion
 
         collection = self.get_object()
         checked = DefaultModelSerializer(data=request.data)

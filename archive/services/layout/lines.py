@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from archive.events import line_retired
 from archive.models import GeometrySource, Line, Page, Region, RevisionAction
 from archive.permissions import WRITE, require
 from archive.services.layout import order as reading_order
@@ -96,8 +97,6 @@ def set_line_region(line: Line, region: Region | int | None, *, user: AbstractBa
 def delete_line(line: Line, *, user: AbstractBaseUser) -> Line:
     """Retire the line: it leaves the page and the reading order; its revisions, texts and annotations stay,
     and annotations anchored to it are flagged orphaned (they point at a line no longer on the page)."""
-    from inscription.services.layout_text import orphan_line_annotations
-
     require(user, line.page.document.collection, WRITE)
     with transaction.atomic():
         lock_page(line.page)
@@ -106,6 +105,6 @@ def delete_line(line: Line, *, user: AbstractBaseUser) -> Line:
         revisions.before_edit(line, act)
         line.retired = True
         revisions.record(line, RevisionAction.DELETE, user, act, geometry_changed=False)
-        orphan_line_annotations(line, user, reason="line_deleted", act=act)
+        line_retired.send(sender=Line, line=line, user=user, reason="line_deleted", act=act)
         reading_order.renumber(reading_order.live_lines(line.page), user, act)
     return line

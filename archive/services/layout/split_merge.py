@@ -3,7 +3,7 @@
 Geometry: a split cuts the polygon with the vertical through the split point (shapely)
 and the baseline at the same x; a merge takes the union of both polygons (its convex
 hull when they do not touch) and joins the baselines left to right. Texts and
-annotations follow (``inscription.services.layout_text``): a split divides each layer's
+annotations follow (``inscription.services.layout_text``, through the ``archive.events`` signals): a split divides each layer's
 current text at the matching character, a merge joins them; annotations move with
 their words or are flagged orphaned.
 """
@@ -13,6 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from shapely import Polygon, box, unary_union
 
+from archive.events import line_split, lines_merged
 from archive.models import GeometrySource, Line, RevisionAction
 from archive.permissions import WRITE, require
 from archive.services.layout import order as reading_order
@@ -64,8 +65,6 @@ def split_geometry(line: Line, x: float) -> tuple[list, list, list, list]:
 
 def split_line(line: Line, x: float, *, user: AbstractBaseUser) -> tuple[Line, Line]:
     """Split ``line`` at page column ``x``: it keeps the left part; a new line after it takes the right part."""
-    from inscription.services.layout_text import split_texts
-
     require(user, line.page.document.collection, WRITE)
     try:
         x = float(x)
@@ -90,15 +89,13 @@ def split_line(line: Line, x: float, *, user: AbstractBaseUser) -> tuple[Line, L
         revisions.record_created(right, user, act, action=RevisionAction.SPLIT,
                                  note={"x": _num(x), "split_from": line.pk})
         reading_order.renumber(lines[:index + 1] + [right] + lines[index + 1:], user, act, skip=right)
-        split_texts(line, right, old_baseline, x, user, act=act)
+        line_split.send(sender=Line, left=line, right=right, old_baseline=old_baseline, x=x, user=user, act=act)
     return line, right
 
 
 def merge_lines(first: Line, second: Line, *, user: AbstractBaseUser) -> Line:
     """Merge two lines of one page: the earlier in reading order stays (with the union geometry and the
     joined texts); the other is retired, its annotations moved onto the merged text or line."""
-    from inscription.services.layout_text import merge_texts
-
     require(user, first.page.document.collection, WRITE)
     if first.pk == second.pk:
         raise InputError("A line cannot be merged with itself.", code="bad_merge")
@@ -122,6 +119,6 @@ def merge_lines(first: Line, second: Line, *, user: AbstractBaseUser) -> Line:
         revisions.record(a, RevisionAction.MERGE, user, act, note={"merged": [a.pk, b.pk]})
         b.retired = True
         revisions.record(b, RevisionAction.MERGE, user, act, geometry_changed=False, note={"merged_into": a.pk})
-        merge_texts(a, b, user, act=act)
+        lines_merged.send(sender=Line, keep=a, gone=b, user=user, act=act)
         reading_order.renumber(reading_order.live_lines(page), user, act)
     return a

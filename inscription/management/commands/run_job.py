@@ -7,9 +7,9 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from archive.models import Collection, Document
-from inscription.models import Job, JobKind
-from inscription.models.jobs import FINAL_STATES
-from inscription.services.jobs import create_job
+from jobs import kinds
+from jobs.models import FINAL_STATES, Job
+from jobs.services.jobs import create_job
 from palimpsest.errors import InputError
 
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
     help = "Queue a job: run_job KIND --collection SLUG [--document ID] [--param k=v ...] [--wait]"
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("kind", choices=JobKind.values)
+        parser.add_argument("kind", choices=kinds.names())
         parser.add_argument("--collection", required=True, help="Collection slug")
         parser.add_argument("--document", type=int, help="Document id")
         parser.add_argument("--param", action="append", default=[], help="Job parameter key=value (repeatable)")

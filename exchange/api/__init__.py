@@ -1,0 +1,1 @@
+"""REST views for the standard formats in and out."""

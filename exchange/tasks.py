@@ -1,0 +1,38 @@
+"""Celery tasks for imports and exports (io queue)."""
+import os
+import tempfile
+
+from jobs.runner import JobRun, job_task
+
+# The task's name predates the exchange app; queued and running jobs carry it in Job.task_name
+# (the orphan sweep re-sends by that name), so it stays.
+EXPORT_COLLECTION_TASK = "archive.tasks.export_collection"
+
+
+@job_task(name=EXPORT_COLLECTION_TASK, device="cpu")
+def export_collection(run: JobRun) -> dict:
+    """Write the collection's zip archive into the media store; the Job's result names the file."""
+    from django.core.files import File
+    from django.core.files.storage import default_storage
+
+    from archive.services.export_links import export_file_name
+    from exchange.formats.archive_export import export_collection as write_archive
+    from exchange.formats.common import base_url
+
+    collection = run.job.collection
+    name = export_file_name(run.job)
+    fd, tmp = tempfile.mkstemp(suffix=".zip")
+    os.close(fd)
+    try:
+        figures = write_archive(
+            collection, tmp, run.params.get("base_url") or base_url(),
+            progress=lambda done, total, message: run.progress(done, total=total, message=message),
+            check_cancel=run.check_cancelled,
+        )
+        if default_storage.exists(name):  # a redelivered task writes the same file again
+            default_storage.delete(name)
+        with open(tmp, "rb") as fh:
+            stored = default_storage.save(name, File(fh))
+    finally:
+        os.unlink(tmp)
+    return {"file": stored, **figures}

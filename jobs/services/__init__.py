@@ -1,0 +1,1 @@
+"""Services of the jobs app: model versions mirrored from the model store."""
