@@ -13,7 +13,7 @@ ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
 
 
 def import_will(collection, user):
-    from archive.formats.xml_import import import_xml
+    from exchange.formats.xml_import import import_xml
 
     return import_xml(collection, user, [(f"{WILL}.xml", (FIXTURES / f"{WILL}.xml").read_bytes())],
                       [(f"{WILL}.jpg", (FIXTURES / f"{WILL}.jpg").read_bytes())], ground_truth=True)
@@ -43,8 +43,8 @@ def test_alto_import_keeps_region_types_baselines_and_order(collection, users):
 
 
 def test_exports_write_region_types_back(collection, users):
-    from archive.formats.alto import export_alto
-    from archive.formats.pagexml import export_page_xml
+    from exchange.formats.alto import export_alto
+    from exchange.formats.pagexml import export_page_xml
     from archive.models import Page
 
     result = import_will(collection, users["curator"])
@@ -62,7 +62,7 @@ def test_exports_write_region_types_back(collection, users):
     assert {r.get("type") for r in regions} >= {"paragraph", "marginalia"}
 
     # and the PAGE file reads back with the same region types
-    from archive.formats import readers
+    from exchange.formats import readers
 
     [parsed] = readers.read(page_xml, "will.xml")
     assert [r.kind for r in parsed.regions] == [k for k, _ in source_blocks()]

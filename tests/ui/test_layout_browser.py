@@ -163,7 +163,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "layout" / "fixtures"
 def test_real_will_layout_screenshots(transactional_db, sessions, collection, users):
     """A real will with its imported segmentation (regions by SegmOnto type, baselines, reading order)
     in the layout editor; a refused self-intersecting edit; a baseline dragged and its old shape in the history."""
-    from archive.formats.xml_import import import_xml
+    from exchange.formats.xml_import import import_xml
     from archive.models import Page
 
     result = import_xml(collection, users["curator"], [(f"{WILL}.xml", (FIXTURES / f"{WILL}.xml").read_bytes())],
