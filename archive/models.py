@@ -137,6 +137,14 @@ class PageState(models.TextChoices):
 PAGE_STATE_ORDER = {state: i for i, state in enumerate(PageState.values)}
 
 
+class CurrentPageManager(models.Manager):
+    """Pages still in their document: a removed page keeps its rows (and every inscription on it)
+    but leaves every listing, export and job. ``Page.all_objects`` sees removed pages too."""
+
+    def get_queryset(self):  # noqa: ANN201
+        return super().get_queryset().filter(removed_at__isnull=True)
+
+
 class Page(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="pages")
     order = models.PositiveIntegerField(default=0)
@@ -148,9 +156,17 @@ class Page(models.Model):
     iiif_source = models.URLField(max_length=2000, blank=True)
     # The latest PageStatus row's state (the history is PageStatus, append-only); kept for cheap counts.
     status = models.CharField(max_length=20, choices=PageState.choices, default=PageState.NEW, db_index=True)
+    # Removal keeps history: the row stays (with who removed it, when, and where it was), out of the document.
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    removed_from_order = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = CurrentPageManager()
+    all_objects = models.Manager()
+
     class Meta:
+        base_manager_name = "all_objects"
         ordering = ["document", "order", "id"]
         constraints = [models.UniqueConstraint(fields=["document", "order"], name="page_order_unique_in_document")]
 

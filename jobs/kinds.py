@@ -48,6 +48,9 @@ class JobKindSpec:
     target: Target = "collection"
     clean: Callable[[ParamCheck], dict[str, Any]] | None = None
     form_fields: tuple[str, ...] | None = None
+    # Other tasks that also run jobs of this kind (e.g. an export in one format beside the collection zip):
+    # routed to the same queue, their modules imported by workers.
+    extra_tasks: tuple[str, ...] = ()
 
     @property
     def task_module(self) -> str:
@@ -115,7 +118,7 @@ def document_form_kinds() -> list[JobKindSpec]:
 
 def by_task(task_name: str) -> JobKindSpec | None:
     for spec in _KINDS.values():
-        if spec.task == task_name:
+        if spec.task == task_name or task_name in spec.extra_tasks:
             return spec
     return None
 
@@ -128,7 +131,8 @@ def route_task(name: str, args: Any = None, kwargs: Any = None, options: Any = N
 
 def task_modules() -> list[str]:
     """Every module that defines a registered kind's task (a worker imports them at start)."""
-    return sorted({k.task_module for k in _KINDS.values()})
+    return sorted({k.task_module for k in _KINDS.values()} |
+                  {t.rpartition(".")[0] for k in _KINDS.values() for t in k.extra_tasks})
 
 
 def autodiscover() -> None:

@@ -36,6 +36,31 @@ class DocumentForm(WordsMixin, forms.Form):
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
+class DocumentMetadataForm(WordsMixin, forms.Form):
+    """A document's Dublin Core description (its kind does not change)."""
+
+    title = forms.CharField(max_length=500)
+    creator = forms.CharField(max_length=300, required=False)
+    date = forms.CharField(max_length=100, required=False, help_text="As written, e.g. “spring 1916”")
+    place = forms.CharField(max_length=300, required=False)
+    language = forms.CharField(max_length=35, required=False, help_text="BCP 47, e.g. en")
+    rights = forms.CharField(max_length=500, required=False)
+    source = forms.CharField(max_length=1000, required=False)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class CollectionMetadataForm(WordsMixin, forms.Form):
+    """A collection's Dublin Core description."""
+
+    title = forms.CharField(max_length=300)
+    creator = forms.CharField(max_length=300, required=False)
+    date = forms.CharField(max_length=100, required=False)
+    language = forms.CharField(max_length=35, required=False, help_text="BCP 47, e.g. fr")
+    rights = forms.CharField(max_length=500, required=False)
+    source = forms.CharField(max_length=1000, required=False)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
 class MemberForm(WordsMixin, forms.Form):
     username = forms.CharField(max_length=150)
     role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER, required=False)

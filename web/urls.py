@@ -1,7 +1,20 @@
 """URLs of the curator interface (the REST API lives under /api/v1/)."""
 from django.urls import path
 
-from web.views import annotate, collections, compare, curation, documents, imports, jobs, lens, models, reflect, workspace
+from web.views import (
+    annotate,
+    collections,
+    compare,
+    curation,
+    documents,
+    help_pages,
+    imports,
+    jobs,
+    lens,
+    models,
+    reflect,
+    workspace,
+)
 
 urlpatterns = [
     path("", collections.home, name="home"),
@@ -15,10 +28,16 @@ urlpatterns = [
     path("c/<slug:slug>/live/", curation.collection_live, name="collection-live"),
     path("c/<slug:slug>/next/", curation.next_page, name="collection-next"),
     path("c/<slug:slug>/batch/", curation.batch, name="collection-batch"),
+    path("c/<slug:slug>/describe/", curation.describe_collection, name="collection-describe"),
+    path("d/<int:pk>/describe/", curation.describe_document, name="document-describe"),
+    path("d/<int:pk>/export/", curation.export_document, name="document-export"),
+    path("c/<slug:slug>/export-format/", curation.export_collection_format, name="collection-export-format"),
     path("d/<int:pk>/", documents.document_detail, name="document"),
     path("d/<int:pk>/live/", curation.document_live, name="document-live"),
     path("d/<int:pk>/next/", curation.next_page, name="document-next"),
     path("p/<int:pk>/status/", curation.page_status, name="page-status"),
+    path("p/<int:pk>/move/", curation.page_move, name="page-move-web"),
+    path("p/<int:pk>/remove/", curation.page_remove, name="page-remove-web"),
     path("d/<int:pk>/jobs/", documents.start_job, name="start-job"),
     path("d/<int:pk>/compare/", compare.compare, name="compare"),
     path("d/<int:pk>/drift/", lens.drift_page, name="drift"),
@@ -27,6 +46,8 @@ urlpatterns = [
     path("p/<int:pk>/image/", documents.page_image, name="web-page-image"),
     path("p/<int:pk>/thumb/", documents.page_thumbnail, name="page-thumb"),
     path("p/<int:pk>/annotate/", annotate.annotate, name="annotate"),
+    path("a/<int:pk>/edit/", annotate.annotation_edit, name="annotation-edit"),
+    path("a/<int:pk>/delete/", annotate.annotation_delete, name="annotation-delete"),
     path("l/<int:pk>/", workspace.line_row, name="line-row"),
     path("l/<int:pk>/edit/", workspace.line_edit, name="line-edit"),
     path("l/<int:pk>/history/", workspace.line_history, name="line-history"),
@@ -42,6 +63,7 @@ urlpatterns = [
     path("jobs/rows/", jobs.job_rows, name="job-rows"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job"),
     path("jobs/<int:pk>/cancel/", jobs.job_cancel, name="job-cancel"),
+    path("help/<slug:name>/", help_pages.help_page, name="help"),
     path("models/", models.model_list, name="models"),
     path("models/<int:pk>/", models.model_detail, name="model"),
 ]

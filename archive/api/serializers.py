@@ -30,7 +30,8 @@ class CollectionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Collection
-        fields = ["id", "slug", "title", "description", "owner", "visibility", "default_model", "my_role",
+        fields = ["id", "slug", "title", "description", "creator", "date", "source", "rights", "language",
+                  "owner", "visibility", "default_model", "my_role",
                   "document_count", "created_at", "updated_at"]
         read_only_fields = ["default_model"]
 
@@ -123,6 +124,8 @@ class IngestRequestSerializer(serializers.Serializer):
     title = serializers.CharField(required=False, max_length=500)
     metadata = serializers.JSONField(required=False, help_text="JSON object: creator, date, year_from, year_to, place, "
                                                                "language, rights, source, description, tags")
+    document = serializers.IntegerField(required=False, help_text="Add the files' pages at the end of this existing "
+                                                                 "scan document instead of creating documents")
 
 
 class IngestFileResultSerializer(serializers.Serializer):

@@ -16,7 +16,9 @@ from archive.ingest.text import decode_text
 
 
 def title_from(name: str) -> str:
-    return PurePosixPath(name.replace("\\", "/")).stem or name
+    """A document's title from an uploaded file: its whole file name, extension included, so a TIFF and a
+    PDF of the same bundle ("bundle-3p.tif", "bundle-3p.pdf") stay two distinguishable documents."""
+    return PurePosixPath(name.replace("\\", "/")).name or name
 
 
 def _pages(name: str, kind: str, data: bytes, budget: PixelBudget) -> Iterator[PageImage]:

@@ -81,3 +81,19 @@ def set_default_model(collection: Collection, model, user: AbstractBaseUser) -> 
     collection.default_model = model
     collection.save(update_fields=["default_model", "updated_at"])
     return collection
+
+
+DESCRIBABLE = ("title", "description", "creator", "date", "source", "rights", "language")
+
+
+@transaction.atomic
+def describe_collection(collection: Collection, **fields) -> Collection:
+    """Change the collection's Dublin Core description (title, creator, date, description, source, rights, language)."""
+    unknown = set(fields) - set(DESCRIBABLE)
+    if unknown:
+        raise InputError(f"Not a described field: {', '.join(sorted(unknown))}.", code="bad_field")
+    for key, value in fields.items():
+        setattr(collection, key, value)
+    collection.full_clean(exclude=["owner", "default_model", "slug"], validate_unique=False)
+    collection.save(update_fields=[*fields, "updated_at"])
+    return collection

@@ -16,10 +16,11 @@ from django.utils.crypto import salted_hmac
 _SALT = "palimpsest.export-download"
 
 
-def export_file_name(job) -> str:  # noqa: ANN001 - a Job
-    """Storage name of the job's zip: same for a redelivered task, unguessable without SECRET_KEY."""
+def export_file_name(job, filename: str | None = None) -> str:  # noqa: ANN001 - a Job
+    """Storage name of the job's file (the collection zip unless ``filename`` is given): same for a
+    redelivered task, unguessable without SECRET_KEY."""
     secret = salted_hmac("palimpsest.export-file", f"{job.pk}:{job.celery_task_id}").hexdigest()[:32]
-    return f"exports/{job.pk}/{secret}/{job.collection.slug}-{timezone.now():%Y%m%d}.zip"
+    return f"exports/{job.pk}/{secret}/{filename or f'{job.collection.slug}-{timezone.now():%Y%m%d}.zip'}"
 
 
 def download_key(job) -> str:  # noqa: ANN001

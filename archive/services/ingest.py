@@ -64,14 +64,17 @@ def ingest_uploads(
     user: AbstractBaseUser | None,
     title: str | None = None,
     metadata: dict[str, Any] | None = None,
+    document: Document | None = None,
 ) -> list[FileResult]:
     """Ingest each upload on its own. ``title`` applies only when a single file yields a single document.
+    With ``document``, every scan page is added at the end of that existing document instead.
 
     The caller has checked that ``user`` may write to ``collection`` (archive.permissions.require).
     """
     uploads = list(uploads)
     single_title = title if len(uploads) == 1 else None
-    return [ingest_upload(collection, upload, user=user, title=single_title, metadata=metadata) for upload in uploads]
+    return [ingest_upload(collection, upload, user=user, title=single_title, metadata=metadata, document=document)
+            for upload in uploads]
 
 
 def ingest_upload(
@@ -81,8 +84,10 @@ def ingest_upload(
     user: AbstractBaseUser | None,
     title: str | None = None,
     metadata: dict[str, Any] | None = None,
+    document: Document | None = None,
 ) -> FileResult:
-    """All documents from one file, or nothing (no rows, no new blob files)."""
+    """All documents from one file, or nothing (no rows, no new blob files).
+    With ``document``: the file's scan pages go at the end of that document, or nothing does."""
     result = FileResult(file=upload.name)
     written: list[str] = []
     try:
@@ -90,10 +95,17 @@ def ingest_upload(
         # holding the database's write lock that long made every other write fail ("database is locked").
         with upload.open() as handle:
             decoded = decode_file(upload.name, handle, upload.size)
+            if document is not None:
+                _check_into(document, decoded.plans)
             prepared = [(plan, _store_files(plan, written) if isinstance(plan, ScanPlan) else None)
                         for plan in decoded.plans]
         result.skipped = [{"member": s.member, "reason": s.reason} for s in decoded.skipped]
         use_title = title if title and len(prepared) == 1 else None
+        if document is not None:
+            with transaction.atomic():
+                _into_document(document, prepared, result)
+            log.info("ingested %s into document %s: pages=%s", upload.name, document.pk, result.pages)
+            return result
         with transaction.atomic():  # short: only the rows
             for plan, files in prepared:
                 document = _create_document(collection, plan, user=user, title=use_title, metadata=metadata or {})
@@ -138,8 +150,26 @@ def _store_files(plan: ScanPlan, written: list[str]) -> list[tuple[StoredBlob, s
     return files
 
 
-def _store_pages(document: Document, files: list[tuple[StoredBlob, str]]) -> int:
-    for order, (stored, original_filename) in enumerate(files):
+def _check_into(document: Document, plans: list) -> None:
+    if document.kind != DocumentKind.SCAN:
+        raise IngestError("not_a_scan_document", f"“{document.title}” is a text document: pages cannot be added to it.")
+    if any(not isinstance(plan, ScanPlan) for plan in plans):
+        raise IngestError("not_a_scan", "Only images and PDFs can be added as pages of a document; this file holds text.")
+
+
+def _into_document(document: Document, prepared: list, result: FileResult) -> None:
+    """Add the stored pages at the end of ``document`` (locked, so two uploads never take the same place)."""
+    from archive.services.pages import next_order
+
+    Document.objects.select_for_update().get(pk=document.pk)
+    for _plan, files in prepared:
+        result.pages += _store_pages(document, files, start=next_order(document))
+    result.documents.append(document.pk)
+
+
+def _store_pages(document: Document, files: list[tuple[StoredBlob, str]], start: int = 0) -> int:
+    for offset, (stored, original_filename) in enumerate(files):
+        order = start + offset
         Page.objects.create(
             document=document,
             order=order,

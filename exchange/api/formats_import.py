@@ -135,4 +135,4 @@ class ExportDownloadView(APIView):
                              status_code=409)
         name = job.result["file"]
         return FileResponse(default_storage.open(name, "rb"), as_attachment=True, filename=os.path.basename(name),
-                            content_type="application/zip")
+                            content_type=job.result.get("content_type") or "application/zip")

@@ -65,8 +65,11 @@ def export_alto(pages: Sequence[Page], layer: Layer | None = None) -> bytes:
             _el(software, "softwareName").text = "Palimpsest"
     kinds = Region.objects.filter(page__in=list(pages)).exclude(kind__in=("", "text")).values_list("kind", flat=True)
     zone_tags = {kind: f"BT{n}" for n, kind in enumerate(sorted(set(kinds)), 1)}
-    if agents or zone_tags:
+    dc = common.dublin_core(pages[0].document) if pages else []
+    if agents or dc or zone_tags:
         tags = _el(root, "Tags")
+        for n, (term, value) in enumerate(dc, 1):  # the document's Dublin Core (ALTO has no other slot for it)
+            _el(tags, "OtherTag", ID=f"dc{n}", TYPE="dublin-core", LABEL=term, DESCRIPTION=value[:2000])
         for ident, agent, _ in agents.values():
             _el(tags, "OtherTag", ID=ident, TYPE=f"{agent.kind}-agent", LABEL=agent.label, DESCRIPTION=agent.describe())
         for kind, ident in zone_tags.items():  # region types (SegmOnto), as eScriptorium writes them

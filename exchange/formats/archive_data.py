@@ -128,6 +128,8 @@ def collect(collection: Collection, base: str) -> tuple[dict[str, Any], list[Doc
         "format": FORMAT,
         "version": VERSION,
         "collection": {"slug": collection.slug, "title": collection.title, "description": collection.description,
+                       "creator": collection.creator, "date": collection.date, "source": collection.source,
+                       "rights": collection.rights, "language": collection.language,
                        "visibility": collection.visibility, "default_model": keys.get("model", collection.default_model_id),
                        "created_at": ts(collection.created_at)},
         "models": models,

@@ -191,6 +191,8 @@ class Restorer:
         if Collection.objects.filter(slug=slug).exists():
             raise _bad(f"A collection '{slug}' already exists; import with another slug.", "slug_taken")
         coll = Collection.objects.create(slug=slug, title=c["title"], description=c.get("description", ""),
+                                         **{k: str(c.get(k) or "")[:Collection._meta.get_field(k).max_length]
+                                            for k in ("creator", "date", "source", "rights", "language")},
                                          visibility=c.get("visibility", "private"), owner=self.owner,
                                          default_model=self.obj("model", c.get("default_model")))
         Membership.objects.create(collection=coll, user=self.owner, role=Role.OWNER)

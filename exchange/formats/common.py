@@ -258,3 +258,20 @@ def short_decimal(value: float, low: float | None = None, high: float | None = N
     if high is not None:
         value = min(high, value)
     return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+# Dublin Core elements a document and its collection carry, in the order exports write them.
+DC_DOCUMENT = (("title", "title"), ("creator", "creator"), ("date", "date"), ("description", "description"),
+               ("source", "source"), ("rights", "rights"), ("language", "language"), ("coverage", "place"))
+DC_COLLECTION = (("title", "title"), ("creator", "creator"), ("date", "date"), ("description", "description"),
+                 ("source", "source"), ("rights", "rights"), ("language", "language"))
+
+
+def dublin_core(document) -> list[tuple[str, str]]:  # noqa: ANN001
+    """("dc:term", value) pairs of the document, then "dcterms:isPartOf" and the collection's own elements
+    (prefixed "collection dc:…") where it has them; empty values are left out."""
+    out = [(f"dc:{term}", getattr(document, field) or "") for term, field in DC_DOCUMENT]
+    coll = document.collection
+    out.append(("dcterms:isPartOf", coll.title))
+    out += [(f"collection dc:{term}", getattr(coll, field, "") or "") for term, field in DC_COLLECTION if term != "title"]
+    return [(k, str(v)) for k, v in out if str(v).strip()]

@@ -38,9 +38,19 @@ def canvas_id(base: str, page: Page) -> str:
 def _metadata(document: Document) -> list[dict]:
     fields = [("Creator", document.creator), ("Date", document.date), ("Place", document.place), ("Language", document.language),
               ("Source", document.source), ("Rights", document.rights)]
+    fields.append(("Description", document.description))
     tags = ", ".join(t.name for t in document.tags.all())
     if tags:
         fields.append(("Tags", tags))
+    coll = document.collection
+    fields += [("Collection", coll.title), ("Collection creator", coll.creator), ("Collection date", coll.date),
+               ("Collection source", coll.source), ("Collection rights", coll.rights), ("Collection language", coll.language)]
+    return [{"label": {"en": [label]}, "value": {"none": [value]}} for label, value in fields if value]
+
+
+def _collection_metadata(coll: Collection) -> list[dict]:
+    fields = [("Creator", coll.creator), ("Date", coll.date), ("Source", coll.source), ("Rights", coll.rights),
+              ("Language", coll.language)]
     return [{"label": {"en": [label]}, "value": {"none": [value]}} for label, value in fields if value]
 
 
@@ -192,4 +202,11 @@ def collection(coll: Collection, base: str, documents) -> dict[str, Any]:
     }
     if coll.description:
         out["summary"] = lang_map(coll.description)
+    metadata = _collection_metadata(coll)
+    if metadata:
+        out["metadata"] = metadata
+    if coll.rights:
+        out["requiredStatement"] = {"label": {"en": ["Rights"]}, "value": {"none": [coll.rights]}}
+        if coll.rights.startswith(RIGHTS_PREFIXES):
+            out["rights"] = coll.rights
     return out

@@ -114,7 +114,62 @@ class PageStatusView(APIView):
         return Response(PageStatusSerializer(row).data, status=status.HTTP_201_CREATED)
 
 
+class PageMoveSerializer(serializers.Serializer):
+    position = serializers.IntegerField(min_value=1, help_text="1-based place in the document")
+
+
+class DocumentOrderSerializer(serializers.Serializer):
+    pages = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False,
+                                  help_text="Every page id of the document, in the new order")
+
+
+class PageOrderResponseSerializer(serializers.Serializer):
+    pages = serializers.ListField(child=serializers.IntegerField(), help_text="Page ids in their new order")
+
+
+class PageMoveView(APIView):
+    @extend_schema(request=PageMoveSerializer, responses={200: PageOrderResponseSerializer},
+                   summary="Move a page to another place in its document")
+    def post(self, request: Request, pk: int) -> Response:
+        from archive.services.pages import move_page
+
+        page = get_object_or_404(Page.objects.select_related("document__collection"), pk=pk)
+        require(request.user, page.document.collection, WRITE)
+        body = PageMoveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response({"pages": move_page(page, body.validated_data["position"], user=request.user)})
+
+
+class PageRemoveView(APIView):
+    @extend_schema(request=None, responses={200: PageOrderResponseSerializer},
+                   summary="Remove a page from its document (it is kept, with its history, out of the document)")
+    def post(self, request: Request, pk: int) -> Response:
+        from archive.services.pages import remove_page
+
+        page = get_object_or_404(Page.objects.select_related("document__collection"), pk=pk)
+        require(request.user, page.document.collection, WRITE)
+        remove_page(page, user=request.user)
+        return Response({"pages": list(Page.objects.filter(document_id=page.document_id).order_by("order")
+                                       .values_list("pk", flat=True))})
+
+
+class DocumentOrderView(APIView):
+    @extend_schema(request=DocumentOrderSerializer, responses={200: PageOrderResponseSerializer},
+                   summary="Set the order of all the document's pages")
+    def post(self, request: Request, pk: int) -> Response:
+        from archive.services.pages import reorder_pages
+
+        doc = get_object_or_404(Document.objects.select_related("collection"), pk=pk)
+        require(request.user, doc.collection, WRITE)
+        body = DocumentOrderSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response({"pages": reorder_pages(doc, body.validated_data["pages"])})
+
+
 urlpatterns = [
+    path("pages/<int:pk>/move/", PageMoveView.as_view(), name="page-move"),
+    path("pages/<int:pk>/remove/", PageRemoveView.as_view(), name="page-remove"),
+    path("documents/<int:pk>/page-order/", DocumentOrderView.as_view(), name="document-page-order"),
     path("collections/<slug:slug>/batch/", CollectionBatchView.as_view(), name="collection-batch"),
     path("collections/<slug:slug>/progress/", CollectionProgressView.as_view(), name="collection-progress"),
     path("documents/<int:pk>/progress/", DocumentProgressView.as_view(), name="document-progress"),

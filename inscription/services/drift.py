@@ -149,7 +149,7 @@ def _transition(old: Layer, new: Layer, before: dict[int, Inscription], after: d
 
 
 def plot_svg(data: dict[str, Any]) -> str:
-    """The CER timeline as an inline SVG (matplotlib Agg), one line per lineage and decoding."""
+    """The CER timeline as an inline SVG (matplotlib Agg): model versions oldest first, one joined line per decoding."""
     import io
 
     import matplotlib
@@ -159,18 +159,24 @@ def plot_svg(data: dict[str, Any]) -> str:
 
     fig = Figure(figsize=(7, 3.2), dpi=100)
     ax = fig.add_subplot(1, 1, 1)
-    series: dict[tuple[int, str], list[tuple[int, float, str]]] = {}
+    # Model versions in the order they were made (then the order they read), joined by one line per
+    # decoding: a curator reads the chart left to right as the archive's history of machines.
+    order = sorted(range(len(data["layers"])), key=lambda i: (str(data["layers"][i].get("model_created_at") or ""),
+                                                              str(data["layers"][i].get("read_at") or ""), i))
+    position = {layer_index: x for x, layer_index in enumerate(order)}
+    series: dict[str, list[tuple[int, float]]] = {}
     for i, layer in enumerate(data["layers"]):
         if layer["cer"] is not None:
-            series.setdefault((layer["lineage"], layer["decoding"]), []).append((i, layer["cer"] * 100, layer["model"]))
-    for (root, decoding), points in series.items():
+            series.setdefault(layer["decoding"], []).append((position[i], layer["cer"] * 100))
+    for decoding, points in series.items():
+        points.sort()
         xs, ys = [p[0] for p in points], [p[1] for p in points]
-        name = next((lin["name"] for lin in data["lineages"] if lin["root"] == root), str(root))
-        ax.plot(xs, ys, marker="o", label=f"{name} ({decoding})")
-        for x, y, _ in points:
+        ax.plot(xs, ys, marker="o", linestyle="-", label=f"{decoding} decoding")
+        for x, y in points:
             ax.annotate(f"{y:.1f}", (x, y), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
-    ax.set_xticks(range(len(data["layers"])))
-    ax.set_xticklabels([lay["model"] for lay in data["layers"]], rotation=20, ha="right", fontsize=8)
+    ax.set_xticks(range(len(order)))
+    ax.set_xticklabels([data["layers"][i]["model"] for i in order], rotation=20, ha="right", fontsize=8)
+    ax.set_xlabel("model versions, oldest first", fontsize=8)
     ax.set_ylabel("CER % vs ground truth")
     title = "held-out lines" if data.get("restricted_to_lines") is not None else "lines with ground truth"
     ax.set_title(f"Machine readings over model versions ({title})", fontsize=10)

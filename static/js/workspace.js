@@ -128,6 +128,9 @@
       var h = e.target.querySelector("h2"); if (h) { h.setAttribute("tabindex", "-1"); }
       var m = (e.detail.pathInfo && e.detail.pathInfo.requestPath || "").match(/\/l\/(\d+)\//);
       if (m) e.target.dataset.line = m[1];
+      /* the panel may sit below the fold (always on a phone): bring it into view, keep focus on the line */
+      var box = e.target.getBoundingClientRect();
+      if (box.top < 0 || box.bottom > window.innerHeight) e.target.scrollIntoView({ block: "nearest" });
     }
   });
   /* A restore in the history panel changes the line: refresh its row. */
@@ -210,6 +213,7 @@
         var heading = panel.querySelector("h2");
         panel.replaceChildren(heading);
         var t = document.createElement("template"); t.innerHTML = res.text; panel.appendChild(t.content);
+        if (window.htmx) window.htmx.process(panel);  /* the list's edit and delete forms */
         var count = panel.querySelectorAll("li.annotation").length;
         heading.querySelector(".small").textContent = "(" + count + ")";
         var meta = pending || {};
@@ -221,4 +225,16 @@
       })
       .catch(function () { btn.disabled = false; formError.textContent = P.errorText(0, ""); formError.hidden = false; });
   });
+  /* An annotation edited or deleted in the list: its region leaves the scan, the count follows. */
+  function recount() {
+    var panel = document.getElementById("annotations-panel");
+    var small = panel && panel.querySelector("h2 .small");
+    if (small) small.textContent = "(" + panel.querySelectorAll("li.annotation").length + ")";
+  }
+  document.body.addEventListener("annotation-withdrawn", function (e) {
+    document.querySelectorAll('.region-ann[data-ann="' + e.detail.id + '"]').forEach(function (el) { el.remove(); });
+    document.querySelectorAll('mark.ann[data-ann="' + e.detail.id + '"]').forEach(function (el) { el.replaceWith(document.createTextNode(el.textContent)); });
+    recount(); P.showNote("Annotation " + e.detail.id + " deleted (withdrawn; its history stays).");
+  });
+  document.body.addEventListener("annotation-edited", function (e) { recount(); P.showNote("Annotation " + e.detail.id + " saved as a new version."); });
 })();

@@ -188,7 +188,7 @@ def test_mixed_batch_is_per_file_207(client_for, collection):
     assert response.status_code == 207
     results = {r["file"]: r for r in response.json()["results"]}
     assert results["good.png"]["status"] == "ok" and results["bad.png"]["error"]["code"] == "type_mismatch"
-    assert list(Document.objects.values_list("title", flat=True)) == ["good"]
+    assert list(Document.objects.values_list("title", flat=True)) == ["good.png"]
 
 
 def test_all_files_failing_with_different_codes_is_400_ingest_failed(client_for, collection):

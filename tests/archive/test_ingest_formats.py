@@ -82,7 +82,7 @@ def test_utf8_text_becomes_a_born_digital_document(client_for, collection):
     from archive.models import Document
 
     document = Document.objects.get(pk=response.json()["results"][0]["document"])
-    assert (document.kind, document.title, document.language, document.year_from) == ("text", "address", "en", 1790)
+    assert (document.kind, document.title, document.language, document.year_from) == ("text", "address.txt", "en", 1790)
     assert document.text.content == text.replace("\r\n", "\n")
     assert document.text.encoding == "utf-8"
     assert document.text.sha256 == hashlib.sha256(text.encode()).hexdigest()
@@ -106,11 +106,11 @@ def test_zip_folders_become_documents(client_for, collection):
     from archive.models import Document
 
     documents = {d.title: d for d in Document.objects.filter(pk__in=result["documents"])}
-    assert set(documents) == {"letter-1842", "diary", "loose", "notes"}
+    assert set(documents) == {"letter-1842", "diary", "loose.tif", "notes.txt"}
     assert [p.width for p in pages_of(documents["letter-1842"].pk)] == [60, 50]  # natural order: p2 before p10
     assert [p.width for p in pages_of(documents["diary"].pk)] == [70, 72 * 150 // 72]
-    assert len(pages_of(documents["loose"].pk)) == 2
-    assert documents["notes"].text.content == "transcribed by hand"
+    assert len(pages_of(documents["loose.tif"].pk)) == 2
+    assert documents["notes.txt"].text.content == "transcribed by hand"
     skipped = {s["member"]: s["reason"] for s in result["skipped"]}
     assert "inner.zip" in skipped and "nested" in skipped["inner.zip"]
     assert "readme.docx" in skipped and "__MACOSX/._p1.png" in skipped
@@ -134,7 +134,7 @@ def test_metadata_and_tags_apply_to_each_document(client_for, collection):
     from archive.models import Document
 
     documents = Document.objects.filter(pk__in=[r["document"] for r in response.json()["results"]])
-    assert sorted(d.title for d in documents) == ["a", "b"]
+    assert sorted(d.title for d in documents) == ["a.png", "b.png"]
     assert {d.creator for d in documents} == {"M. Shelley"}
     assert all(sorted(t.name for t in d.tags.all()) == ["1818", "letters"] for d in documents)
 

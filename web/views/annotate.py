@@ -17,6 +17,7 @@ from archive import permissions
 from inscription.models import Annotation
 from inscription.services.annotations import create_annotation
 from web.access import attempt, page_for
+from web.regions import decorate
 
 MAX_FIELD = 100_000
 
@@ -58,8 +59,60 @@ def annotate(request: HttpRequest, pk: int) -> HttpResponse:
         return _error(f"The annotation was not saved: {error}")
     if ann.page_id not in (None, page.pk):
         return _error("The annotation was saved, but on another page.", status=200)
-    annotations = list(Annotation.objects.filter(page=page, withdrawn=False).select_related("created_by").order_by("created_at"))
-    response = render(request, "web/partials/annotation_list.html", {"annotations": annotations})
-    response["HX-Trigger"] = json.dumps({"annotation-saved": {"id": ann.pk}})
+    response = list_response(request, page, {"annotation-saved": {"id": ann.pk}})
     response["X-Annotation"] = str(ann.pk)
     return response
+
+
+def list_response(request: HttpRequest, page, trigger: dict | None = None) -> HttpResponse:  # noqa: ANN001
+    """The page's annotation list (with region thumbnails and edit controls), as the workspace shows it."""
+    from web.access import can
+
+    annotations = decorate(list(Annotation.objects.filter(page=page, withdrawn=False).select_related("created_by")
+                                .order_by("created_at")), page)
+    response = render(request, "web/partials/annotation_list.html", {
+        "annotations": annotations, "page": page, "may_write": can(request, page.document.collection, permissions.WRITE),
+        "motivations": Annotation._meta.get_field("motivation").choices})
+    if trigger:
+        response["HX-Trigger"] = json.dumps(trigger)
+    return response
+
+
+def _annotation_for(request: HttpRequest, pk: int) -> Annotation:
+    from django.shortcuts import get_object_or_404
+
+    from web.access import require
+
+    ann = get_object_or_404(Annotation.objects.select_related("collection", "page__document__collection"), pk=pk)
+    require(request, ann.collection, permissions.WRITE)
+    return ann
+
+
+@require_POST
+def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new version of the annotation with the form's motivation and body; its target stays."""
+    from inscription.services.annotations import edit_annotation
+
+    ann = _annotation_for(request, pk)
+    body = annotation_data({**request.POST.dict(), "target": json.dumps(ann.target)})["body"]
+    if not body:
+        return _error("The annotation was not saved: write a comment, a tag or a link (or delete it instead).")
+    _, error = attempt(edit_annotation, ann, request.user, {"motivation": request.POST.get("motivation") or ann.motivation,
+                                                            "body": body})
+    if error:
+        return _error(f"The annotation was not saved: {error}")
+    return list_response(request, ann.page, {"annotation-edited": {"id": ann.pk}})
+
+
+@require_POST
+def annotation_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw the annotation: a recorded act (its versions stay in the history and the API)."""
+    from inscription.services.annotations import withdraw_annotation
+
+    ann = _annotation_for(request, pk)
+    if ann.withdrawn:
+        return _error("This annotation was already deleted.", status=409)
+    _, error = attempt(withdraw_annotation, ann, request.user, (request.POST.get("reason") or "")[:2000])
+    if error:
+        return _error(f"The annotation was not deleted: {error}")
+    return list_response(request, ann.page, {"annotation-withdrawn": {"id": ann.pk}})

@@ -17,7 +17,7 @@ from inscription.models import Inscription
 from jobs.models import Job, ModelTask, ModelVersion
 from palimpsest.ids import as_id
 from web.access import attempt, can, collection_for, safe_next
-from web.forms import CollectionForm, DocumentForm, MemberForm
+from web.forms import CollectionForm, CollectionMetadataForm, DocumentForm, MemberForm
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -96,6 +96,8 @@ def collection_context(request: HttpRequest, coll) -> dict:  # noqa: ANN001
         "may_write": may_write,
         "may_manage": can(request, coll, permissions.MANAGE),
         "document_form": DocumentForm() if may_write else None,
+        "metadata_form": CollectionMetadataForm(prefix="dc", initial={f: getattr(coll, f) for f in CollectionMetadataForm.base_fields})
+        if can(request, coll, permissions.MANAGE) else None,
         "htr_models": ModelVersion.objects.filter(task=ModelTask.HTR).order_by("name", "-created_at"),
         "n_pages": Page.objects.filter(document__collection=coll).count(),
         "breadcrumbs": [("Collections", "/"), (coll.title, None)],

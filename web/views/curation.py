@@ -103,3 +103,111 @@ def batch(request: HttpRequest, slug: str) -> HttpResponse:
     messages.success(request, f"{job.get_kind_display()} batch #{job.pk} queued on {n} document{'s' if n != 1 else ''}"
                      + (f" ({skipped} skipped)" if skipped else "") + ".")
     return redirect(f"/jobs/{job.pk}/")
+
+
+@require_POST
+def page_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a page: to a position (1-based), or one place up or down."""
+    from archive.services.pages import move_page
+
+    page = page_for(request, pk, permissions.WRITE)
+    raw = request.POST.get("position", "")
+    direction = request.POST.get("direction")
+    position = page.order + (0 if direction == "up" else 2) if direction in ("up", "down") else (int(raw) if raw.isdigit() else None)
+    back = f"/d/{page.document_id}/#manage-pages"
+    if position is None or position < 1:
+        messages.error(request, "The page was not moved: give its new place as a number from 1.")
+        return redirect(back)
+    _, error = attempt(move_page, page, position, user=request.user)
+    if error:
+        messages.error(request, f"The page was not moved: {error}")
+    else:
+        page.refresh_from_db()
+        messages.success(request, f"The page is now page {page.order + 1}.")
+    return redirect(back)
+
+
+@require_POST
+def page_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take a page out of its document; it is kept, with every inscription and annotation on it."""
+    from archive.services.pages import remove_page
+
+    page = page_for(request, pk, permissions.WRITE)
+    _, error = attempt(remove_page, page, user=request.user)
+    if error:
+        messages.error(request, f"The page was not removed: {error}")
+    else:
+        messages.success(request, f"Page {page.order + 1} was removed from the document. It is kept, with its history, "
+                                  "under “Removed pages”.")
+    return redirect(f"/d/{page.document_id}/#manage-pages")
+
+
+@require_POST
+def describe_document(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a document's Dublin Core metadata (curators and owners)."""
+    from archive.services.documents import update_document
+    from web.forms import DocumentMetadataForm
+
+    doc = document_for(request, pk, permissions.WRITE)
+    form = DocumentMetadataForm(request.POST, prefix="dc")
+    if not form.is_valid():
+        messages.error(request, "The description was not saved: " + form.errors_in_words())
+        return redirect(f"/d/{doc.pk}/")
+    _, error = attempt(update_document, doc, **form.cleaned_data)
+    if error:
+        messages.error(request, f"The description was not saved: {error}")
+    else:
+        messages.success(request, "The document's description is saved; exports carry it.")
+    return redirect(f"/d/{doc.pk}/")
+
+
+@require_POST
+def describe_collection(request: HttpRequest, slug: str) -> HttpResponse:
+    """Edit a collection's Dublin Core metadata (owners)."""
+    from archive.services.collections import describe_collection as describe
+    from web.forms import CollectionMetadataForm
+
+    coll = collection_for(request, slug, permissions.MANAGE)
+    form = CollectionMetadataForm(request.POST, prefix="dc")
+    if not form.is_valid():
+        messages.error(request, "The description was not saved: " + form.errors_in_words())
+        return redirect(f"/c/{coll.slug}/")
+    _, error = attempt(describe, coll, **form.cleaned_data)
+    if error:
+        messages.error(request, f"The description was not saved: {error}")
+    else:
+        messages.success(request, "The collection's description is saved; exports carry it.")
+    return redirect(f"/c/{coll.slug}/")
+
+
+@require_POST
+def export_document(request: HttpRequest, pk: int) -> HttpResponse:
+    """Export one document in one format, as a job whose download link appears in the document's jobs."""
+    from exchange.export_jobs import start_format_export
+
+    doc = document_for(request, pk, permissions.WRITE)
+    fmt = request.POST.get("format", "")
+    job, error = attempt(start_format_export, fmt, doc.collection, user=request.user, document=doc,
+                         base_url=request.build_absolute_uri("/").rstrip("/"))
+    if error:
+        messages.error(request, f"The export was not started: {error}")
+    else:
+        messages.success(request, f"Export job #{job.pk} queued; its download link appears under “Jobs on this document”.")
+    return redirect(f"/d/{doc.pk}/")
+
+
+@require_POST
+def export_collection_format(request: HttpRequest, slug: str) -> HttpResponse:
+    """Export every document of the collection in one format (a zip), as a job with a download link."""
+    from exchange.export_jobs import start_format_export
+
+    coll = collection_for(request, slug, permissions.WRITE)
+    fmt = request.POST.get("format", "")
+    job, error = attempt(start_format_export, fmt, coll, user=request.user,
+                         base_url=request.build_absolute_uri("/").rstrip("/"))
+    if error:
+        messages.error(request, f"The export was not started: {error}")
+    else:
+        messages.success(request, f"Export job #{job.pk} queued; its download link appears on the job's page.")
+        return redirect(f"/jobs/{job.pk}/")
+    return redirect(f"/c/{coll.slug}/")

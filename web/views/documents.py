@@ -15,13 +15,14 @@ from jobs import kinds
 from jobs.models import Job, ModelTask, ModelVersion
 from jobs.services.jobs import create_job
 from web.access import attempt, can, document_for, page_for, safe_next
-from web.forms import JobStartForm
+from web.forms import DocumentMetadataForm, JobStartForm
 
 THUMB_SIZE = 256
 
 
 def document_context(request: HttpRequest, doc) -> dict:  # noqa: ANN001
     """What the document page and its live parts show (the live partial re-renders it while jobs run)."""
+    from archive.services.pages import removed_pages
     from inscription.services.progress import progress
     from jobs.models import FINAL_STATES
 
@@ -54,6 +55,9 @@ def document_context(request: HttpRequest, doc) -> dict:  # noqa: ANN001
         "jobs": jobs,
         "jobs_active": any(j.state not in FINAL_STATES for j in jobs),
         "progress": progress(doc),
+        "removed_pages": removed_pages(doc),
+        "metadata_form": DocumentMetadataForm(prefix="dc", initial={f: getattr(doc, f) for f in DocumentMetadataForm.base_fields})
+        if may_write else None,
         "may_write": may_write,
         "htr_models": ModelVersion.objects.filter(task=ModelTask.HTR).order_by("name", "-created_at"),
         "breadcrumbs": [("Collections", "/"), (coll.title, f"/c/{coll.slug}/"), (doc.title, None)],

@@ -7,8 +7,6 @@ reading as a suggestion for lines not corrected yet.
 """
 from __future__ import annotations
 
-import re
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.html import escape
@@ -22,13 +20,12 @@ from inscription.services.layers import correction_layer
 from palimpsest.ids import as_id
 from web.access import attempt, can, line_for, page_for
 from web.forms import LineEditForm
+from web.regions import decorate, region_shapes
 from web.render import DEFAULT_THRESHOLD, char_html, polygon_points
 from web.views.curation import status_context
 from web.views.layout import geometry_history, layout_context
 
 TRANSCRIPTION_KINDS = (LayerKind.GROUND_TRUTH, LayerKind.MACHINE, LayerKind.IMPORT, LayerKind.OTHER)
-_XYWH = re.compile(r"xywh=(?:pixel:)?(\d+(?:\.\d+)?),(\d+(?:\.\d+)?),(\d+(?:\.\d+)?),(\d+(?:\.\d+)?)")
-_POINTS = re.compile(r"points=[\"']([^\"']+)[\"']")
 
 
 def transcription_layers(document) -> list[Layer]:
@@ -83,23 +80,6 @@ def _text_marks(annotations: list[Annotation]) -> dict[int, list[tuple[int, int,
     return marks
 
 
-def region_shapes(annotations: list[Annotation], page: Page) -> list[dict]:
-    """Rectangles and polygons that annotations draw on this page's image."""
-    shapes = []
-    for ann in annotations:
-        for target in ann.target or []:
-            if target.get("source") != f"page:{page.pk}":
-                continue
-            for sel in target.get("selector", []) or []:
-                value = str(sel.get("value", ""))
-                if sel.get("type") == "FragmentSelector" and (m := _XYWH.search(value)):
-                    x, y, w, h = (float(v) for v in m.groups())
-                    shapes.append({"ann": ann, "kind": "rect", "x": x, "y": y, "w": w, "h": h})
-                elif sel.get("type") == "SvgSelector" and (m := _POINTS.search(value)):
-                    shapes.append({"ann": ann, "kind": "polygon", "points": m.group(1)})
-    return shapes
-
-
 def line_rows(page: Page, layers: list[Layer], layer: Layer | None, lines: list[Line] | None = None,
               annotations: list[Annotation] | None = None, threshold: float = DEFAULT_THRESHOLD) -> list[dict]:
     """What each line row shows: the inscription in the layer (or a suggestion) as marked-up HTML."""
@@ -139,6 +119,7 @@ def workspace(request: HttpRequest, pk: int) -> HttpResponse:
         Annotation.objects.filter(page=page, withdrawn=False).select_related("created_by").prefetch_related("tags").order_by("created_at")
     )
     rows = line_rows(page, layers, layer, annotations=annotations)
+    decorate(annotations, page)
     pages = list(doc.pages.order_by("order", "id").values_list("pk", flat=True))
     index = pages.index(page.pk)
     may_write = can(request, doc.collection, permissions.WRITE)

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
@@ -27,7 +28,7 @@ from archive.api.serializers import (
 )
 from archive.api.views.base import CollectionScopedViewSet
 from archive.ingest import Upload
-from archive.models import Collection, Membership
+from archive.models import Collection, Document, Membership
 from archive.permissions import MANAGE, WRITE, readable_collection_ids, require
 from archive.services import collections as collection_services
 from archive.services.ingest import ingest_uploads
@@ -143,8 +144,17 @@ class CollectionViewSet(CollectionScopedViewSet):
         checked.is_valid(raise_exception=True)
         options = dict(checked.validated_data)
         title = options.pop("title", None)
+        into = None
+        raw = request.data.get("document")
+        if raw not in (None, ""):
+            if not str(raw).isdigit():
+                raise InputError("'document' must be a document id.", code="bad_document")
+            into = Document.objects.filter(pk=int(raw), collection=collection).first()
+            if into is None:
+                raise NotFound("No such document in this collection.")
         results = ingest_uploads(
-            collection, [Upload.from_django_file(f) for f in files], user=request.user, title=title, metadata=options
+            collection, [Upload.from_django_file(f) for f in files], user=request.user, title=title, metadata=options,
+            document=into,
         )
         return ingest_response(results)
 
