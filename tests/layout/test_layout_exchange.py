@@ -43,9 +43,9 @@ def test_alto_import_keeps_region_types_baselines_and_order(collection, users):
 
 
 def test_exports_write_region_types_back(collection, users):
+    from archive.models import Page
     from exchange.formats.alto import export_alto
     from exchange.formats.pagexml import export_page_xml
-    from archive.models import Page
 
     result = import_will(collection, users["curator"])
     page = Page.objects.get(document=result.document)

@@ -42,10 +42,11 @@ def line_ids(page) -> list[int]:
 
 
 def test_layout_editing_flow(transactional_db, sessions, collection, users, htr_model, start_worker):
+    from inscription.services.jobs import create_job
+
     from archive.models import Document, GeometryRevision, Line
     from inscription.models import AnnotationVersion, Inscription, Job
     from inscription.services.annotations import create_annotation
-    from inscription.services.jobs import create_job
     from tests.jobs.conftest import add_pages, final_job, render_pages
 
     document = Document.objects.create(collection=collection, title="Will of a soldier", created_by=users["owner"])
@@ -163,8 +164,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "layout" / "fixtures"
 def test_real_will_layout_screenshots(transactional_db, sessions, collection, users):
     """A real will with its imported segmentation (regions by SegmOnto type, baselines, reading order)
     in the layout editor; a refused self-intersecting edit; a baseline dragged and its old shape in the history."""
-    from exchange.formats.xml_import import import_xml
     from archive.models import Page
+    from exchange.formats.xml_import import import_xml
 
     result = import_xml(collection, users["curator"], [(f"{WILL}.xml", (FIXTURES / f"{WILL}.xml").read_bytes())],
                         [(f"{WILL}.jpg", (FIXTURES / f"{WILL}.jpg").read_bytes())], ground_truth=True,
