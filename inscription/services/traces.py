@@ -127,10 +127,12 @@ def compute_line_trace(inscription: Inscription) -> dict[str, Any]:
     arr = preprocess(crop, rec.height)
     trace = compute_trace(rec.model, arr, rec.charset.chars)
     x, y, _, _ = line.bbox()
+    x, y = crop.info.get("origin", (x, y))  # a polygon crop starts at its padded box
     return {
         "blob": trace.to_bytes(),
         "frames": trace.frames,
         "text": "".join(a["char"] for a in trace.alignment),
         "crop": {"x": max(0, x), "y": max(0, y), "width": crop.width, "height": crop.height,
+                 "angle": crop.info.get("angle", 0.0),
                  "model_width": int(arr.shape[1]), "model_height": int(arr.shape[0])},
     }

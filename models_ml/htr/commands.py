@@ -143,7 +143,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.val_ground_truth:
         val_gt = _ground_truth_lines(args.val_ground_truth, exclude_validation=False)
         val_set.load_pairs(val_gt.pairs)
-    if args.init_from and (Path(args.init_from) / "lm.json").exists():
+    if args.init_from and not gt and (Path(args.init_from) / "lm.json").exists():
+        # no new text to learn from: the parent's LM still fits (with ground truth, a new one is built)
         (run_dir / "lm.json").write_bytes((Path(args.init_from) / "lm.json").read_bytes())
     data_desc = default_data_description()
     if gt:
@@ -211,7 +212,25 @@ def _ground_truth_lines(paths: list[str] | None, exclude_validation: bool):  # n
 def cmd_lm(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    build_lm(out, args.order, args.max_chars)
+    charset = None
+    if args.charset_from:
+        from models_ml.registry import ModelError, read_card
+
+        try:
+            charset = read_card(args.charset_from)["charset"]
+        except (ModelError, OSError, KeyError) as exc:
+            raise CliError(f"no model card with a charset in {args.charset_from}") from exc
+    lines = None
+    if args.ground_truth:
+        from models_ml.htr.groundtruth import GroundTruthError, expand_paths, read_ground_truth
+        from models_ml.realdata import split_of
+
+        try:
+            lines = [ln.text for p in expand_paths(args.ground_truth) if split_of(p) != "val"
+                     for ln in read_ground_truth(p).lines if ln.text]
+        except GroundTruthError as exc:
+            raise CliError(str(exc)) from exc
+    build_lm(out, args.order, args.max_chars, charset=charset, extra_lines=lines)
     print(json.dumps({"lm": str(out), "bytes": out.stat().st_size}))
     return 0
 
@@ -420,6 +439,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--order", type=int, default=5)
     p.add_argument("--max-chars", type=int, default=3_000_000)
+    p.add_argument("--charset-from", metavar="MODEL_DIR", help="the model whose charset the LM covers")
+    p.add_argument("--ground-truth", nargs="+", action="extend", metavar="PATH",
+                   help="ALTO/PAGE files whose lines join the texts (validation wills left out)")
     p.set_defaults(func=cmd_lm)
 
     p = subparsers.add_parser("export", help="write a run's best checkpoint as a model directory")

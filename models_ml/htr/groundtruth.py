@@ -221,6 +221,11 @@ def crop_line(grey: Image.Image, line: GTLine, paper: int, pad: int = 4, straigh
         box = mask.rotate(angle, resample=Image.NEAREST, expand=True, fillcolor=0).getbbox()
         if box:
             out = out.crop(box)
+    else:
+        angle = 0.0
+    # Where the crop came from on the page (its top-left before any levelling, and the turn applied),
+    # so a reading's image columns can be mapped back onto the scan.
+    out.info.update({"origin": (x0, y0), "angle": round(angle, 3)})
     return out
 
 

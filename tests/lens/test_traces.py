@@ -9,19 +9,25 @@ from tests.ml.test_trace import manual_lstm  # noqa: E402 - the hand-written num
 
 
 def _model_input(inscription):
-    """The line as the model saw it, rebuilt independently of the service: page → polygon bbox → preprocess."""
-    from PIL import Image
+    """The line as the model saw it, rebuilt independently of the service: page → polygon crop → preprocess."""
 
     from models_ml.htr.api import load_recognizer
     from models_ml.htr.data import preprocess
 
     rec = load_recognizer(inscription.model_version.path, "cpu")
+    return rec, preprocess(_line_crop(inscription), rec.height)
+
+
+def _line_crop(inscription):
+    """The page's line cut by its polygon, as training from ALTO cuts it (models_ml's own function)."""
+    from PIL import Image
+
+    from models_ml.htr.groundtruth import polygon_crop
+
     line = inscription.line
-    with inscription.line.page.image.file.open("rb") as fh, Image.open(fh) as img:
+    with line.page.image.file.open("rb") as fh, Image.open(fh) as img:
         img.load()
-        x, y, w, h = line.bbox()
-        crop = img.crop((x, y, x + w, y + h))
-    return rec, preprocess(crop, rec.height)
+        return polygon_crop(img, line.polygon, line.baseline)
 
 
 def test_stored_trace_matches_gates_recomputed_from_weights(read_page) -> None:
@@ -73,8 +79,10 @@ def test_trace_api_maps_model_columns_to_the_page(read_page, client_for) -> None
     assert response.status_code == 200, response.content
     data = response.json()
     image = data["image"]
-    x, y, w, h = ins.line.bbox()
+    crop = _line_crop(ins)
+    (x, y), (w, h) = crop.info["origin"], crop.size
     assert (image["x"], image["y"], image["width"], image["height"]) == (x, y, w, h)
+    assert image["angle"] == crop.info["angle"]
     assert image["scale"] == pytest.approx(h / image["model_height"])
     assert len(data["layers"]) == 2 * ins.model_version.architecture["config"]["lstm_layers"]
     assert data["frames"] == ins.extra["frames"]

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,7 @@ def test_transcribe_lines_prints_one_json_object_per_image(samples: Path) -> Non
         for r in rows:
             assert set(r) == {"image", "text", "confidence"}
             assert isinstance(r["text"], str) and 0.0 <= r["confidence"] <= 1.0
+            assert unicodedata.is_normalized("NFC", r["text"])
 
 
 @pytest.mark.parametrize("segmenter", ["classical", "trained"])

@@ -86,3 +86,14 @@ def test_shipped_default_model_card_is_complete() -> None:
         assert key in card, key
     assert (d / registry.WEIGHTS).stat().st_size <= 20 * 1024 * 1024
     assert set(json.loads((d / registry.CARD).read_text())["training_data"]["fonts_heldout"])
+
+
+def test_the_shipped_recognizer_reads_french_and_english_in_nfc() -> None:
+    import unicodedata
+
+    card = registry.read_card(registry.default_model_dir())
+    chars = card["charset"]
+    assert unicodedata.is_normalized("NFC", chars) and len(set(chars)) == len(chars)
+    assert set("àâçéèêëîïôùûüœÀÉ’«»°^&0123456789") <= set(chars)
+    assert card["architecture"]["config"]["num_classes"] == len(chars) + 1
+    assert card["training_data"]["real"]["validation_wills_never_trained_on"]
