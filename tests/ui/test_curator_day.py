@@ -122,7 +122,7 @@ def test_batch_live_pages_status_pages_and_exports(transactional_db, sessions, c
         if fmt == "tei":
             assert validate_tei(data) == [] and b"<facsimile>" in data and b"added-leaf.png" not in data.split(b"<text>")[1]
         else:
-            assert b"alto" in data[:400] and b"Letter from Arras" in data
+            assert b"alto" in data[:400] and b'LABEL="dcterms:isPartOf" DESCRIPTION="Letters"' in data
     assert worker.proc.poll() is None
 
     # --- a missing URL gives the project's 404 ---------------------------------------------------
