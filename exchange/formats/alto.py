@@ -65,7 +65,7 @@ def export_alto(pages: Sequence[Page], layer: Layer | None = None) -> bytes:
             _el(software, "softwareName").text = "Palimpsest"
     kinds = Region.objects.filter(page__in=list(pages)).exclude(kind__in=("", "text")).values_list("kind", flat=True)
     zone_tags = {kind: f"BT{n}" for n, kind in enumerate(sorted(set(kinds)), 1)}
-    dc = common.dublin_core(pages[0].document) if pages else []
+    dc = common.dublin_core(pages[0].document, with_title=False) if pages else []
     if agents or dc or zone_tags:
         tags = _el(root, "Tags")
         for n, (term, value) in enumerate(dc, 1):  # the document's Dublin Core (ALTO has no other slot for it)

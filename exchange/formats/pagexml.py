@@ -52,7 +52,7 @@ def export_page_xml(page: Page, layer: Layer | None = None, page_index: int = 1)
                                    "settings": f"sha256={agent.sha256}; decoder={agent.decoder or 'unknown'}"}]
         for step in steps:
             _write_step(meta, step)
-    for term, value in common.dublin_core(page.document):  # the document's Dublin Core
+    for term, value in common.dublin_core(page.document, with_title=False):  # the document's Dublin Core
         _el(meta, "MetadataItem", type="other", name=term, value=value[:2000])
 
     page_el = _el(

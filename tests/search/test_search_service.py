@@ -216,3 +216,11 @@ def test_a_short_word_needs_more_probability_than_a_long_one(users, archive):
     assert find(users["viewer"], "legue", alternatives=0.05).alternative_total == 0
     assert find(users["viewer"], "ja", alternatives=0.05).total == 0  # 0.1 < the short-word floor (0.2)
     assert find(users["viewer"], "ja", alternatives=0.05, kind="line").alternative_total == 0
+
+
+def test_a_transcribe_job_refuses_a_word_alternatives_flag_that_is_not_a_boolean(users, archive):
+    from jobs.services.jobs import create_job
+
+    with pytest.raises(InputError, match="word_alternatives"):
+        create_job("transcribe", archive["doc"].collection, document=archive["doc"], params={"word_alternatives": "yes"},
+                   user=users["curator"])
