@@ -11,7 +11,7 @@ from jobs.models import JobKind
 register(JobKindSpec(JobKind.SEGMENT, JobKind.SEGMENT.label, "inscription.tasks.segment_document", "gpu", target="document",
                      form_fields=()))
 register(JobKindSpec(JobKind.TRANSCRIBE, JobKind.TRANSCRIBE.label, "inscription.tasks.transcribe_document", "gpu",
-                     clean=job_params.clean_transcribe, form_fields=("model", "decoder")))
+                     clean=job_params.clean_transcribe, form_fields=("model", "decoder", "lines")))
 register(JobKindSpec(JobKind.SUMMARISE, JobKind.SUMMARISE.label, "inscription.tasks.summarise_document", "gpu", target="document",
                      clean=job_params.clean_summarise, form_fields=("layer",)))
 register(JobKindSpec(JobKind.TRAIN, JobKind.TRAIN.label, "inscription.tasks.train_model", "gpu",

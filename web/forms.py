@@ -74,6 +74,7 @@ class JobStartForm(WordsMixin, forms.Form):
     decoder = forms.ChoiceField(choices=[("greedy", "Greedy"), ("beam", "Beam search")], required=False)
     layer = forms.IntegerField(required=False)
     epochs = forms.IntegerField(required=False, min_value=1, max_value=200)
+    lines = forms.ChoiceField(choices=[("changed", "Only lines reshaped since the model last read them")], required=False)
 
 
 class LineEditForm(WordsMixin, forms.Form):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-from archive.models import Page
+from archive.models import Page, Region
 from exchange.formats import common, provenance, words
 from inscription.models import Inscription, Layer
 
@@ -63,13 +63,17 @@ def export_alto(pages: Sequence[Page], layer: Layer | None = None) -> bytes:
             _el(proc, "processingStepDescription").text = f"transcribed or corrected by {agent.label}"
             software = _el(proc, "processingSoftware")
             _el(software, "softwareName").text = "Palimpsest"
-    dc = common.dublin_core(pages[0].document) if pages else []
-    if agents or dc:
+    kinds = Region.objects.filter(page__in=list(pages)).exclude(kind__in=("", "text")).values_list("kind", flat=True)
+    zone_tags = {kind: f"BT{n}" for n, kind in enumerate(sorted(set(kinds)), 1)}
+    dc = common.dublin_core(pages[0].document, with_title=False) if pages else []
+    if agents or dc or zone_tags:
         tags = _el(root, "Tags")
         for n, (term, value) in enumerate(dc, 1):  # the document's Dublin Core (ALTO has no other slot for it)
             _el(tags, "OtherTag", ID=f"dc{n}", TYPE="dublin-core", LABEL=term, DESCRIPTION=value[:2000])
         for ident, agent, _ in agents.values():
             _el(tags, "OtherTag", ID=ident, TYPE=f"{agent.kind}-agent", LABEL=agent.label, DESCRIPTION=agent.describe())
+        for kind, ident in zone_tags.items():  # region types (SegmOnto), as eScriptorium writes them
+            _el(tags, "OtherTag", ID=ident, LABEL=kind, DESCRIPTION=f"block type {kind}")
 
     _write_reading_order(root, pages, lines_by_page)
     layout = _el(root, "Layout")
@@ -78,11 +82,12 @@ def export_alto(pages: Sequence[Page], layer: Layer | None = None) -> bytes:
         if page.label:
             page_el.set("PRINTED_IMG_NR", page.label)
         space = _el(page_el, "PrintSpace", HPOS=0, VPOS=0, WIDTH=page.width, HEIGHT=page.height)
-        _write_blocks(space, page, index, lines_by_page[page.pk], texts, line_ids, agents)
+        _write_blocks(space, page, index, lines_by_page[page.pk], texts, line_ids, agents, zone_tags)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _write_blocks(space, page: Page, page_index: int, lines, texts: dict[int, Inscription], line_ids, agents) -> None:
+def _write_blocks(space, page: Page, page_index: int, lines, texts: dict[int, Inscription], line_ids, agents,
+                  zone_tags: dict[str, str]) -> None:
     block = None
     block_region = object()
     blocks = 0
@@ -95,6 +100,8 @@ def _write_blocks(space, page: Page, page_index: int, lines, texts: dict[int, In
             else:
                 points = None
             block = _el(space, "TextBlock", ID=f"p{page_index}_block{blocks}")
+            if line.region_id and line.region.kind in zone_tags:
+                block.set("TAGREFS", zone_tags[line.region.kind])
             if points and len(points) >= 3:
                 x, y, w, h = common.bbox(points)
                 block.set("HPOS", str(x))
@@ -103,6 +110,17 @@ def _write_blocks(space, page: Page, page_index: int, lines, texts: dict[int, In
                 block.set("HEIGHT", str(h))
                 _el(_el(block, "Shape"), "Polygon", POINTS=common.points_str(points))
         _write_line(block, page, line, texts.get(line.pk), line_ids[line.pk], agents)
+    written = {line.region_id for line in lines}
+    for region in page.regions.order_by("order", "id"):  # regions without lines (margins, stamps) are layout too
+        points = [common.clamp(p, page) for p in region.polygon or []]
+        if region.pk in written or len(points) < 3:
+            continue
+        blocks += 1
+        x, y, w, h = common.bbox(points)
+        block = _el(space, "TextBlock", ID=f"p{page_index}_block{blocks}", HPOS=x, VPOS=y, WIDTH=w, HEIGHT=h)
+        if region.kind in zone_tags:
+            block.set("TAGREFS", zone_tags[region.kind])
+        _el(_el(block, "Shape"), "Polygon", POINTS=common.points_str(points))
 
 
 def _write_line(block, page: Page, line, ins: Inscription | None, line_id: str, agents) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from archive.models import Collection, Document
+from archive.models import Collection, Document, GeometryRevision, Line, Region
 from inscription.annotations.rendering import CITATION
 from inscription.models import Annotation, Inscription, Reflection
 from inscription.models.versioned import RecordVersion, VersionedRecord
@@ -73,8 +73,23 @@ def _model(mv: ModelVersion) -> dict[str, Any]:
 
 
 def _geometry(obj, keys: Keys) -> dict[str, Any]:
-    return {"polygon": obj.polygon, "source": obj.source, "created_by": username(obj.created_by),
-            "model": keys.get("model", obj.model_version_id), "created_at": ts(obj.created_at)}
+    """Shape and attribution; a layout-edited or retired (deleted, merged away) one says so."""
+    out = {"polygon": obj.polygon, "source": obj.source, "created_by": username(obj.created_by),
+           "model": keys.get("model", obj.model_version_id), "created_at": ts(obj.created_at)}
+    if obj.version != 1 or obj.retired:
+        out.update(version=obj.version, retired=obj.retired)
+    return out
+
+
+def _revision(rev, keys: Keys, users: set[str]) -> dict[str, Any]:
+    """One GeometryRevision (the layout history), with lines and regions by key."""
+    if rev.created_by_id:
+        users.add(username(rev.created_by))
+    return {"line": keys.get("line", rev.line_id), "region": keys.get("region", rev.region_id), "version": rev.version,
+            "action": rev.action, "act": str(rev.act), "polygon": rev.polygon, "baseline": rev.baseline, "order": rev.order,
+            "kind": rev.kind, "in_region": keys.get("region", rev.in_region_id), "retired": rev.retired, "source": rev.source,
+            "created_by": username(rev.created_by), "model": keys.get("model", rev.model_version_id),
+            "created_at": ts(rev.created_at), "note": rev.note}
 
 
 def collect(collection: Collection, base: str) -> tuple[dict[str, Any], list[Document]]:
@@ -87,13 +102,12 @@ def collect(collection: Collection, base: str) -> tuple[dict[str, Any], list[Doc
         model_ids.add(collection.default_model_id)
     for qs in (Inscription.objects.filter(document__in=documents), ):
         model_ids.update(qs.exclude(model_version=None).values_list("model_version_id", flat=True))
-    from archive.models import Line, Region
     from inscription.models import Layer
 
     for model in (Layer, ):
         model_ids.update(model.objects.filter(document__in=documents).exclude(model_version=None).values_list("model_version_id", flat=True))
-    for model in (Line, Region):
-        model_ids.update(model.objects.filter(page__document__in=documents).exclude(model_version=None)
+    for manager in (Line.all_objects, Region.all_objects, GeometryRevision.objects):
+        model_ids.update(manager.filter(page__document__in=documents).exclude(model_version=None)
                          .values_list("model_version_id", flat=True))
     models = []
     for n, mv in enumerate(ModelVersion.objects.filter(pk__in=model_ids).order_by("name", "version", "sha256", "id"), 1):
@@ -143,23 +157,25 @@ def _document(doc: Document, n: int, keys: Keys, users: set[str]) -> dict[str, A
     for p, page in enumerate(doc.pages.select_related("image").order_by("order", "id"), 1):
         pkey = keys.add("page", page.pk, f"{dkey}p{p}")
         regions = []
-        for r, region in enumerate(page.regions.order_by("order", "id"), 1):
+        for r, region in enumerate(Region.all_objects.filter(page=page).order_by("order", "id"), 1):  # retired ones too
             keys.add("region", region.pk, f"{pkey}r{r}")
             regions.append({"key": f"{pkey}r{r}", "kind": region.kind, "order": region.order, **_geometry(region, keys)})
             if region.created_by_id:
                 users.add(username(region.created_by))
         lines = []
-        for k, line in enumerate(page.lines.order_by("order", "id"), 1):
+        for k, line in enumerate(Line.all_objects.filter(page=page).order_by("retired", "order", "id"), 1):
             keys.add("line", line.pk, f"{pkey}l{k}")
             lines.append({"key": f"{pkey}l{k}", "region": keys.get("region", line.region_id), "order": line.order,
                           "baseline": line.baseline, "external_id": line.external_id, **_geometry(line, keys)})
             if line.created_by_id:
                 users.add(username(line.created_by))
+        revisions = [_revision(rev, keys, users) for rev in page.geometry_revisions.order_by("created_at", "id")]
         out["pages"].append({
             "key": pkey, "order": page.order, "sha256": page.image_id, "image": image_path(page.image),
             "mime_type": page.image.mime_type, "width": page.width, "height": page.height,
             "original_filename": page.original_filename, "label": page.label, "iiif_source": page.iiif_source,
             "created_at": ts(page.created_at), "regions": regions, "lines": lines,
+            **({"geometry_revisions": revisions} if revisions else {}),
         })
     for l_n, layer in enumerate(doc.layers.order_by("id"), 1):
         lkey = f"{dkey}L{l_n}"

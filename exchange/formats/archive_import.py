@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from archive.models import Collection, Document, Line, Membership, Page, Region, Role, Tag, Text
+from archive.models import Collection, Document, GeometryRevision, Line, Membership, Page, Region, Role, Tag, Text
 from exchange.formats import archive_data
 from exchange.formats.images import StoredFiles, check_image
 from inscription.models import Annotation, AnnotationVersion, Citation, Inscription, Layer, Reflection, ReflectionVersion
@@ -169,7 +169,7 @@ class Restorer:
     def stamp(model, pk: int, **dates) -> None:
         values = {k: _dt(v) for k, v in dates.items() if v}
         if values:
-            model.objects.filter(pk=pk).update(**values)
+            getattr(model, "all_objects", model.objects).filter(pk=pk).update(**values)
 
     # --- restore, in dependency order ---------------------------------------------------
 
@@ -234,16 +234,26 @@ class Restorer:
         for r in p.get("regions", []):
             region = Region.objects.create(page=page, kind=r.get("kind", "text"), order=r["order"], polygon=r["polygon"],
                                            source=r["source"], created_by=self.user(r.get("created_by")),
-                                           model_version=self.obj("model", r.get("model")))
+                                           model_version=self.obj("model", r.get("model")),
+                                           version=r.get("version", 1), retired=r.get("retired", False))
             self.objects["region"][r["key"]] = region
             self.stamp(Region, region.pk, created_at=r.get("created_at"))
         for ln in p.get("lines", []):
             line = Line.objects.create(page=page, region=self.obj("region", ln.get("region")), order=ln["order"],
                                        polygon=ln["polygon"], baseline=ln.get("baseline") or [], external_id=ln.get("external_id", ""),
                                        source=ln["source"], created_by=self.user(ln.get("created_by")),
-                                       model_version=self.obj("model", ln.get("model")))
+                                       model_version=self.obj("model", ln.get("model")),
+                                       version=ln.get("version", 1), retired=ln.get("retired", False))
             self.objects["line"][ln["key"]] = line
             self.stamp(Line, line.pk, created_at=ln.get("created_at"))
+        for rev in p.get("geometry_revisions", []):
+            GeometryRevision.objects.create(
+                page=page, line=self.obj("line", rev.get("line")), region=self.obj("region", rev.get("region")),
+                version=rev["version"], action=rev["action"], act=rev["act"], polygon=rev["polygon"],
+                baseline=rev.get("baseline") or [], order=rev.get("order", 0), kind=rev.get("kind", ""),
+                in_region=self.obj("region", rev.get("in_region")), retired=rev.get("retired", False), source=rev["source"],
+                created_by=self.user(rev.get("created_by")), model_version=self.obj("model", rev.get("model")),
+                created_at=_dt(rev["created_at"]), note=rev.get("note") or {})
 
     def layer(self, doc: Document, data: dict[str, Any]) -> None:
         layer = Layer.objects.create(document=doc, name=data["name"], kind=data["kind"], model_version=self.obj("model", data.get("model")),

@@ -267,10 +267,12 @@ DC_COLLECTION = (("title", "title"), ("creator", "creator"), ("date", "date"), (
                  ("source", "source"), ("rights", "rights"), ("language", "language"))
 
 
-def dublin_core(document) -> list[tuple[str, str]]:  # noqa: ANN001
+def dublin_core(document, with_title: bool = True) -> list[tuple[str, str]]:  # noqa: ANN001
     """("dc:term", value) pairs of the document, then "dcterms:isPartOf" and the collection's own elements
-    (prefixed "collection dc:…") where it has them; empty values are left out."""
-    out = [(f"dc:{term}", getattr(document, field) or "") for term, field in DC_DOCUMENT]
+    (prefixed "collection dc:…") where it has them; empty values are left out. ALTO and PAGE headers leave
+    the title out (``with_title=False``): an import names its document after the file, and a page's XML
+    should read back to the same bytes."""
+    out = [(f"dc:{term}", getattr(document, field) or "") for term, field in DC_DOCUMENT if with_title or term != "title"]
     coll = document.collection
     out.append(("dcterms:isPartOf", coll.title))
     out += [(f"collection dc:{term}", getattr(coll, field, "") or "") for term, field in DC_COLLECTION if term != "title"]

@@ -52,7 +52,7 @@ def export_page_xml(page: Page, layer: Layer | None = None, page_index: int = 1)
                                    "settings": f"sha256={agent.sha256}; decoder={agent.decoder or 'unknown'}"}]
         for step in steps:
             _write_step(meta, step)
-    for term, value in common.dublin_core(page.document):  # the document's Dublin Core
+    for term, value in common.dublin_core(page.document, with_title=False):  # the document's Dublin Core
         _el(meta, "MetadataItem", type="other", name=term, value=value[:2000])
 
     page_el = _el(
@@ -85,7 +85,9 @@ def export_page_xml(page: Page, layer: Layer | None = None, page_index: int = 1)
             region_points = [[x, y], [x + w, y], [x + w, y + h], [x, y + h]]
         region_only = [ln for ln in group if ln.pk in texts and (texts[ln.pk].extra or {}).get("region_text")]
         region_id = region_ids[n]
-        reg = _el(page_el, "TextRegion", id=region_id, custom=f"readingOrder {{index:{n};}}")
+        reg = _el(page_el, "TextRegion", id=region_id, custom=f"readingOrder {{index:{n};}}" + _structure(region))
+        if region is not None and PAGE_TYPES.get(region.kind):
+            reg.set("type", PAGE_TYPES[region.kind])
         _el(reg, "Coords", points=common.points_str(region_points))
         if len(group) == 1 and region_only:  # text read on a region with no lines goes back onto the region
             ins = texts[group[0].pk]
@@ -95,7 +97,27 @@ def export_page_xml(page: Page, layer: Layer | None = None, page_index: int = 1)
             _write_line(reg, page, line, texts.get(line.pk), line_ids[line.pk], k, used)
         region_text = "\n".join(texts[line.pk].text for line in group if line.pk in texts)
         _el(_el(reg, "TextEquiv"), "Unicode").text = region_text
+    written = {region_id for region_id, _ in groups}
+    for k, region in enumerate(r for r in page.regions.order_by("order", "id") if r.pk not in written):
+        if len(region.polygon or []) < 3:  # regions without lines (margins, stamps) are layout too
+            continue
+        reg = _el(page_el, "TextRegion", id=_unique("", f"p{page_index}_e{k + 1}", used), custom=_structure(region).strip())
+        if PAGE_TYPES.get(region.kind):
+            reg.set("type", PAGE_TYPES[region.kind])
+        _el(reg, "Coords", points=common.points_str([common.clamp(p, page) for p in region.polygon]))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+# SegmOnto zones with a PAGE 2019 TextRegion @type of the same meaning (the zone itself goes in @custom).
+PAGE_TYPES = {"MainZone": "paragraph", "MarginTextZone": "marginalia", "NumberingZone": "page-number",
+              "RunningTitleZone": "header", "DropCapitalZone": "drop-capital", "QuireMarksZone": "catch-word",
+              "paragraph": "paragraph", "heading": "heading", "marginalia": "marginalia", "header": "header",
+              "footer": "footer", "page-number": "page-number", "caption": "caption", "other": "other"}
+
+
+def _structure(region) -> str:  # noqa: ANN001
+    """Transkribus/eScriptorium's region type: `` structure {type:MainZone;}`` (none for the default "text")."""
+    return f" structure {{type:{region.kind};}}" if region is not None and region.kind not in ("", "text") else ""
 
 
 def _write_line(reg, page: Page, line, ins: Inscription | None, line_id: str, index: int, used: set[str]) -> None:

@@ -127,6 +127,7 @@ class ParsedLine:
 class ParsedRegion:
     external_id: str
     polygon: list[list[float]]
+    kind: str = ""  # SegmOnto zone: ALTO TAGREFS → OtherTag LABEL, PAGE custom "structure {type:…}" or @type
 
 
 @dataclass

@@ -56,7 +56,8 @@ def read_alto(root: etree._Element, source_name: str) -> list[ParsedPage]:
         raise InputError(f"{source_name}: the ALTO file has no Layout/Page.", code="bad_alto")
     file_report = NotKept()
     count_unread(root, KEPT, THROUGH, file_report, skip={"Layout", "Tags", "ReadingOrder"})
-    agent_tags, other_tags = _tags(root, file_report)
+    zones = _zone_labels(root)
+    agent_tags, other_tags = _tags(root, file_report, zones)
     order = _reading_order(root)
     result = []
     for n, page_el in enumerate(pages_el):
@@ -70,8 +71,9 @@ def read_alto(root: etree._Element, source_name: str) -> list[ParsedPage]:
         lines: list[ParsedLine] = []
         regions: list[ParsedRegion] = []
         for block, block_id, _ in blocks:
-            regions.append(ParsedRegion(block_id, _polygon(block, f"{source_name} {block_id}")))
-            _count_tagrefs(block, other_tags, report)
+            kind = next((zones[t] for t in (block.get("TAGREFS") or "").split() if t in zones), "")
+            regions.append(ParsedRegion(block_id, _polygon(block, f"{source_name} {block_id}"), kind))
+            _count_tagrefs(block, other_tags - set(zones), report)
             line_els = children(block, "TextLine")
             if order:
                 line_els = [el for _, _, el in sorted((order.get(el.get("ID") or "", 10**6 + i), i, el) for i, el in enumerate(line_els))]
@@ -87,7 +89,18 @@ def read_alto(root: etree._Element, source_name: str) -> list[ParsedPage]:
     return result
 
 
-def _tags(root: etree._Element, report: NotKept) -> tuple[set[str], set[str]]:
+def _zone_labels(root: etree._Element) -> dict[str, str]:
+    """OtherTag ID → LABEL of block types (region types, SegmOnto: eScriptorium writes DESCRIPTION "block type …")."""
+    tags = child(root, "Tags")
+    out = {}
+    for tag in children(tags, "OtherTag") if tags is not None else []:
+        label = (tag.get("LABEL") or "").strip()
+        if tag.get("ID") and label and ((tag.get("DESCRIPTION") or "").lower().startswith("block type") or label.endswith("Zone")):
+            out[tag.get("ID")] = label[:50]
+    return out
+
+
+def _tags(root: etree._Element, report: NotKept, zones: dict[str, str]) -> tuple[set[str], set[str]]:
     """IDs of our own agent tags (provenance, kept through Processing) and of every other tag (types, not kept)."""
     tags = child(root, "Tags")
     agent, other = set(), set()
@@ -100,7 +113,8 @@ def _tags(root: etree._Element, report: NotKept) -> tuple[set[str], set[str]]:
             agent.add(tag.get("ID") or "")
         else:
             other.add(tag.get("ID") or "")
-            report.add(f"Tags/{local(tag.tag)} elements (types)")
+            if tag.get("ID") not in zones:  # block types are kept as region types
+                report.add(f"Tags/{local(tag.tag)} elements (types)")
     return agent, other
 
 

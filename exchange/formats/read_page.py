@@ -64,10 +64,8 @@ def read_page(root: etree._Element, source_name: str) -> list[ParsedPage]:
     regions: list[ParsedRegion] = []
     for _, _, rid, reg in indexed:
         polygon = _coords(reg, f"{source_name} {rid}")
-        regions.append(ParsedRegion(rid, polygon))
+        regions.append(ParsedRegion(rid, polygon, _region_type(reg)))
         _count_custom(reg, report)
-        if reg.get("type"):
-            report.add("TextRegion type attributes")
         line_els = sorted(((_custom_index(tl, 10_000 + i), i, tl) for i, tl in enumerate(children(reg, "TextLine"))),
                           key=lambda t: (t[0], t[1]))
         region_lines = []
@@ -102,11 +100,20 @@ def _count_our_user_defined(root: etree._Element, report: NotKept) -> None:
                     del report.counts["UserDefined elements"]
 
 
+STRUCTURE_TYPE = re.compile(r"structure\s*\{[^}]*type\s*:\s*([^;}\s]+)")
+
+
+def _region_type(el: etree._Element) -> str:
+    """Transkribus/eScriptorium write the SegmOnto zone in custom="structure {type:MainZone;}"; else PAGE's @type."""
+    match = STRUCTURE_TYPE.search(el.get("custom") or "")
+    return (match.group(1) if match else (el.get("type") or "").strip())[:50]
+
+
 def _count_custom(el: etree._Element, report: NotKept) -> None:
     """Count the custom tags that are not kept: on lines, span tags become annotations (custom_tags)."""
     span = {t["tag"] for t in custom_tags.parse(el.get("custom") or "")} if local(el.tag) == "TextLine" else set()
     for tag in CUSTOM_TAG.findall(el.get("custom") or ""):
-        if tag != "readingOrder" and tag not in span:
+        if tag != "readingOrder" and tag not in span and not (tag == "structure" and local(el.tag) == "TextRegion"):
             report.add(f"custom '{tag}' tags on {local(el.tag)}")
 
 

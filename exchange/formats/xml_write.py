@@ -98,8 +98,8 @@ def write_lines(page: Page, layer: Layer, user: AbstractBaseUser, parsed: Parsed
                 reg = next((r for r in parsed.regions if r.external_id == ln.region), None)
                 if reg is not None:
                     region = regions[ln.region] = Region.objects.create(
-                        page=page, polygon=_scaled(reg.polygon, sx, sy), order=region_order, source=GeometrySource.IMPORT,
-                        created_by=user)
+                        page=page, polygon=_scaled(reg.polygon, sx, sy), order=region_order, kind=reg.kind or "text",
+                        source=GeometrySource.IMPORT, created_by=user)
                     region_order += 1
             target = Line.objects.create(
                 page=page, region=region, order=next_order, polygon=polygon, baseline=_scaled(ln.baseline, sx, sy),
@@ -129,4 +129,11 @@ def write_lines(page: Page, layer: Layer, user: AbstractBaseUser, parsed: Parsed
         for tag in ln.tags:
             create_annotation(user, custom_tags.annotation_data(tag, ins.pk), action=AnnotationAction.IMPORT,
                               extra={"transkribus": tag, "imported_from": parsed.source_name})
+    if not onto_existing:  # regions without lines (margins, stamps, numbering) are layout too
+        for reg in parsed.regions:
+            if reg.external_id not in regions and len(reg.polygon) >= 3:
+                regions[reg.external_id] = Region.objects.create(
+                    page=page, polygon=_scaled(reg.polygon, sx, sy), order=region_order, kind=reg.kind or "text",
+                    source=GeometrySource.IMPORT, created_by=user)
+                region_order += 1
     return matched, created

@@ -11,6 +11,17 @@ from inscription.models import Inscription
 from search.models import EntryKind, Language, SearchEntry, WordAlternative
 from search.query import Term, highlight_spans
 
+SHORT_WORD = 4  # letters: shorter words are the ones the recognizer invents (docs/search.md)
+
+
+def threshold_for(token: str, threshold: float) -> float:
+    """A short word needs more probability to count (measured: bench/prob_search_eval.py)."""
+    if len(token) >= SHORT_WORD:
+        return threshold
+    from django.conf import settings
+
+    return max(threshold, float(getattr(settings, "SEARCH_ALTERNATIVES_SHORT_WORD_THRESHOLD", 0.2)))
+
 
 def _line_box(entry: SearchEntry) -> tuple[int, int, int, int] | None:
     return entry.line.bbox() if entry.line_id and entry.line and entry.line.polygon else None
@@ -39,8 +50,6 @@ def build_hits(entries: list[SearchEntry], terms: list[Term], threshold: float |
     plain = [t.tokens[0] for t in terms if t.plain]
     alts: dict[int, list[WordAlternative]] = {}
     if plain and threshold is not None:
-        from search.services.query import threshold_for
-
         for a in WordAlternative.objects.filter(entry__in=[e.pk for e in entries], token__in=plain).order_by("-probability"):
             if a.probability >= threshold_for(a.token, threshold):
                 alts.setdefault(a.entry_id, []).append(a)

@@ -40,7 +40,7 @@ from archive.permissions import readable_collection_ids
 from palimpsest.errors import InputError
 from search.models import EntryKind, SearchEntry, WordAlternative
 from search.query import FUZZY_SIMILARITY, QueryError, Term, parse, similarity
-from search.services.hits import build_hits
+from search.services.hits import build_hits, threshold_for
 
 MAX_PAGE_SIZE = 100
 MAX_FUZZY_EXPANSION = 50
@@ -227,18 +227,6 @@ def _configs(user: AbstractBaseUser | AnonymousUser, req: SearchRequest) -> list
         scope = scope.filter(pk=req.collection)
     used = {lang or Language.SIMPLE for lang in scope.values_list("search_settings__language", flat=True).distinct()}
     return sorted(used) or [Language.SIMPLE]
-
-
-SHORT_WORD = 4  # letters: shorter words are the ones the recognizer invents (docs/search.md)
-
-
-def threshold_for(token: str, threshold: float) -> float:
-    """A short word needs more probability to count (measured: bench/prob_search_eval.py)."""
-    if len(token) >= SHORT_WORD:
-        return threshold
-    from django.conf import settings
-
-    return max(threshold, float(getattr(settings, "SEARCH_ALTERNATIVES_SHORT_WORD_THRESHOLD", 0.2)))
 
 
 def matching(user: AbstractBaseUser | AnonymousUser, req: SearchRequest,

@@ -168,7 +168,8 @@
   window.addEventListener("resize", fit);
   fit();
   window.PalimpsestViewer = {
-    ensureVisible: ensureVisible, clearDrawing: clearDrawing, fit: fit, setTool: setTool,
+    ensureVisible: ensureVisible, clearDrawing: clearDrawing, fit: fit, setTool: setTool, toPage: toPage,
+    scale: function () { return state.scale; },
     keepDrawing: function (annId) {
       Array.prototype.forEach.call(drawing.children, function (el) {
         if (el.tagName === "circle") return;

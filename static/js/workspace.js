@@ -189,6 +189,7 @@
       "Target: “" + exact + "” in " + r.getAttribute("aria-label").toLowerCase() + " (characters " + start + "–" + end + ").", { line: r.dataset.line });
   });
   if (viewer) viewer.addEventListener("region-selected", function (e) {
+    if (root.dataset.layout === "1") return;  /* the layout editor draws lines and regions, not annotation targets */
     var d = e.detail, page = root.dataset.page;
     if (d.kind === "rect") {
       setTarget([{ source: "page:" + page, selector: [{ type: "FragmentSelector", conformsTo: "http://www.w3.org/TR/media-frags/",

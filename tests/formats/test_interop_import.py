@@ -45,7 +45,8 @@ def test_abbyy_alto_words_glyphs_alternatives_and_what_is_not_kept(collection, c
 
 
 def test_escriptorium_alto_reading_order_and_spaces(collection, client_for):
-    """kraken/eScriptorium ALTO 4: ReadingOrder decides the line order; SP is one space (however many); types are reported."""
+    """kraken/eScriptorium ALTO 4: ReadingOrder decides the line order; SP is one space (however many); region types
+    are kept, line types reported."""
     from archive.models import Document
 
     response = api_import(client_for("curator"), {"will_0007.xml": fixture("escriptorium_alto.xml"), "will_0007.jpg": image()})
@@ -57,8 +58,10 @@ def test_escriptorium_alto_reading_order_and_spaces(collection, client_for):
     assert [ins.line.external_id for ins in current(doc)] == ["eSc_line_a1", "eSc_line_a2", "eSc_line_m1"]
     assert body["reading_order"] == ["will_0007.xml: ALTO ReadingOrder"]
     missing = _not_kept(body)
-    assert missing["Tags/OtherTag elements (types)"] == 3
-    assert missing["TAGREFS on TextLine (types)"] == 3 and missing["TAGREFS on TextBlock (types)"] == 2
+    # block types are kept as region types (issue 16); line types are not (lines have no type)
+    assert missing["Tags/OtherTag elements (types)"] == 1
+    assert missing["TAGREFS on TextLine (types)"] == 3 and "TAGREFS on TextBlock (types)" not in missing
+    assert sorted(doc.pages.get().regions.values_list("kind", flat=True)) == ["MainZone", "MarginTextZone"]
     ins = current(doc)[0]
     assert ins.model_version.name == "kraken" and ins.model_version.version == "5.2.9"
     assert ins.layer.parameters["provenance"]["will_0007.xml"][0]["settings"] == "model=catmus-medieval.mlmodel; pad=16"
@@ -91,7 +94,8 @@ def test_ocrd_page_alternatives_region_text_table_cells_and_processing_steps(col
     assert missing["SeparatorRegion elements"] == 1 and missing["TextStyle elements"] == 1
     assert missing["TableRegion elements (their cells' lines are kept)"] == 1
     assert missing["lines with tabs, newlines or leading/trailing spaces (normalised)"] == 1
-    assert missing["TextRegion type attributes"] == 4
+    assert "TextRegion type attributes" not in missing  # kept as region types (issue 16)
+    assert {"paragraph", "heading"} & set(doc.pages.get().regions.values_list("kind", flat=True))
 
 
 def test_transkribus_custom_tags_become_annotations_and_go_back_on_export(collection, client_for):
@@ -107,7 +111,7 @@ def test_transkribus_custom_tags_become_annotations_and_go_back_on_export(collec
     body = response.json()
     missing = _not_kept(body)
     assert not any("person" in what or "abbrev" in what for what in missing)
-    assert missing["custom 'structure' tags on TextRegion"] == 1  # region types: issue 16
+    assert "custom 'structure' tags on TextRegion" not in missing  # kept as the region's type (issue 16)
     assert body["credited_to"] == ["PyLaia@TranskribusPlatform 2.12.0 (machine)"]
     doc = Document.objects.get(pk=body["document"])
     first = current(doc)[0]
@@ -155,4 +159,4 @@ def test_import_xml_command_sniffs_content_and_keeps_title_case(collection, tmp_
     assert doc.title == "Will_0007"
     text = out.getvalue()
     assert "Not kept:" in text and "pages matched by image file name" in text
-    assert ("3 Tags/OtherTag elements (types) not kept" in text) if name.endswith("ALTO") else ("1 custom 'structure' tags on TextRegion not kept" in text)
+    assert ("1 Tags/OtherTag elements (types) not kept" in text) if name.endswith("ALTO") else ("Not kept:" in text)

@@ -23,6 +23,7 @@ from web.forms import LineEditForm
 from web.regions import decorate, region_shapes
 from web.render import DEFAULT_THRESHOLD, char_html, polygon_points
 from web.views.curation import status_context
+from web.views.layout import geometry_history, layout_context
 
 TRANSCRIPTION_KINDS = (LayerKind.GROUND_TRUTH, LayerKind.MACHINE, LayerKind.IMPORT, LayerKind.OTHER)
 
@@ -126,6 +127,7 @@ def workspace(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "web/workspace.html",
         {
+            **layout_context(page, [row["line"] for row in rows], may_write),
             "nav": "collections",
             "page": page,
             "document": doc,
@@ -219,7 +221,8 @@ def line_history(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "web/partials/line_history.html",
-        {"line": line, "groups": groups, "may_write": can(request, line.page.document.collection, permissions.WRITE)},
+        {"line": line, "groups": groups, "geometry": geometry_history(line),
+         "may_write": can(request, line.page.document.collection, permissions.WRITE)},
     )
 
 

@@ -13,6 +13,7 @@ from archive.models import GeometryRevision, Region
 from archive.permissions import WRITE, readable_collection_ids, require
 from archive.services.layout import regions as layout_regions
 from palimpsest.ids import IdFilter
+from palimpsest.pagination import ScanPageSafePagination
 
 
 class RegionFilter(django_filters.FilterSet):
@@ -30,6 +31,7 @@ class RegionViewSet(CollectionScopedViewSet):
 
     collection_path = "page__document__collection"
     filterset_class = RegionFilter
+    pagination_class = ScanPageSafePagination  # ?page= is the scan-page filter; the page number is ?p=
     ordering_fields = ["id", "order", "created_at"]
 
     def base_queryset(self):
@@ -83,6 +85,7 @@ class GeometryRevisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 
     serializer_class = GeometryRevisionSerializer
     filterset_class = RevisionFilter
+    pagination_class = ScanPageSafePagination
 
     def get_queryset(self):
         return (GeometryRevision.objects.select_related("created_by")
