@@ -42,11 +42,11 @@ def line_ids(page) -> list[int]:
 
 
 def test_layout_editing_flow(transactional_db, sessions, collection, users, htr_model, start_worker):
-    from inscription.services.jobs import create_job
-
     from archive.models import Document, GeometryRevision, Line
-    from inscription.models import AnnotationVersion, Inscription, Job
+    from inscription.models import AnnotationVersion, Inscription
     from inscription.services.annotations import create_annotation
+    from jobs.models import Job
+    from jobs.services.jobs import create_job
     from tests.jobs.conftest import add_pages, final_job, render_pages
 
     document = Document.objects.create(collection=collection, title="Will of a soldier", created_by=users["owner"])
