@@ -18,7 +18,7 @@ def test_admin_ingest_view(client, users, collection):
     response = client.post(url, {"files": [SimpleUploadedFile("a.png", image_bytes()), SimpleUploadedFile("b.tif", tiff_pages(2))],
                                  "language": "en"})
     assert response.status_code == 302
-    assert sorted(Document.objects.values_list("title", "language")) == [("a", "en"), ("b", "en")]
+    assert sorted(Document.objects.values_list("title", "language")) == [("a.png", "en"), ("b.tif", "en")]  # bundles keep their file names
     assert Page.objects.count() == 3
     bad = client.post(url, {"files": [SimpleUploadedFile("x.png", b"<html>")]})
     assert bad.status_code == 200 and b"type_mismatch" in bad.content
