@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -229,7 +229,7 @@ def crop_line(grey: Image.Image, line: GTLine, paper: int, pad: int = 4, straigh
     return out
 
 
-def page_lines(page: GTPage, keep_empty: bool = False) -> list[tuple[Image.Image, GTLine]]:
+def page_lines(page: GTPage) -> list[tuple[Image.Image, GTLine]]:
     """Every line of a page as (polygon crop, line), refusing the file if a polygon is outside."""
     try:
         with Image.open(page.image_path) as im:
@@ -239,7 +239,7 @@ def page_lines(page: GTPage, keep_empty: bool = False) -> list[tuple[Image.Image
     for line in page.lines:
         _check_inside(page, line, grey.width, grey.height)
     paper = int(np.percentile(np.asarray(grey.reduce(4)), 75))
-    return [(crop_line(grey, line, paper), line) for line in page.lines if keep_empty or line.text]
+    return [(crop_line(grey, line, paper), line) for line in page.lines if line.text]
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -251,14 +251,6 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
         else:
             out.append(p)
     return out
-
-
-def iter_ground_truth(paths: Iterable[str | Path]) -> Iterator[tuple[Image.Image, GTLine, GTPage]]:
-    """(crop, line, page) for every transcribed line of every file; stops at the first bad file."""
-    for path in expand_paths(paths):
-        page = read_ground_truth(path)
-        for crop, line in page_lines(page):
-            yield crop, line, page
 
 
 @dataclass
