@@ -146,3 +146,19 @@ def test_the_threshold_is_a_setting(client_for, collection, settings):
     assert _post(client_for("curator"), collection, "five.tif", tiff_pages(5)).status_code == 202
     settings.INGEST_SYNC_MAX_PIXELS, settings.INGEST_SYNC_MAX_BYTES = 10**9, 100
     assert _post(client_for("curator"), collection, "big.png", image_bytes(size=(400, 400))).status_code == 202
+
+
+def test_gc_blobs_sweeps_staged_uploads_no_unfinished_job_needs(client_for, collection, low_threshold):
+    from archive.services.blob_gc import gc_blobs
+    from jobs.models import Job
+    from jobs.services.jobs import request_cancel
+
+    client = client_for("curator")
+    kept = Job.objects.get(pk=_post(client, collection, "kept.pdf", pdf_pages(5)).json()["job"])
+    cancelled = Job.objects.get(pk=_post(client, collection, "gone.pdf", pdf_pages(5)).json()["job"])
+    request_cancel(cancelled)  # cancelled before it started: its staged upload is left behind
+    assert len(_staged(low_threshold)) == 2
+    assert gc_blobs().deleted == []  # younger than a day
+    swept = gc_blobs(older_than=0).deleted
+    assert swept == [cancelled.parameters["files"][0]["staged"]]
+    assert _staged(low_threshold) == [kept.parameters["files"][0]["staged"].removeprefix("staging/")]
