@@ -21,3 +21,14 @@ def test_layout_of_a_removed_page_is_refused_with_409(client_for, laid_out, chan
     after = (list(Line.objects.filter(page=laid_out["page"]).values_list("pk", "order", "polygon")),
              GeometryRevision.objects.count())
     assert after == before
+
+
+def test_a_patch_response_keeps_created_by_when_no_user_drew_the_line(client_for, laid_out):
+    """Found by bench/fuzz.sh too: DRF left ``created_by`` out of a partial update's response when it was null."""
+    line = laid_out["lines"][0]
+    assert line.created_by_id is None
+    response = client_for("curator").patch(f"/api/v1/lines/{line.pk}/", {"external_id": "l-1"}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert "created_by" in body and body["created_by"] is None and body["external_id"] == "l-1"
+    assert client_for("curator").get(f"/api/v1/lines/{line.pk}/").json().keys() == body.keys()
