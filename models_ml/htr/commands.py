@@ -13,24 +13,11 @@ import sys
 import time
 from pathlib import Path
 
-from models_ml.cli import CliError
+from models_ml.cli import CliError, open_image
 
 
 def _open_image(path: str):  # noqa: ANN202 - PIL imported lazily
-    from PIL import Image, UnidentifiedImageError
-
-    p = Path(path)
-    if not p.is_file():
-        raise CliError(f"image not found: {path}")
-    try:
-        with Image.open(p) as img:
-            img.load()
-            out = img.copy()
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise CliError(f"cannot read image {path}: {exc}") from exc
-    if out.width < 2 or out.height < 2:
-        raise CliError(f"empty image: {path} is {out.width}x{out.height} pixels")
-    return out
+    return open_image(path)
 
 
 def _recognizer(model: str | None, device: str | None = None):  # noqa: ANN202
