@@ -18,8 +18,8 @@ from search.models import CollectionSearchSettings, EntryKind, Language, SearchE
 from search.text import fold, tokens
 
 BULK = 2000
-# Spellings below this probability are not worth a row (the recognizer keeps 0.2 % and up).
-MIN_ALTERNATIVE = 0.002
+# Alternatives below this probability are not worth a row (the least any word can be searched at).
+MIN_ALTERNATIVE = 0.0002
 MAX_TOKEN = 100
 TEXT_PASSAGE = 1500  # characters of a born-digital text per entry (a hit shows its passage)
 
@@ -75,7 +75,7 @@ def alternatives_of(words: object) -> list[WordAlternative]:
             continue  # a malformed slot is skipped, not guessed at
         if not spellings:
             continue
-        best = spellings[0][0]
+        best = str(slot.get("best", spellings[0][0]))  # a spotted word says what the 1-best read there
         per_token: dict[str, tuple[float, str]] = {}
         for spelling, p in spellings:
             for tok in set(tokens(spelling)):
