@@ -179,7 +179,7 @@ def server_ms(user, q: str, kind: str, capped: bool) -> float:  # noqa: ANN001
     the capped match list, and the ranked page of hits when the matches are few enough to rank."""
     import json
 
-    from django.db import connection
+    from django.db import connection, transaction
 
     from search.query import FUZZY_SIMILARITY
     from search.services.query import MAX_FUZZY_EXPANSION, PG_FUZZY_SQL, SearchRequest, _rank, count_limit, matching
@@ -193,13 +193,18 @@ def server_ms(user, q: str, kind: str, capped: bool) -> float:  # noqa: ANN001
     if kind == "alternative":
         statements.append(alt.order_by().values("pk")[: count_limit() + 1])
     total = 0.0
-    with connection.cursor() as cur:
+    phrase = any(len(t.tokens) > 1 and not t.negate for t in terms)
+    with transaction.atomic(), connection.cursor() as cur:
+        if phrase:  # as search._found runs it: through the text index (see there why)
+            cur.execute("SET LOCAL enable_seqscan = off")
         for qs in statements:
             sql, params = qs if isinstance(qs, tuple) else qs.query.sql_with_params()
             cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
             plan = cur.fetchone()[0]
             plan = json.loads(plan) if isinstance(plan, str) else plan
             total += plan[0]["Execution Time"] + plan[0].get("Planning Time", 0.0)
+            if phrase:
+                cur.execute("SET LOCAL enable_seqscan TO DEFAULT")  # the ranked page runs as search runs it
     return total
 
 

@@ -17,7 +17,7 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     F,
     FloatField,
@@ -187,7 +187,9 @@ def _rank(terms: list[Term]):  # noqa: ANN202 - an expression
 
 def scoped(user: AbstractBaseUser | AnonymousUser, req: SearchRequest) -> QuerySet[SearchEntry]:
     """Entries the user may read, narrowed by the request's filters (never by the query words)."""
-    qs = SearchEntry.objects.filter(collection_id__in=readable_collection_ids(user))
+    # The ids as a list (one small query): the planner then sees "collection_id = ANY(...)" and scans the text
+    # index once, not once per collection as it did through the subquery (docs/search.md, latency).
+    qs = SearchEntry.objects.filter(collection_id__in=list(readable_collection_ids(user).values_list("pk", flat=True)))
     if not req.versions:
         qs = qs.filter(is_current=True)
     if req.collection is not None:
@@ -331,7 +333,7 @@ def search(user: AbstractBaseUser | AnonymousUser, req: SearchRequest) -> Search
     text, alt, terms = matching(user, req)
     limit = count_limit()
     # Counting stops at the limit: a word on half a million lines is "more than 1,000", not a long wait.
-    found = list(text.order_by().values_list("pk", flat=True)[: limit + 1])
+    found = _found(text.order_by().values_list("pk", flat=True)[: limit + 1], terms)
     text_total = len(found)
     alt_found = list(alt.order_by().values_list("pk", flat=True)[: limit + 1]) if req.alternatives is not None else []
     alt_total = len(alt_found)
@@ -343,7 +345,9 @@ def search(user: AbstractBaseUser | AnonymousUser, req: SearchRequest) -> Search
     if start < text_total:
         # Ranking scores every match; past the limit the first matches found are shown newest first instead.
         if text_total < limit:
-            ordered = text.select_related(*related).annotate(score=_rank(terms)).order_by("-score", "-id")
+            # rank the ids matched above, not the match again (a phrase of common words rechecks 100,000s of rows)
+            ordered = SearchEntry.objects.filter(pk__in=_id_list(found)).select_related(*related).annotate(
+                score=_rank(terms)).order_by("-score", "-id")
             entries += list(ordered[start:min(end, text_total)])
         else:  # the page's ids are known already: fetch those rows only, not a thousand to sort
             ids = sorted(found[:limit], reverse=True)[start:min(end, text_total)]
@@ -359,6 +363,21 @@ def search(user: AbstractBaseUser | AnonymousUser, req: SearchRequest) -> Search
     if req.facets:  # facets of the matches counted (past the limit: of the first ones found)
         result.facets = facets((found[:limit] + alt_found[:limit])[:limit] if capped else found + alt_found)
     return result
+
+
+def _found(ids: QuerySet, terms: list[Term]) -> list[int]:
+    """The capped match list. On PostgreSQL a phrase is matched through the text index, never by reading the
+    table: the planner estimates a phrase of common words as common as the words together, expects the
+    first 1,000 matches early in a sequential scan, and reads all 1,000,000 rows (300 ms) for 800 matches
+    that the index finds in 50 ms."""
+    if connection.vendor != "postgresql" or not any(len(t.tokens) > 1 and not t.negate for t in terms):
+        return list(ids)
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_seqscan = off")
+        try:
+            return list(ids)
+        finally:
+            cur.execute("SET LOCAL enable_seqscan TO DEFAULT")
 
 
 def count_limit() -> int:
