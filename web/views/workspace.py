@@ -17,6 +17,7 @@ from archive.models import Line, Page
 from inscription.models import Annotation, Inscription, Layer, LayerKind
 from inscription.services.inscriptions import create_inscription, history, restore_inscription
 from inscription.services.layers import correction_layer
+from jobs.models import ModelVersion
 from palimpsest.ids import as_id
 from web.access import attempt, can, line_for, page_for
 from web.forms import LineEditForm
@@ -48,7 +49,8 @@ def choose_layer(layers: list[Layer], requested: str | None) -> Layer | None:
 def _current_by_line(layer: Layer | None, lines: list[Line]) -> dict[int, Inscription]:
     if layer is None or not lines:
         return {}
-    qs = Inscription.objects.filter(layer=layer, line__in=lines, is_current=True).select_related("created_by", "model_version")
+    qs = (Inscription.objects.filter(layer=layer, line__in=lines, is_current=True).select_related("created_by", "model_version")
+          .defer(*ModelVersion.card_fields("model_version")))  # a line's reading needs the model's name, not its card
     return {i.line_id: i for i in qs}
 
 
