@@ -121,6 +121,7 @@ class ParsedLine:
     alternatives: list[dict] = field(default_factory=list)  # other readings of the whole line
     region_text: bool = False  # the text was on a region with no lines
     tags: list[dict] = field(default_factory=list)  # Transkribus span tags (exchange.formats.custom_tags)
+    kind: str = ""  # SegmOnto line type: ALTO TAGREFS → OtherTag LABEL, PAGE custom "structure {type:…}"
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """PAGE XML (2010–2019) as Transkribus, OCR-D, LAREX and Aletheia write it → one ``ParsedPage``.
 
-Kept: TextRegions (also inside TableRegion cells) and TextLines with Coords (or legacy
+Kept: region and line types (``custom="structure {type:…}"``, region @type), element ids, TextRegions (also inside TableRegion cells) and TextLines with Coords (or legacy
 ``Point`` children) and Baseline, reading order (``ReadingOrder`` then Transkribus
 ``custom="readingOrder {index:N;}"``), the lowest-index TextEquiv as the text and the
 others as alternatives, Words and Glyphs with Coords and confidences, region text with no
@@ -71,7 +71,9 @@ def read_page(root: etree._Element, source_name: str) -> list[ParsedPage]:
         region_lines = []
         for _, _, tl in line_els:
             _count_custom(tl, report)
-            region_lines.append(_line(tl, rid, f"{source_name} line {tl.get('id') or len(lines) + 1}", report))
+            line = _line(tl, rid, f"{source_name} line {tl.get('id') or len(lines) + 1}", report)
+            line.kind = _structure_type(tl)
+            region_lines.append(line)
         text, conf, alternatives = _text_equiv(reg)
         if not line_els and text and text.strip():
             # Region-level text with no lines: one reading over the whole region.
@@ -105,15 +107,20 @@ STRUCTURE_TYPE = re.compile(r"structure\s*\{[^}]*type\s*:\s*([^;}\s]+)")
 
 def _region_type(el: etree._Element) -> str:
     """Transkribus/eScriptorium write the SegmOnto zone in custom="structure {type:MainZone;}"; else PAGE's @type."""
+    return _structure_type(el) or (el.get("type") or "").strip()[:50]
+
+
+def _structure_type(el: etree._Element) -> str:
+    """The type in custom="structure {type:…}" (a region's zone, a line's type such as HeadingLine), else ""."""
     match = STRUCTURE_TYPE.search(el.get("custom") or "")
-    return (match.group(1) if match else (el.get("type") or "").strip())[:50]
+    return match.group(1)[:50] if match else ""
 
 
 def _count_custom(el: etree._Element, report: NotKept) -> None:
     """Count the custom tags that are not kept: on lines, span tags become annotations (custom_tags)."""
     span = {t["tag"] for t in custom_tags.parse(el.get("custom") or "")} if local(el.tag) == "TextLine" else set()
     for tag in CUSTOM_TAG.findall(el.get("custom") or ""):
-        if tag != "readingOrder" and tag not in span and not (tag == "structure" and local(el.tag) == "TextRegion"):
+        if tag not in ("readingOrder", "structure") and tag not in span:
             report.add(f"custom '{tag}' tags on {local(el.tag)}")
 
 

@@ -46,7 +46,7 @@ def test_abbyy_alto_words_glyphs_alternatives_and_what_is_not_kept(collection, c
 
 def test_escriptorium_alto_reading_order_and_spaces(collection, client_for):
     """kraken/eScriptorium ALTO 4: ReadingOrder decides the line order; SP is one space (however many); region types
-    are kept, line types reported."""
+    and line types are kept (issue 19, point 4)."""
     from archive.models import Document
 
     response = api_import(client_for("curator"), {"will_0007.xml": fixture("escriptorium_alto.xml"), "will_0007.jpg": image()})
@@ -58,10 +58,11 @@ def test_escriptorium_alto_reading_order_and_spaces(collection, client_for):
     assert [ins.line.external_id for ins in current(doc)] == ["eSc_line_a1", "eSc_line_a2", "eSc_line_m1"]
     assert body["reading_order"] == ["will_0007.xml: ALTO ReadingOrder"]
     missing = _not_kept(body)
-    # block types are kept as region types (issue 16); line types are not (lines have no type)
-    assert missing["Tags/OtherTag elements (types)"] == 1
-    assert missing["TAGREFS on TextLine (types)"] == 3 and "TAGREFS on TextBlock (types)" not in missing
-    assert sorted(doc.pages.get().regions.values_list("kind", flat=True)) == ["MainZone", "MarginTextZone"]
+    # block types are kept as region types (issue 16), line types as line types (issue 19): nothing is reported
+    assert not any("types" in what for what in missing), missing
+    assert [ins.line.kind for ins in current(doc)] == ["HeadingLine", "DefaultLine", "DefaultLine"]
+    assert sorted(doc.pages.get().regions.values_list("kind", "external_id")) == [
+        ("MainZone", "eSc_textblock_a"), ("MarginTextZone", "eSc_textblock_m")]
     ins = current(doc)[0]
     assert ins.model_version.name == "kraken" and ins.model_version.version == "5.2.9"
     assert ins.layer.parameters["provenance"]["will_0007.xml"][0]["settings"] == "model=catmus-medieval.mlmodel; pad=16"
@@ -159,4 +160,4 @@ def test_import_xml_command_sniffs_content_and_keeps_title_case(collection, tmp_
     assert doc.title == "Will_0007"
     text = out.getvalue()
     assert "Not kept:" in text and "pages matched by image file name" in text
-    assert ("1 Tags/OtherTag elements (types) not kept" in text) if name.endswith("ALTO") else ("Not kept:" in text)
+    assert "types) not kept" not in text  # block and line types are kept
