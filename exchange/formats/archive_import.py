@@ -242,7 +242,8 @@ class Restorer:
         for ln in p.get("lines", []):
             line = Line.objects.create(page=page, region=self.obj("region", ln.get("region")), order=ln["order"],
                                        polygon=ln["polygon"], baseline=ln.get("baseline") or [], external_id=ln.get("external_id", ""),
-                                       kind=str(ln.get("kind", ""))[:50],                                       source=ln["source"], created_by=self.user(ln.get("created_by")),
+                                       kind=str(ln.get("kind", ""))[:50],
+                                       source=ln["source"], created_by=self.user(ln.get("created_by")),
                                        model_version=self.obj("model", ln.get("model")),
                                        version=ln.get("version", 1), retired=ln.get("retired", False))
             self.objects["line"][ln["key"]] = line

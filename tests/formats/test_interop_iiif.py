@@ -42,11 +42,25 @@ def test_cookbook_commenting_and_tagging_are_reported_and_svg_lines_kept(collect
 def test_unknown_motivations_are_reported(collection, client_for, server):  # noqa: F811
     manifest = json.loads(fixture("iiif_cookbook_commenting.json"))
     manifest["items"][0]["items"][0]["items"][0]["body"]["id"] = server.add("/img/1.png", image(), ctype="image/png")
-    manifest["items"][0]["annotations"][0]["items"][0]["motivation"] = "bookmarking"
+    manifest["items"][0]["annotations"][0]["items"][0]["motivation"] = "praising"
     response = _upload_manifest(client_for("curator"), manifest)
     assert response.status_code == 201, response.content
     missing = {item["what"]: item["count"] for item in response.json()["not_kept"]}
-    assert missing["annotations with motivation 'bookmarking'"] == 1 and response.json()["annotations"] == 1
+    assert missing["annotations with motivation 'praising'"] == 1 and response.json()["annotations"] == 1
+
+
+def test_every_w3c_motivation_is_kept(collection, client_for, server):  # noqa: F811
+    """bookmarking (and the rest of the W3C vocabulary) on a canvas becomes an annotation, not a report."""
+    from inscription.models import Annotation
+
+    manifest = json.loads(fixture("iiif_cookbook_commenting.json"))
+    manifest["items"][0]["items"][0]["items"][0]["body"]["id"] = server.add("/img/1.png", image(), ctype="image/png")
+    manifest["items"][0]["annotations"][0]["items"][0]["motivation"] = "bookmarking"
+    response = _upload_manifest(client_for("curator"), manifest)
+    assert response.status_code == 201, response.content
+    assert response.json()["annotations"] == 2
+    assert not [item for item in response.json()["not_kept"] if "motivation" in item["what"]]
+    assert Annotation.objects.filter(motivation="bookmarking").count() == 1
 
 
 def test_iiif_round_trip_keeps_polygons_baselines_text_and_ids(collection, client_for, server):  # noqa: F811
