@@ -13,6 +13,7 @@ import sys
 
 COMMAND_MODULES = (
     "models_ml.htr.commands",
+    "models_ml.htr.tune",
     "models_ml.summarise.commands",
     "models_ml.segment.commands",
 )

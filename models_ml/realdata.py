@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .paths import shared_data
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CREDIT = "Testaments de Poilus, Archives nationales / HTR-United, CC-BY 4.0"
 
@@ -25,7 +27,7 @@ _WILL = re.compile(r"TestamentsDePoilus_will_([A-Z0-9]+_\d+)-\d+")
 
 def real_root() -> Path | None:
     """The shared real-handwriting pages folder, if this checkout has it."""
-    shared = REPO_ROOT.parent / "shared" / "data" / "real" / "testaments-de-poilus" / "pages"
+    shared = shared_data() / "real" / "testaments-de-poilus" / "pages"
     return shared if shared.is_dir() else None
 
 

@@ -24,41 +24,37 @@ class CollectionForm(WordsMixin, forms.Form):
     visibility = forms.ChoiceField(choices=Visibility.choices, initial=Visibility.PRIVATE)
 
 
-class DocumentForm(WordsMixin, forms.Form):
-    title = forms.CharField(max_length=500)
-    kind = forms.ChoiceField(choices=DocumentKind.choices, initial=DocumentKind.SCAN)
+class DublinCoreForm(WordsMixin, forms.Form):
+    """The Dublin Core fields a document and a collection share (each form adds its own title)."""
+
     creator = forms.CharField(max_length=300, required=False)
     date = forms.CharField(max_length=100, required=False, help_text="As written, e.g. “spring 1916”")
-    place = forms.CharField(max_length=300, required=False)
     language = forms.CharField(max_length=35, required=False, help_text="BCP 47, e.g. en")
     rights = forms.CharField(max_length=500, required=False)
     source = forms.CharField(max_length=1000, required=False)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
-class DocumentMetadataForm(WordsMixin, forms.Form):
+class DocumentMetadataForm(DublinCoreForm):
     """A document's Dublin Core description (its kind does not change)."""
 
     title = forms.CharField(max_length=500)
-    creator = forms.CharField(max_length=300, required=False)
-    date = forms.CharField(max_length=100, required=False, help_text="As written, e.g. “spring 1916”")
     place = forms.CharField(max_length=300, required=False)
-    language = forms.CharField(max_length=35, required=False, help_text="BCP 47, e.g. en")
-    rights = forms.CharField(max_length=500, required=False)
-    source = forms.CharField(max_length=1000, required=False)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    field_order = ["title", "creator", "date", "place", "language", "rights", "source", "description"]
 
 
-class CollectionMetadataForm(WordsMixin, forms.Form):
+class DocumentForm(DocumentMetadataForm):
+    """A new document: its description and its kind."""
+
+    kind = forms.ChoiceField(choices=DocumentKind.choices, initial=DocumentKind.SCAN)
+    field_order = ["title", "kind", *DocumentMetadataForm.field_order[1:]]
+
+
+class CollectionMetadataForm(DublinCoreForm):
     """A collection's Dublin Core description."""
 
     title = forms.CharField(max_length=300)
-    creator = forms.CharField(max_length=300, required=False)
-    date = forms.CharField(max_length=100, required=False)
-    language = forms.CharField(max_length=35, required=False, help_text="BCP 47, e.g. fr")
-    rights = forms.CharField(max_length=500, required=False)
-    source = forms.CharField(max_length=1000, required=False)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    field_order = ["title", "creator", "date", "language", "rights", "source", "description"]
 
 
 class MemberForm(WordsMixin, forms.Form):

@@ -238,7 +238,7 @@ def page_lines(page: GTPage) -> list[tuple[Image.Image, GTLine]]:
         raise GroundTruthError(f"{page.source.name}: image {page.image_path.name} cannot be read ({exc})") from exc
     for line in page.lines:
         _check_inside(page, line, grey.width, grey.height)
-    paper = int(np.percentile(np.asarray(grey.reduce(4)), 75))
+    paper = paper_tone(grey)
     return [(crop_line(grey, line, paper), line) for line in page.lines if line.text]
 
 
@@ -293,18 +293,19 @@ def grown_charset(base: str, texts: Iterable[str]) -> str:
     return base + "".join(extra)
 
 
-def polygon_crop(image: Image.Image, polygon: list, baseline: list | None = None) -> Image.Image:
+def paper_tone(grey: Image.Image) -> int:
+    """The page's paper grey (75th percentile of a quarter-size copy): what a masked crop is filled with."""
+    return int(np.percentile(np.asarray(grey.reduce(4)), 75))
+
+
+def polygon_crop(image: Image.Image, polygon: list, baseline: list | None = None, paper: int | None = None) -> Image.Image:
     """A line of a page as the recognizer was trained to see it: masked by its polygon, levelled by its baseline.
 
     For lines stored in the archive (imported or drawn), so that reading a page there gives the
-    crops that training from the same ALTO/PAGE gave. The paper tone is the crop's own.
+    crops that training from the same ALTO/PAGE gave, down to the paper tone: the whole page's
+    (``paper_tone``), as in training, unless the caller passes the one it computed for the page.
     """
     grey = image if image.mode == "L" else image.convert("L")
     poly = [(float(p[0]), float(p[1])) for p in polygon]
     base = [(float(p[0]), float(p[1])) for p in (baseline or [])]
-    xs, ys = [p[0] for p in poly] or [0.0], [p[1] for p in poly] or [0.0]
-    box = (max(0, int(min(xs))), max(0, int(min(ys))), min(grey.width, int(max(xs)) + 1),
-           min(grey.height, int(max(ys)) + 1))
-    region = grey.crop(box) if box[2] > box[0] and box[3] > box[1] else grey
-    paper = int(np.percentile(np.asarray(region), 75))
-    return crop_line(grey, GTLine("line", "", poly, base), paper)
+    return crop_line(grey, GTLine("line", "", poly, base), paper_tone(grey) if paper is None else paper)

@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     e = subparsers.add_parser("summarise-eval", help="ROUGE of the LSTM vs Lead / TextRank / LexRank on ACLSum")
     e.add_argument("--split", default="test", choices=("train", "val", "test"))
     e.add_argument("--model", type=Path, default=None)
-    e.add_argument("--data", type=Path, default=None, help="ACLSum directory (default /work/shared/data/...)")
+    e.add_argument("--data", type=Path, default=None, help="ACLSum directory (default ../shared/data/summaries/aclsum)")
     e.add_argument("--words", type=int, default=None, help="summary budget in words (default 70)")
     e.add_argument("--systems", default="lstm,lead,textrank,lexrank")
     e.add_argument("--write-card", action="store_true",

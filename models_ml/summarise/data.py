@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..paths import shared_data
+
 # Words after which a full stop does not end a sentence (lower-cased, no dot).
 ABBREVIATIONS = frozenset(
     """al e.g i.e eg ie etc cf vs viz fig figs eq eqs sec secs tab ch vol vols no nos pp p
@@ -156,7 +158,7 @@ class Paper:
         return "\n\n".join(self.sentences)
 
 
-DEFAULT_ACLSUM = Path("/work/shared/data/summaries/aclsum")
+DEFAULT_ACLSUM = shared_data() / "summaries" / "aclsum"
 
 
 def body_sentences(paper_json: dict) -> list[str]:

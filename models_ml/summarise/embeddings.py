@@ -2,7 +2,7 @@
 learn its embeddings from 150 papers alone.
 
 Corpus: ACLSum train/val paper bodies (in-domain) plus the public-domain
-prose in /work/shared/data/texts (general English). A single pass on CPU takes
+prose in ../shared/data/texts (general English). A single pass on CPU takes
 about a minute; the vectors only need to be decent, not state of the art.
 """
 from __future__ import annotations

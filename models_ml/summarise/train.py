@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..paths import shared_data
 from .api import Summariser
 from .data import DEFAULT_ACLSUM, Paper, Vocab, load_aclsum, tokenize
 from .embeddings import general_text_lines, train_skipgram
@@ -31,7 +32,7 @@ from .model import ModelConfig, SummaRuNNer, batch_document
 from .oracle import oracle_labels
 from .store import save_model
 
-DEFAULT_TEXTS = Path("/work/shared/data/texts")
+DEFAULT_TEXTS = shared_data() / "texts"
 
 
 @dataclass
@@ -182,7 +183,7 @@ def make_card(tc: TrainConfig, emb_info: dict, best_epoch: int, history: list, v
                     "the concatenated aspect summaries and, with weight "
                     f"{tc.abstract_weight}, against the abstract. Model selection: best val ROUGE-1.",
             "embeddings": "skip-gram pre-training on ACLSum train bodies + public-domain prose "
-                          f"(/work/shared/data/texts): {emb_info}",
+                          f"(../shared/data/texts): {emb_info}",
             "seed": tc.seed, "epochs": tc.epochs, "best_epoch": best_epoch, "lr": tc.lr,
             "optimizer": "Adam, grad-norm clip 2.0, one paper per step",
             "history": history,

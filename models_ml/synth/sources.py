@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..paths import shared_data
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Held-out fonts: never used for training; a mix of informal hands, connected scripts,
@@ -47,7 +49,7 @@ _TRANSLATE = str.maketrans({
 
 def data_root() -> Path:
     """Prefer the shared full data set; fall back to the repo's small copy."""
-    shared = REPO_ROOT.parent / "shared" / "data"
+    shared = shared_data()
     if (shared / "fonts").is_dir():
         return shared
     return REPO_ROOT / "data"

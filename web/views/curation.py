@@ -142,6 +142,20 @@ def page_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"/d/{page.document_id}/#manage-pages")
 
 
+def _save_description(request: HttpRequest, form_class: type, save, target, noun: str, back: str) -> HttpResponse:
+    """Validate a Dublin Core form and save it through its service, saying what happened either way."""
+    form = form_class(request.POST, prefix="dc")
+    if not form.is_valid():
+        messages.error(request, "The description was not saved: " + form.errors_in_words())
+        return redirect(back)
+    _, error = attempt(save, target, **form.cleaned_data)
+    if error:
+        messages.error(request, f"The description was not saved: {error}")
+    else:
+        messages.success(request, f"The {noun}'s description is saved; exports carry it.")
+    return redirect(back)
+
+
 @require_POST
 def describe_document(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit a document's Dublin Core metadata (curators and owners)."""
@@ -149,16 +163,7 @@ def describe_document(request: HttpRequest, pk: int) -> HttpResponse:
     from web.forms import DocumentMetadataForm
 
     doc = document_for(request, pk, permissions.WRITE)
-    form = DocumentMetadataForm(request.POST, prefix="dc")
-    if not form.is_valid():
-        messages.error(request, "The description was not saved: " + form.errors_in_words())
-        return redirect(f"/d/{doc.pk}/")
-    _, error = attempt(update_document, doc, **form.cleaned_data)
-    if error:
-        messages.error(request, f"The description was not saved: {error}")
-    else:
-        messages.success(request, "The document's description is saved; exports carry it.")
-    return redirect(f"/d/{doc.pk}/")
+    return _save_description(request, DocumentMetadataForm, update_document, doc, "document", f"/d/{doc.pk}/")
 
 
 @require_POST
@@ -168,16 +173,7 @@ def describe_collection(request: HttpRequest, slug: str) -> HttpResponse:
     from web.forms import CollectionMetadataForm
 
     coll = collection_for(request, slug, permissions.MANAGE)
-    form = CollectionMetadataForm(request.POST, prefix="dc")
-    if not form.is_valid():
-        messages.error(request, "The description was not saved: " + form.errors_in_words())
-        return redirect(f"/c/{coll.slug}/")
-    _, error = attempt(describe, coll, **form.cleaned_data)
-    if error:
-        messages.error(request, f"The description was not saved: {error}")
-    else:
-        messages.success(request, "The collection's description is saved; exports carry it.")
-    return redirect(f"/c/{coll.slug}/")
+    return _save_description(request, CollectionMetadataForm, describe, coll, "collection", f"/c/{coll.slug}/")
 
 
 @require_POST
