@@ -77,7 +77,8 @@ def test_iiif_round_trip_keeps_polygons_baselines_text_and_ids(collection, clien
     response = _upload_manifest(client, exported)
     assert response.status_code == 201, response.content
     second = Document.objects.get(pk=response.json()["document"])
-    keep = lambda doc: [(i.text, i.line.polygon, i.line.baseline, i.line.external_id) for i in current(doc)]  # noqa: E731
+    keep = lambda doc: [(i.text, i.line.polygon, i.line.baseline, i.line.external_id, i.line.kind) for i in current(doc)]  # noqa: E731
     assert keep(second) == keep(first)
+    assert [i.line.kind for i in current(second)] == ["HeadingLine", "DefaultLine", "DefaultLine"]  # line types too
     assert all(i.line.baseline for i in current(second))
     assert response.json()["not_kept"] == []
