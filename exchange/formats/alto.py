@@ -14,7 +14,10 @@ from lxml import etree
 
 from archive.models import Page, Region
 from exchange.formats import common, provenance, words
+from exchange.formats.parsed import PAGE_ELEMENT_OF_KIND
 from inscription.models import Inscription, Layer
+
+NON_TEXT = tuple(PAGE_ELEMENT_OF_KIND)  # region kinds without text (exchange.formats.parsed.NON_TEXT_REGIONS)
 
 NS = "http://www.loc.gov/standards/alto/ns-v4#"
 XLINK = "http://www.w3.org/1999/xlink"
@@ -63,7 +66,7 @@ def export_alto(pages: Sequence[Page], layer: Layer | None = None) -> bytes:
             _el(proc, "processingStepDescription").text = f"transcribed or corrected by {agent.label}"
             software = _el(proc, "processingSoftware")
             _el(software, "softwareName").text = "Palimpsest"
-    kinds = Region.objects.filter(page__in=list(pages)).exclude(kind__in=("", "text")).values_list("kind", flat=True)
+    kinds = Region.objects.filter(page__in=list(pages)).exclude(kind__in=("", "text", *NON_TEXT)).values_list("kind", flat=True)
     zone_tags = {kind: f"BT{n}" for n, kind in enumerate(sorted(set(kinds)), 1)}
     line_kinds = {line.kind for lines in lines_by_page.values() for line in lines if line.kind}
     line_tags = {kind: f"LT{n}" for n, kind in enumerate(sorted(line_kinds), 1)}
@@ -89,7 +92,7 @@ def export_alto(pages: Sequence[Page], layer: Layer | None = None) -> bytes:
             page_el.set("PRINTED_IMG_NR", page.label)
         space = _el(page_el, "PrintSpace", HPOS=0, VPOS=0, WIDTH=page.width, HEIGHT=page.height)
         for block_id, region, lines in plan[page.pk]:
-            block = _write_block(space, page, block_id, region, zone_tags)
+            block = _write_block(space, page, block_id, region, zone_tags, bool(lines))
             for line in lines:
                 _write_line(block, page, line, texts.get(line.pk), line_ids[line.pk], agents, line_tags)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
@@ -123,8 +126,14 @@ def _unique(candidate: str, fallback: str, used: set[str]) -> str:
     return ident
 
 
-def _write_block(space, page: Page, block_id: str, region: Region | None, zone_tags: dict[str, str]):  # noqa: ANN202
-    block = _el(space, "TextBlock", ID=block_id)
+def _write_block(space, page: Page, block_id: str, region: Region | None, zone_tags: dict[str, str],  # noqa: ANN202
+                 has_lines: bool):
+    """A TextBlock; a region without text (image, table, separator…) as an Illustration or GraphicalElement."""
+    if region is not None and region.kind in NON_TEXT and not has_lines:
+        tag = "GraphicalElement" if region.kind == "separator" else "Illustration"
+        block = _el(space, tag, ID=block_id, TYPE=region.kind if tag == "Illustration" and region.kind != "image" else None)
+    else:
+        block = _el(space, "TextBlock", ID=block_id)
     if region is not None and region.kind in zone_tags:
         block.set("TAGREFS", zone_tags[region.kind])
     points = [common.clamp(p, page) for p in region.polygon or []] if region is not None else []

@@ -16,6 +16,7 @@ from lxml import etree
 
 from archive.models import Page
 from exchange.formats import common, custom_tags, provenance, words
+from exchange.formats.parsed import PAGE_ELEMENT_OF_KIND
 from inscription.models import Inscription, Layer
 
 NS = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"
@@ -105,9 +106,12 @@ def export_page_xml(page: Page, layer: Layer | None = None, page_index: int = 1)
     for k, region in enumerate(r for r in page.regions.order_by("order", "id") if r.pk not in written):
         if len(region.polygon or []) < 3:  # regions without lines (margins, stamps) are layout too
             continue
-        reg = _el(page_el, "TextRegion", id=_unique(region.external_id, f"p{page_index}_e{k + 1}", used),
-                  custom=_structure(region).strip())
-        if PAGE_TYPES.get(region.kind):
+        ident = _unique(region.external_id, f"p{page_index}_e{k + 1}", used)
+        if region.kind in PAGE_ELEMENT_OF_KIND:  # image, graphic, separator, table...: the element it was read from
+            reg = _el(page_el, PAGE_ELEMENT_OF_KIND[region.kind], id=ident)
+        else:
+            reg = _el(page_el, "TextRegion", id=ident, custom=_structure(region).strip())
+        if region.kind not in PAGE_ELEMENT_OF_KIND and PAGE_TYPES.get(region.kind):
             reg.set("type", PAGE_TYPES[region.kind])
         _el(reg, "Coords", points=common.points_str([common.clamp(p, page) for p in region.polygon]))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

@@ -1,6 +1,7 @@
 """ALTO v2–v4 as kraken/eScriptorium, Tesseract, ABBYY and OCR-D write it → ``ParsedPage`` per ``Page``.
 
-Kept: block and line types (TAGREFS to OtherTags, SegmOnto), element IDs, geometry (Shape/Polygon or HPOS/VPOS/WIDTH/HEIGHT, BASELINE as points or the legacy
+Kept: block and line types (TAGREFS to OtherTags, SegmOnto), element IDs, Illustrations and GraphicalElements (as
+image/graphic/table… and separator regions), geometry (Shape/Polygon or HPOS/VPOS/WIDTH/HEIGHT, BASELINE as points or the legacy
 number), text from String/SP/HYP (one space per SP, so spacing survives a round trip),
 words with their geometry, WC, ALTERNATIVEs and Glyphs (GC), ReadingOrder, processing
 steps. Everything else is counted in the page's ``not_kept``.
@@ -13,6 +14,7 @@ from lxml import etree
 
 from exchange.formats import provenance
 from exchange.formats.parsed import (
+    NON_TEXT_REGIONS,
     NotKept,
     ParsedLine,
     ParsedPage,
@@ -33,8 +35,9 @@ KEPT = {
     "processingStepDescription", "processingStepSettings", "processingSoftware", "softwareCreator", "softwareName",
     "softwareVersion", "applicationDescription", "processingCategory", "Layout", "Page", "PrintSpace", "TopMargin",
     "LeftMargin", "RightMargin", "BottomMargin", "TextBlock", "TextLine", "String", "SP", "HYP", "Shape", "Polygon",
-    "ReadingOrder", "OrderedGroup", "UnorderedGroup", "ElementRef", "ALTERNATIVE", "Glyph",
+    "ReadingOrder", "OrderedGroup", "UnorderedGroup", "ElementRef", "ALTERNATIVE", "Glyph", "Illustration", "GraphicalElement",
 }
+ILLUSTRATION_KINDS = set(NON_TEXT_REGIONS.values()) - {"separator"}
 THROUGH = {"ComposedBlock": "their text blocks are kept"}
 AGENT_TAG = re.compile(r"^(model|human)-agent$")
 
@@ -82,6 +85,7 @@ def read_alto(root: etree._Element, source_name: str) -> list[ParsedPage]:
                 line = _line(line_el, block_id, f"{source_name} line {len(lines) + 1}", report)
                 line.kind = next((line_types[t] for t in (line_el.get("TAGREFS") or "").split() if t in line_types), "")
                 lines.append(line)
+        regions += _non_text_regions(page_el, source_name, report)
         width, height = to_float(page_el.get("WIDTH")), to_float(page_el.get("HEIGHT"))
         result.append(ParsedPage(
             "alto", source_name, filename if n == 0 else "", int(width) if width else None, int(height) if height else None,
@@ -89,6 +93,23 @@ def read_alto(root: etree._Element, source_name: str) -> list[ParsedPage]:
             not_kept=report, reading_order="ALTO ReadingOrder" if order else "document order", page_number=n + 1,
         ))
     return result
+
+
+def _non_text_regions(page_el: etree._Element, source_name: str, report: NotKept) -> list[ParsedRegion]:
+    """Illustrations (kind "image", or their TYPE when it names one: table, graphic, chart…) and GraphicalElements
+    (separators): layout without text, kept as regions of that kind."""
+    out = []
+    for n, el in enumerate(e for e in page_el.iter() if isinstance(e.tag, str) and local(e.tag) in ("Illustration", "GraphicalElement")):
+        ident = el.get("ID") or f"graphic{n + 1}"
+        if local(el.tag) == "GraphicalElement":
+            kind = "separator"
+        else:
+            declared = (el.get("TYPE") or "").strip()
+            kind = declared.lower() if declared.lower() in ILLUSTRATION_KINDS else "image"
+            if declared and declared.lower() not in ILLUSTRATION_KINDS:
+                report.add("Illustration TYPE attributes")
+        out.append(ParsedRegion(ident, _polygon(el, f"{source_name} {ident}"), kind))
+    return out
 
 
 def _zone_labels(root: etree._Element) -> tuple[dict[str, str], dict[str, str]]:

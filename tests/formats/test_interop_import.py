@@ -11,7 +11,8 @@ def _not_kept(body: dict) -> dict[str, int]:
 
 
 def test_abbyy_alto_words_glyphs_alternatives_and_what_is_not_kept(collection, client_for):
-    """ABBYY ALTO 3: Strings with WC, ALTERNATIVEs and Glyphs are kept; styles, Variants, illustrations are counted."""
+    """ABBYY ALTO 3: Strings with WC, ALTERNATIVEs and Glyphs are kept, the Illustration and the GraphicalElement as
+    image and separator regions (issue 19, point 4); styles and Variants are counted."""
     from archive.models import Document
 
     response = api_import(client_for("curator"), {"gazette_p1.xml": fixture("abbyy_alto.xml"), "gazette_p1.png": image()})
@@ -20,7 +21,10 @@ def test_abbyy_alto_words_glyphs_alternatives_and_what_is_not_kept(collection, c
     missing = _not_kept(body)
     assert missing["Styles elements"] == 1
     assert missing["Variant elements"] == 1
-    assert missing["Illustration elements"] == 1 and missing["GraphicalElement elements"] == 1
+    assert "Illustration elements" not in missing and "GraphicalElement elements" not in missing
+    regions = Document.objects.get(pk=body["document"]).pages.get().regions.order_by("order")
+    assert [(r.kind, r.external_id) for r in regions if r.kind in ("image", "separator")] == [("image", "IL1"), ("separator", "GE1")]
+    assert regions.get(external_id="IL1").polygon == [[40, 200], [340, 200], [340, 350], [40, 350]]
     assert missing["String STYLEREFS attributes"] == 1 and missing["String SUBS_CONTENT attributes"] == 1
     assert missing["String CC attributes"] == 4
     assert "1 Variant elements not kept" in [item["message"] for item in body["not_kept"]]
@@ -92,8 +96,11 @@ def test_ocrd_page_alternatives_region_text_table_cells_and_processing_steps(col
     assert step["labels"]["version:ocrd-calamari-recognize"].startswith("1.0.5")
     missing = _not_kept(body)
     assert missing["AlternativeImage elements"] == 1 and missing["Border elements"] == 1
-    assert missing["SeparatorRegion elements"] == 1 and missing["TextStyle elements"] == 1
-    assert missing["TableRegion elements (their cells' lines are kept)"] == 1
+    assert missing["TextStyle elements"] == 1
+    assert "SeparatorRegion elements" not in missing and not [w for w in missing if w.startswith("TableRegion")]
+    kinds = dict(doc.pages.get().regions.values_list("external_id", "kind"))
+    assert kinds["r_table"] == "table" and kinds["r_sep"] == "separator"  # kept as regions (issue 19, point 4)
+    assert kinds["r_table_c1"] == "paragraph"  # and the table's cells with their lines
     assert missing["lines with tabs, newlines or leading/trailing spaces (normalised)"] == 1
     assert "TextRegion type attributes" not in missing  # kept as region types (issue 16)
     assert {"paragraph", "heading"} & set(doc.pages.get().regions.values_list("kind", flat=True))
