@@ -67,3 +67,11 @@ def export_format(run: JobRun) -> dict:
         default_storage.delete(name)
     stored = default_storage.save(name, ContentFile(data))
     return {"file": stored, "format": fmt, "content_type": media, "bytes": len(data), **extra}
+
+
+@job_task(name="exchange.tasks.import_iiif", device="cpu")
+def import_iiif(run: JobRun) -> dict:
+    """Fetch a IIIF manifest's images (progress per image) and write its document in one transaction."""
+    from exchange.import_jobs import run_iiif_import
+
+    return run_iiif_import(run)

@@ -31,7 +31,8 @@ holder is gone (dead pid on this host, or heartbeat older than ``JOB_STALE_SECON
 taken over. The filesystem broker cannot redeliver a message lost with a killed worker,
 so a starting worker re-sends orphaned jobs (``recover_orphaned_jobs``).
 
-Errors: an exception in the body marks the job failed with its text. Transient errors
+Errors: an exception in the body marks the job failed with its text (a domain error, i.e. bad input
+the job found, with its plain message and ``result["error"]`` = code/message/detail). Transient errors
 (database ``OperationalError``/``InterfaceError``, Redis/kombu connection errors) are
 retried by Celery's autoretry with exponential back-off; only when retries are
 exhausted is the job marked failed. ``execute(job_id, fn)`` is the same lifecycle
@@ -56,6 +57,7 @@ from django.utils import timezone
 
 from jobs.events import job_ended
 from jobs.models import FINAL_STATES, Job, JobState
+from palimpsest.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -300,6 +302,11 @@ def _run_body(job_id: int, fn: Callable[[JobRun], dict | None], run: JobRun, tas
         return JobState.FAILED
     except SoftTimeLimitExceeded:
         _finish(job_id, JobState.FAILED, error="time limit exceeded")
+        return JobState.FAILED
+    except DomainError as exc:  # bad input found by the job (a corrupt page, a refused URL): its message, no traceback
+        log.info("job %s failed on its input: %s", job_id, exc.message)
+        _finish(job_id, JobState.FAILED, error=exc.message,
+                result={"error": {"code": exc.code, "message": exc.message, "detail": exc.extra}})
         return JobState.FAILED
     except Exception as exc:  # noqa: BLE001 - the job row records every failure
         log.exception("job %s failed", job_id)

@@ -23,6 +23,26 @@ class CliError(Exception):
     """A user-facing error: printed on stderr without a traceback, exit code 2."""
 
 
+def open_image(path: str, min_side: int = 2, too_small: str = "empty image"):  # noqa: ANN201 - PIL imported lazily
+    """The image at ``path``, loaded; a missing, unreadable or too small file is a ``CliError`` saying which."""
+    from pathlib import Path
+
+    from PIL import Image, UnidentifiedImageError
+
+    p = Path(path)
+    if not p.is_file():
+        raise CliError(f"image not found: {path}")
+    try:
+        with Image.open(p) as img:
+            img.load()
+            out = img.copy()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise CliError(f"cannot read image {path}: {exc}") from exc
+    if out.width < min_side or out.height < min_side:
+        raise CliError(f"{too_small}: {path} is {out.width}x{out.height} pixels")
+    return out
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m models_ml", description=__doc__.splitlines()[0])
     subparsers = parser.add_subparsers(dest="command", required=True)

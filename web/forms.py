@@ -67,7 +67,8 @@ class JobStartForm(WordsMixin, forms.Form):
     kind = forms.ChoiceField(choices=kinds.choices)
     page = forms.IntegerField(required=False)
     model = forms.IntegerField(required=False)
-    decoder = forms.ChoiceField(choices=[("greedy", "Greedy"), ("beam", "Beam search")], required=False)
+    decoder = forms.ChoiceField(choices=[("greedy", "Greedy"), ("beam", "Beam search"),
+                                         ("beam+lm", "Beam search + language model")], required=False)
     layer = forms.IntegerField(required=False)
     epochs = forms.IntegerField(required=False, min_value=1, max_value=200)
     lines = forms.ChoiceField(choices=[("changed", "Only lines reshaped since the model last read them")], required=False)

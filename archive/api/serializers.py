@@ -143,6 +143,23 @@ class IngestResponseSerializer(serializers.Serializer):
     results = IngestFileResultSerializer(many=True)
 
 
+class JobAcceptedSerializer(serializers.Serializer):
+    """A background job was queued (202): poll ``url`` (``/api/v1/jobs/<id>/``) for progress and the result."""
+
+    job = serializers.IntegerField()
+    state = serializers.CharField()
+    kind = serializers.CharField()
+    url = serializers.URLField()
+    files = serializers.ListField(child=serializers.CharField(), required=False,
+                                  help_text="The uploaded files the job ingests (heavy ingests)")
+
+
+def job_accepted(request, job, **extra) -> dict:
+    """The 202 body for a queued job (its Location header is ``url``)."""
+    return {"job": job.pk, "state": job.state, "kind": job.kind,
+            "url": request.build_absolute_uri(f"/api/v1/jobs/{job.pk}/"), **extra}
+
+
 class PageSerializer(serializers.ModelSerializer):
     document = serializers.PrimaryKeyRelatedField(read_only=True)
     sha256 = serializers.CharField(source="image_id", read_only=True)

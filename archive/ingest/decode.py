@@ -25,11 +25,12 @@ def _pages(name: str, kind: str, data: bytes, budget: PixelBudget) -> Iterator[P
     return decode_image(name, data, budget) if kind == IMAGE else decode_pdf(name, data, budget)
 
 
-def decode_file(name: str, handle: BinaryIO, size: int) -> DecodedFile:
-    """What one uploaded file holds. Scan pages are produced lazily while ``handle`` stays open."""
+def decode_file(name: str, handle: BinaryIO, size: int, budget: PixelBudget | None = None) -> DecodedFile:
+    """What one uploaded file holds. Scan pages are produced lazily while ``handle`` stays open.
+    ``budget``: the request's pixel budget, shared by all its files (a fresh one for this file when None)."""
     if size > max_upload_bytes():
         raise IngestError("too_large", f"'{name}' is {size} bytes, over the limit of {max_upload_bytes()} (MAX_UPLOAD_BYTES).", 413)
-    budget = PixelBudget()  # one budget for everything this upload decodes
+    budget = budget if budget is not None else PixelBudget()
     head = handle.read(1024)
     if head[:4] in zips.ZIP_MAGIC:
         handle.seek(0)

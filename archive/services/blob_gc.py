@@ -3,7 +3,8 @@
 Why a sweep and not only cleanup on failure: an ingest writes its files before its short write
 transaction, and a process killed between the two never runs its cleanup. A file with no
 ImageBlob row that is older than ``older_than`` seconds (a day by default, so an ingest in
-progress is never touched) is deleted; so are thumbnails of images that are gone.
+progress is never touched) is deleted; so are thumbnails of images that are gone, and staged
+uploads (``staging/``) that no unfinished ingest or import job still needs.
 """
 from __future__ import annotations
 
@@ -61,6 +62,34 @@ def gc_blobs(older_than: float = DEFAULT_AGE, dry_run: bool = False) -> GcResult
             if not dry_run:
                 default_storage.delete(name)
             result.deleted.append(name)
+    _sweep_staging(cutoff, dry_run, result)
     if result.deleted:
         log.warning("gc_blobs: %s %d orphan file(s)", "would delete" if dry_run else "deleted", len(result.deleted))
     return result
+
+
+def _sweep_staging(cutoff, dry_run: bool, result: GcResult) -> None:
+    """Staged uploads (``staging/``) that no unfinished job names, older than the cutoff: a job that was
+    cancelled before it started, or a web server killed between staging and queueing, left them."""
+    from jobs.models import FINAL_STATES, Job
+
+    wanted = set()
+    for params in Job.objects.exclude(state__in=FINAL_STATES).filter(kind__in=("ingest", "import")).values_list(
+            "parameters", flat=True):
+        params = params or {}
+        wanted.update(f.get("staged") for f in params.get("files") or [] if isinstance(f, dict))
+        wanted.add(params.get("staged"))
+    for name in _walk("staging"):
+        result.scanned += 1
+        if name in wanted:
+            continue
+        try:
+            modified = default_storage.get_modified_time(name)
+        except (OSError, NotImplementedError):
+            continue
+        if modified > cutoff:
+            result.kept_young += 1
+            continue
+        if not dry_run:
+            default_storage.delete(name)
+        result.deleted.append(name)

@@ -7,7 +7,7 @@ See docs/ingest.md for the result shape and the error codes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,7 @@ from django.db import transaction
 from archive.ingest.blobs import StoredBlob, blob_row, discard_new_files, write_blob_file
 from archive.ingest.decode import decode_file
 from archive.ingest.errors import IngestError
+from archive.ingest.limits import PixelBudget
 from archive.ingest.plans import ScanPlan, TextPlan
 from archive.ingest.sources import Upload
 from archive.models import Collection, Document, DocumentKind, Page, Tag, Text
@@ -73,7 +74,9 @@ def ingest_uploads(
     """
     uploads = list(uploads)
     single_title = title if len(uploads) == 1 else None
-    return [ingest_upload(collection, upload, user=user, title=single_title, metadata=metadata, document=document)
+    budget = PixelBudget()  # MAX_DECODED_PIXELS for the whole request, not per file: ten files may not decode ten times it
+    return [ingest_upload(collection, upload, user=user, title=single_title, metadata=metadata, document=document,
+                          budget=budget)
             for upload in uploads]
 
 
@@ -85,36 +88,44 @@ def ingest_upload(
     title: str | None = None,
     metadata: dict[str, Any] | None = None,
     document: Document | None = None,
+    progress: Callable[[int], None] | None = None,
+    within: Callable[[FileResult], None] | None = None,
+    budget: PixelBudget | None = None,
 ) -> FileResult:
     """All documents from one file, or nothing (no rows, no new blob files).
-    With ``document``: the file's scan pages go at the end of that document, or nothing does."""
+    With ``document``: the file's scan pages go at the end of that document, or nothing does.
+
+    ``progress(n)`` is called after each page is decoded and stored (a job reports it); ``within(result)``
+    runs inside the write transaction, so a job can record "this file is done" atomically with its rows.
+    ``budget`` is the request's pixel budget (MAX_DECODED_PIXELS), shared with its other files.
+    """
     result = FileResult(file=upload.name)
     written: list[str] = []
     try:
         # Decode and store the files first, outside any transaction: a 1,000-page PDF takes a minute, and
         # holding the database's write lock that long made every other write fail ("database is locked").
         with upload.open() as handle:
-            decoded = decode_file(upload.name, handle, upload.size)
+            decoded = decode_file(upload.name, handle, upload.size, budget)
             if document is not None:
                 _check_into(document, decoded.plans)
-            prepared = [(plan, _store_files(plan, written) if isinstance(plan, ScanPlan) else None)
+            prepared = [(plan, _store_files(plan, written, progress) if isinstance(plan, ScanPlan) else None)
                         for plan in decoded.plans]
         result.skipped = [{"member": s.member, "reason": s.reason} for s in decoded.skipped]
         use_title = title if title and len(prepared) == 1 else None
-        if document is not None:
-            with transaction.atomic():
-                _into_document(document, prepared, result)
-            log.info("ingested %s into document %s: pages=%s", upload.name, document.pk, result.pages)
-            return result
         with transaction.atomic():  # short: only the rows
-            for plan, files in prepared:
-                document = _create_document(collection, plan, user=user, title=use_title, metadata=metadata or {})
-                result.documents.append(document.pk)
-                if files is not None:
-                    result.pages += _store_pages(document, files)
-                else:
-                    _store_text(document, plan)
-                    result.texts += 1
+            if document is not None:
+                _into_document(document, prepared, result)
+            else:
+                for plan, files in prepared:
+                    created = _create_document(collection, plan, user=user, title=use_title, metadata=metadata or {})
+                    result.documents.append(created.pk)
+                    if files is not None:
+                        result.pages += _store_pages(created, files)
+                    else:
+                        _store_text(created, plan)
+                        result.texts += 1
+            if within is not None:
+                within(result)
     except IngestError as exc:
         discard_new_files(written)
         return FileResult(file=upload.name, status="error", error=exc.as_dict(), http_status=exc.status)
@@ -142,9 +153,14 @@ def _create_document(
     return document
 
 
-def _store_files(plan: ScanPlan, written: list[str]) -> list[tuple[StoredBlob, str]]:
+def _store_files(plan: ScanPlan, written: list[str], progress: Callable[[int], None] | None = None
+                 ) -> list[tuple[StoredBlob, str]]:
     """Decode each page and write its blob file (no rows yet); (blob, original filename) per page."""
-    files = [(write_blob_file(page, written), page.original_filename) for page in plan.pages]
+    files = []
+    for page in plan.pages:
+        files.append((write_blob_file(page, written), page.original_filename))
+        if progress is not None:
+            progress(1)
     if not files:
         raise IngestError("empty_file", f"'{plan.source_name}' holds no pages.")
     return files

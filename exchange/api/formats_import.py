@@ -20,11 +20,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from archive.api.serializers import JobAcceptedSerializer, job_accepted
 from archive.models import Collection, Document
 from archive.permissions import READ, WRITE, require
 from archive.services.export_links import download_path, key_is_valid
-from exchange.formats import common, iiif_import
+from exchange.formats import common
 from exchange.formats.xml_import import import_xml, is_xml
+from exchange.import_jobs import start_iiif_import
 from exchange.services import start_export
 from jobs.models import Job, JobKind, JobState
 from palimpsest.errors import InputError
@@ -90,19 +92,24 @@ class ImportIIIFView(APIView):
     @extend_schema(
         request={"application/json": {"type": "object", "properties": {"url": {"type": "string", "format": "uri"}}},
                  "multipart/form-data": {"type": "object", "properties": {"manifest": {"type": "string", "format": "binary"}}}},
-        responses={201: OpenApiTypes.OBJECT}, summary="Import a IIIF Presentation 3 or 2.1 manifest (images + transcriptions)",
+        responses={202: JobAcceptedSerializer},
+        summary="Import a IIIF Presentation 3 or 2.1 manifest (images + transcriptions) as a background job",
+        description="Answers 202 with the import job: it fetches every image (progress: image n of N) and writes the "
+                    "document in one transaction. Its result names the document, pages, lines and what was not kept; "
+                    "a refused URL or a bad image ends it failed, with result.error (code, message) and nothing stored.",
     )
     def post(self, request, slug: str):
         collection = _collection(request, slug, WRITE)
         upload = request.FILES.get("manifest")
         if upload is not None:
-            result = iiif_import.import_manifest(collection, request.user, _read_upload(upload, [0]))
+            job = start_iiif_import(collection, request.user, manifest=_read_upload(upload, [0]), filename=upload.name or "")
         else:
             url = request.data.get("url") if hasattr(request.data, "get") else None
             if not isinstance(url, str) or not url:
                 raise InputError("Send {\"url\": \"https://...\"} or upload the manifest as 'manifest'.", code="no_manifest")
-            result = iiif_import.import_from_url(collection, request.user, url)
-        return Response(result, status=status.HTTP_201_CREATED)
+            job = start_iiif_import(collection, request.user, url=url)
+        body = job_accepted(request, job)
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
 
 class ExportCollectionView(APIView):

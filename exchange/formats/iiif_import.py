@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -348,7 +349,8 @@ def _svg_geometry(svg: str, not_kept: NotKept) -> tuple[list[list[float]], list[
     return polygon, baseline, kind
 
 
-def fetch_images(manifest: ParsedManifest) -> list[CheckedImage]:
+def fetch_images(manifest: ParsedManifest, progress: Callable[[int, int], None] | None = None) -> list[CheckedImage]:
+    """Every canvas's image, fetched and checked; ``progress(done, total)`` after each (a job reports it)."""
     if not manifest.canvases:
         raise InputError("The manifest has no canvases.", code="not_iiif")
     if len(manifest.canvases) > MAX_CANVASES:
@@ -358,13 +360,20 @@ def fetch_images(manifest: ParsedManifest) -> list[CheckedImage]:
         if not canvas.image_url:
             raise InputError(f"Canvas {n} ({canvas.id}) has no image.", code="not_iiif")
         images.append(check_image(fetch.fetch_image(canvas.image_url), f"the image of canvas {n}"))
+        if progress is not None:
+            progress(n, len(manifest.canvases))
     return images
 
 
-def import_manifest(collection: Collection, user: AbstractBaseUser, raw: bytes, source_url: str = "") -> dict:
-    """Create a document from a manifest (JSON bytes); returns a summary for the API and the command."""
+def import_manifest(collection: Collection, user: AbstractBaseUser, raw: bytes, source_url: str = "", *,
+                    progress: Callable[[int, int], None] | None = None,
+                    within: Callable[[dict], None] | None = None) -> dict:
+    """Create a document from a manifest (JSON bytes); returns a summary for the API and the command.
+
+    ``progress`` sees each fetched image; ``within(summary)`` runs inside the write transaction (a job
+    records its result there, so a redelivered job knows the document exists)."""
     manifest = parse(load(raw))
-    images = fetch_images(manifest)
+    images = fetch_images(manifest, progress)
     source = source_url or manifest.id
     stored = StoredFiles()
     try:
@@ -415,12 +424,16 @@ def import_manifest(collection: Collection, user: AbstractBaseUser, raw: bytes, 
                     create_annotation(user, {"motivation": note["motivation"], "body": note["body"], "target": [target]},
                                       action=AnnotationAction.IMPORT, extra={"imported_from": source, "iiif_id": note["id"]})
                     note_count += 1
+            summary = {"document": document.pk, "pages": len(images), "lines": line_count,
+                       "layer": layer.pk if layer else None, "annotations": note_count, "iiif_version": manifest.version,
+                       "not_kept": manifest.not_kept.as_list()}
+            if within is not None:
+                within(summary)
     except BaseException:
         stored.discard()
         raise
-    return {"document": document.pk, "pages": len(images), "lines": line_count, "layer": layer.pk if layer else None,
-            "annotations": note_count, "iiif_version": manifest.version, "not_kept": manifest.not_kept.as_list()}
+    return summary
 
 
-def import_from_url(collection: Collection, user: AbstractBaseUser, url: str) -> dict:
-    return import_manifest(collection, user, fetch.fetch_json(url), source_url=url)
+def import_from_url(collection: Collection, user: AbstractBaseUser, url: str, **hooks: Any) -> dict:
+    return import_manifest(collection, user, fetch.fetch_json(url), source_url=url, **hooks)

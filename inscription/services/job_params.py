@@ -10,6 +10,7 @@ from jobs.models import ModelTask, ModelVersion
 from palimpsest.errors import InputError
 
 DECODERS = ("greedy", "beam")
+BEAM_WITH_LM = "beam+lm"
 # Pages read per pipeline batch (one transaction, one cancel check). Larger batches match line widths
 # better in the forward calls (bench/job_bench.py: 8 pages cost ~6% more than one plan over 48 pages);
 # 32 pages of 30 lines are ~10 s on one CPU thread, still a prompt cancel.
@@ -83,8 +84,11 @@ def clean_transcribe(check: ParamCheck) -> dict[str, Any]:
     """Decoder, language model, batch sizes, model (else the collection's default recognizer), pages."""
     params, document, page = check.params, check.document, check.page
     decoder = params.setdefault("decoder", "greedy")
+    if decoder == BEAM_WITH_LM:  # the web form's one choice for "beam search with the model's language model"
+        decoder = params["decoder"] = "beam"
+        params["lm"] = True
     if decoder not in DECODERS:
-        raise InputError(f"'decoder' must be one of {', '.join(DECODERS)}.", code="bad_parameters")
+        raise InputError(f"'decoder' must be one of {', '.join(DECODERS)} (or {BEAM_WITH_LM}).", code="bad_parameters")
     params["lm"] = bool(params.get("lm", False))
     if params["lm"] and decoder != "beam":
         raise InputError("'lm' needs the beam decoder.", code="bad_parameters")

@@ -13,24 +13,11 @@ import sys
 import time
 from pathlib import Path
 
-from models_ml.cli import CliError
+from models_ml.cli import CliError, open_image
 
 
 def _open_image(path: str):  # noqa: ANN202 - PIL imported lazily
-    from PIL import Image, UnidentifiedImageError
-
-    p = Path(path)
-    if not p.is_file():
-        raise CliError(f"image not found: {path}")
-    try:
-        with Image.open(p) as img:
-            img.load()
-            out = img.copy()
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise CliError(f"cannot read image {path}: {exc}") from exc
-    if out.width < 2 or out.height < 2:
-        raise CliError(f"empty image: {path} is {out.width}x{out.height} pixels")
-    return out
+    return open_image(path)
 
 
 def _recognizer(model: str | None, device: str | None = None):  # noqa: ANN202
@@ -271,9 +258,21 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not (run_dir / "best.pt").exists():
         raise CliError(f"no best.pt in {run_dir}")
     card = json.loads((run_dir / "card.base.json").read_text())
+    if args.average:
+        from models_ml.htr.train import average_checkpoints
+
+        if args.select_on:
+            raise CliError("--average and --select-on choose the weights in two ways: give one")
+        missing = [p for p in args.average if not Path(p).is_file()]
+        if missing or len(args.average) < 2:
+            raise CliError(f"--average takes two or more checkpoint files ({'missing: ' + ' '.join(missing) if missing else 'one given'})")
+        try:
+            average_checkpoints([Path(p) for p in args.average], run_dir / "averaged.pt")
+        except ValueError as exc:
+            raise CliError(str(exc)) from exc
     if args.select_on:
         _select_checkpoint(run_dir, Path(args.select_on))
-    card = export_best(run_dir, Path(args.to), card)
+    card = export_best(run_dir, Path(args.to), card, checkpoint="averaged.pt" if args.average else "best.pt")
     print(json.dumps({"exported": args.to, "sha256": card["sha256"], "metrics": card.get("metrics")}))
     return 0
 
@@ -448,6 +447,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("run")
     p.add_argument("--to", required=True)
     p.add_argument("--select-on", help="validation folder: re-score best.pt and last.pt, export the better")
+    p.add_argument("--average", nargs="+", metavar="CKPT",
+                   help="checkpoints of the run to average (into its averaged.pt) and export instead of best.pt (SWA-style)")
     p.set_defaults(func=cmd_export)
 
     p = subparsers.add_parser("evaluate", help="CER/WER of a model on a folder of png + gt.txt")

@@ -114,9 +114,32 @@ def _plot(metrics_path: Path, png: Path) -> None:
     plt.close(fig)
 
 
-def export_best(run_dir: Path, export_dir: Path, card: dict) -> dict:
-    """Write the run's best weights (fp16) + card into a model directory."""
-    ckpt = torch.load(run_dir / "best.pt", map_location="cpu", weights_only=False)
+def average_checkpoints(paths: list[Path], out: Path) -> dict:
+    """Average the weights of several checkpoints of one run (the last ones, near a minimum) into ``out``.
+
+    Why: the weights of the last checkpoints of a run wander around a minimum; their mean often
+    reads better than any one of them (Izmailov et al., SWA). The other fields are the newest's.
+    """
+    if len(paths) < 2:
+        raise ValueError("averaging needs at least two checkpoints")
+    ckpts = [torch.load(p, map_location="cpu", weights_only=False) for p in paths]
+    keys = ckpts[0]["model"].keys()
+    if any(c["model"].keys() != keys for c in ckpts):
+        raise ValueError("the checkpoints are not of one architecture")
+    newest = max(ckpts, key=lambda c: c.get("step", 0))
+    averaged = dict(newest)
+    averaged["model"] = {k: (torch.stack([c["model"][k].float() for c in ckpts]).mean(0).to(ckpts[0]["model"][k].dtype)
+                             if ckpts[0]["model"][k].is_floating_point() else newest["model"][k]) for k in keys}
+    averaged["averaged_from"] = [{"file": p.name, "step": c.get("step")} for p, c in zip(paths, ckpts, strict=True)]
+    averaged["training_state"] = {**newest.get("training_state", {}), "averaged_from": averaged["averaged_from"]}
+    averaged["metrics"] = {}  # no checkpoint's validation figure describes the mean: measure it
+    torch.save(averaged, out)
+    return averaged
+
+
+def export_best(run_dir: Path, export_dir: Path, card: dict, checkpoint: str = "best.pt") -> dict:
+    """Write the run's best weights (or another of its checkpoints), fp16, + card into a model directory."""
+    ckpt = torch.load(run_dir / checkpoint, map_location="cpu", weights_only=False)
     tensors = {k: (v.half() if v.is_floating_point() else v) for k, v in ckpt["model"].items()}
     card = dict(card)
     card["metrics"] = {**card.get("metrics", {}), **ckpt.get("metrics", {})}

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from models_ml.htr.decode import _logsumexp as _lse
+
 NEG_INF = -1e30
 
 
@@ -32,14 +34,6 @@ class WordSlot:
 
     def best(self) -> str:
         return self.alternatives[0][0] if self.alternatives else ""
-
-
-def _lse(a: float, b: float) -> float:
-    if a < b:
-        a, b = b, a
-    if b <= NEG_INF:
-        return a
-    return a + math.log1p(math.exp(b - a))
 
 
 def nbest_labellings(log_probs: np.ndarray, beam: int = 12, blank: int = 0,

@@ -11,7 +11,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from models_ml.cli import CliError
+from models_ml.cli import CliError, open_image
 
 
 def alto_files(paths: list[str]) -> list[Path]:
@@ -30,20 +30,7 @@ def alto_files(paths: list[str]) -> list[Path]:
 
 
 def _open_image(path: str):  # noqa: ANN202 - PIL imported lazily
-    from PIL import Image, UnidentifiedImageError
-
-    p = Path(path)
-    if not p.is_file():
-        raise CliError(f"image not found: {path}")
-    try:
-        with Image.open(p) as img:
-            img.load()
-            out = img.copy()
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise CliError(f"cannot read image {path}: {exc}") from exc
-    if out.width < 8 or out.height < 8:
-        raise CliError(f"image too small to segment: {path} is {out.width}x{out.height} pixels")
-    return out
+    return open_image(path, min_side=8, too_small="image too small to segment")
 
 
 def _segmenter(model: str | None):  # noqa: ANN202

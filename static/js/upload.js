@@ -24,6 +24,43 @@
     } catch (e) { /* fall through */ }
     return P.errorText(xhr.status, xhr.responseText);
   }
+  /* A heavy file (many pages, frames or members) is ingested by a background job: follow its progress. */
+  function follow(root, li, bar, status, url) {
+    bar.value = 0; status.textContent = "queued: ingested in the background";
+    function done(job) {
+      var r = job.result && job.result.results ? job.result.results[0] : null;
+      if (job.state === "succeeded" && !(r && r.status === "error")) {
+        bar.value = 100; li.classList.add("ok"); status.textContent = resultText(job.result);
+        var docs = (job.result && job.result.documents) || [];
+        if (docs.length) {
+          var a = document.createElement("a"); a.href = "/d/" + docs[0] + "/"; a.textContent = "open";
+          status.append(" ", a);
+        }
+        root.dispatchEvent(new CustomEvent("uploaded", { bubbles: true }));
+      } else {
+        li.classList.add("failed"); status.setAttribute("role", "alert");
+        status.textContent = "Failed: " + ((r && r.error && r.error.message) || job.error || job.state);
+      }
+    }
+    function poll() {
+      var q = new XMLHttpRequest();
+      q.open("GET", url);
+      q.setRequestHeader("Accept", "application/json");
+      q.addEventListener("load", function () {
+        var job = null;
+        try { job = JSON.parse(q.responseText); } catch (e) { /* not JSON */ }
+        if (!job || q.status !== 200) { status.textContent = "Failed: " + P.errorText(q.status, q.responseText); li.classList.add("failed"); return; }
+        if (job.state === "succeeded" || job.state === "failed" || job.state === "cancelled") { done(job); return; }
+        if (job.progress_total) { bar.value = job.progress_percent; }
+        status.textContent = job.state === "queued" ? "queued: ingested in the background"
+          : "ingesting " + job.progress_done + " of " + job.progress_total + " pages";
+        setTimeout(poll, 1000);
+      });
+      q.addEventListener("error", function () { setTimeout(poll, 3000); });
+      q.send();
+    }
+    poll();
+  }
   function upload(root, file) {
     var list = root.querySelector(".upload-list");
     var li = document.createElement("li");
@@ -46,6 +83,7 @@
     xhr.addEventListener("load", function () {
       var data = null;
       try { data = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+      if (xhr.status === 202 && data && data.url) { follow(root, li, bar, status, data.url); return; }
       var r = data && data.results ? data.results[0] : null;
       if (xhr.status >= 200 && xhr.status < 300 && !(r && r.status === "error")) {
         bar.value = 100; li.classList.add("ok"); status.textContent = resultText(data);

@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.conftest import png_bytes
-from tests.formats.helpers import media_files, row_counts
+from tests.formats.helpers import import_iiif_job, media_files, row_counts
 
 
 def declared_huge_png(width: int = 60000, height: int = 60000) -> bytes:
@@ -115,10 +115,11 @@ def test_import_presentation_3_with_external_annotation_pages(collection, client
     for n, page in enumerate(pages, 1):
         server.add(f"/iiif/lines/{n}", page)
     url = server.add("/iiif/manifest.json", data)
-    response = client_for("curator").post("/api/v1/collections/letters/import/iiif/", {"url": url}, format="json")
-    assert response.status_code == 201, response.content
-    assert response.json()["pages"] == 2 and response.json()["lines"] == 4 and response.json()["iiif_version"] == 3
-    doc = Document.objects.get(pk=response.json()["document"])
+    job = import_iiif_job(client_for("curator"), {"url": url})
+    assert job.state == "succeeded", job.error
+    assert job.result["pages"] == 2 and job.result["lines"] == 4 and job.result["iiif_version"] == 3
+    assert job.progress_done == job.progress_total == 2  # one step per fetched image
+    doc = Document.objects.get(pk=job.result["document"])
     assert (doc.title, doc.creator, doc.date, doc.description, doc.source) == ("Brief aus Wien", "Marie K.", "1921", "A letter", url)
     page = doc.pages.get(order=0)
     assert page.iiif_source == server.base + "/img/1.png" and page.label == "f. 1r" and (page.width, page.height) == (600, 400)
@@ -147,10 +148,10 @@ def test_import_presentation_2_uploaded_file(collection, client_for, server):
                                 "resource": {"@id": img, "@type": "dctypes:Image"}}],
                     "otherContent": [{"@id": lines, "@type": "sc:AnnotationList"}]}]}]}
     upload = SimpleUploadedFile("manifest.json", json.dumps(manifest).encode(), content_type="application/json")
-    response = client_for("owner").post("/api/v1/collections/letters/import/iiif/", {"manifest": upload}, format="multipart")
-    assert response.status_code == 201, response.content
-    doc = Document.objects.get(pk=response.json()["document"])
-    assert doc.title == "Old manifest" and response.json()["iiif_version"] == 2
+    job = import_iiif_job(client_for("owner"), {"manifest": upload}, fmt="multipart")
+    assert job.state == "succeeded", job.error
+    doc = Document.objects.get(pk=job.result["document"])
+    assert doc.title == "Old manifest" and job.result["iiif_version"] == 2
     line = doc.pages.get().lines.get()
     assert line.polygon == [[10, 20], [290, 20], [290, 50], [10, 50]]
     assert Inscription.objects.get(line=line).text == "Hello world"
@@ -189,9 +190,9 @@ def test_bad_images_are_rejected(collection, client_for, server, settings, case,
     data, _ = manifest_v3(server.base, ["/img/ok.png", "/img/bad.png"])
     url = server.add("/iiif/manifest.json", data)
     before, files = row_counts(), media_files(settings)
-    response = client_for("curator").post("/api/v1/collections/letters/import/iiif/", {"url": url}, format="json")
-    assert response.status_code == (413 if code == "decompression_bomb" else 400), response.content
-    assert response.json()["error"]["code"] == code, response.json()
+    job = import_iiif_job(client_for("curator"), {"url": url})
+    assert job.state == "failed" and job.result["error"]["code"] == code, (job.error, job.result)
+    assert job.error == job.result["error"]["message"]  # the import's own message, no traceback
     assert row_counts() == before and media_files(settings) == files
 
 
@@ -203,9 +204,9 @@ def test_bad_images_are_rejected(collection, client_for, server, settings, case,
 def test_not_a_manifest_is_rejected(collection, client_for, server, body, code):
     url = server.add("/m.json", body, "application/json")
     before = row_counts()
-    response = client_for("curator").post("/api/v1/collections/letters/import/iiif/", {"url": url}, format="json")
-    assert response.status_code == 400 and response.json()["error"]["code"] == code
-    assert "IIIF" in response.json()["error"]["message"] or "JSON" in response.json()["error"]["message"]
+    job = import_iiif_job(client_for("curator"), {"url": url})
+    assert job.state == "failed" and job.result["error"]["code"] == code
+    assert "IIIF" in job.result["error"]["message"] or "JSON" in job.result["error"]["message"]
     assert row_counts() == before
 
 
@@ -219,6 +220,5 @@ def test_only_http_urls_are_fetched(collection, client_for, url):
 def test_redirect_to_another_scheme_is_refused(collection, client_for, server, location):
     """A redirect to another scheme is a fetch failure like any other (one generic error, remote_error)."""
     url = server.add("/redirect", b"", "text/plain", status=302, Location=location)
-    response = client_for("curator").post("/api/v1/collections/letters/import/iiif/", {"url": url}, format="json")
-    assert response.status_code == 400
-    assert response.json()["error"]["code"] == "remote_error"
+    job = import_iiif_job(client_for("curator"), {"url": url})
+    assert job.state == "failed" and job.result["error"]["code"] == "remote_error"

@@ -6,23 +6,24 @@ import json
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests.formats.helpers import import_iiif_job
 from tests.formats.interop_helpers import api_import, current, fixture, image
 from tests.formats.test_iiif_import import server  # noqa: F401 - the local http.server fixture
 
 
 def _upload_manifest(client, manifest: dict):
+    """The import job, run to its end (202 first; see import_iiif_job)."""
     data = json.dumps(manifest).encode()
-    return client.post("/api/v1/collections/letters/import/iiif/", {"manifest": SimpleUploadedFile("m.json", data)},
-                       format="multipart")
+    job = import_iiif_job(client, {"manifest": SimpleUploadedFile("m.json", data)}, fmt="multipart")
+    assert job.state == "succeeded", job.error
+    return job
 
 
 def test_cookbook_commenting_and_tagging_are_reported_and_svg_lines_kept(collection, client_for, server):  # noqa: F811
     manifest = json.loads(fixture("iiif_cookbook_commenting.json"))
     body = manifest["items"][0]["items"][0]["items"][0]["body"]
     body["id"] = server.add("/img/1.png", image(), ctype="image/png")
-    response = _upload_manifest(client_for("curator"), manifest)
-    assert response.status_code == 201, response.content
-    result = response.json()
+    result = _upload_manifest(client_for("curator"), manifest).result
     missing = {item["what"]: item["count"] for item in result["not_kept"]}
     assert missing == {"SvgSelector <path> shapes": 1}
     from archive.models import Document
@@ -43,10 +44,9 @@ def test_unknown_motivations_are_reported(collection, client_for, server):  # no
     manifest = json.loads(fixture("iiif_cookbook_commenting.json"))
     manifest["items"][0]["items"][0]["items"][0]["body"]["id"] = server.add("/img/1.png", image(), ctype="image/png")
     manifest["items"][0]["annotations"][0]["items"][0]["motivation"] = "praising"
-    response = _upload_manifest(client_for("curator"), manifest)
-    assert response.status_code == 201, response.content
-    missing = {item["what"]: item["count"] for item in response.json()["not_kept"]}
-    assert missing["annotations with motivation 'praising'"] == 1 and response.json()["annotations"] == 1
+    result = _upload_manifest(client_for("curator"), manifest).result
+    missing = {item["what"]: item["count"] for item in result["not_kept"]}
+    assert missing["annotations with motivation 'praising'"] == 1 and result["annotations"] == 1
 
 
 def test_every_w3c_motivation_is_kept(collection, client_for, server):  # noqa: F811
@@ -56,10 +56,9 @@ def test_every_w3c_motivation_is_kept(collection, client_for, server):  # noqa: 
     manifest = json.loads(fixture("iiif_cookbook_commenting.json"))
     manifest["items"][0]["items"][0]["items"][0]["body"]["id"] = server.add("/img/1.png", image(), ctype="image/png")
     manifest["items"][0]["annotations"][0]["items"][0]["motivation"] = "bookmarking"
-    response = _upload_manifest(client_for("curator"), manifest)
-    assert response.status_code == 201, response.content
-    assert response.json()["annotations"] == 2
-    assert not [item for item in response.json()["not_kept"] if "motivation" in item["what"]]
+    result = _upload_manifest(client_for("curator"), manifest).result
+    assert result["annotations"] == 2
+    assert not [item for item in result["not_kept"] if "motivation" in item["what"]]
     assert Annotation.objects.filter(motivation="bookmarking").count() == 1
 
 
@@ -74,11 +73,10 @@ def test_iiif_round_trip_keeps_polygons_baselines_text_and_ids(collection, clien
     exported = export_manifest(first, "http://archive.example")
     assert_valid_iiif(exported)
     exported["items"][0]["items"][0]["items"][0]["body"]["id"] = server.add("/img/will.png", image(), ctype="image/png")
-    response = _upload_manifest(client, exported)
-    assert response.status_code == 201, response.content
-    second = Document.objects.get(pk=response.json()["document"])
+    result = _upload_manifest(client, exported).result
+    second = Document.objects.get(pk=result["document"])
     keep = lambda doc: [(i.text, i.line.polygon, i.line.baseline, i.line.external_id, i.line.kind) for i in current(doc)]  # noqa: E731
     assert keep(second) == keep(first)
     assert [i.line.kind for i in current(second)] == ["HeadingLine", "DefaultLine", "DefaultLine"]  # line types too
     assert all(i.line.baseline for i in current(second))
-    assert response.json()["not_kept"] == []
+    assert result["not_kept"] == []

@@ -73,6 +73,10 @@ def test_tune_lm_writes_the_best_weights_into_the_card(tmp_path: Path) -> None:
     decoding = json.loads((model / "card.json").read_text())["decoding"]
     assert (decoding["lm_alpha"], decoding["lm_beta"]) == (report["best"]["alpha"], report["best"]["beta"])
     assert decoding["lm_tuning"]["cross_fitted_cer"] == report["cross_fitted_cer"]
+    from models_ml.htr.api import Recognizer
+
+    rec = Recognizer(model)  # the card still verifies, and beam search now uses the chosen weights
+    assert (rec.alpha, rec.beta) == (report["best"]["alpha"], report["best"]["beta"])
 
 
 def test_tune_lm_refuses_a_model_without_lm_and_a_single_hand(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.conftest import png_bytes
-from tests.formats.helpers import FIXTURES, media_files, row_counts
+from tests.formats.helpers import FIXTURES, media_files, row_counts, run_iiif_import_job
 from tests.formats.test_iiif_import import Server, manifest_v3
 
 
@@ -132,9 +132,16 @@ def test_malformed_iiif_is_a_400_or_imports_cleanly(collection, client_for, sett
     before, files = row_counts(), media_files(settings)
     response = client_for("curator").post(f"/api/v1/collections/{collection.slug}/import/iiif/",
                                           {"manifest": SimpleUploadedFile("m.json", raw)}, format="multipart")
-    assert response.status_code in (201, 400), response.content
-    if response.status_code == 400:
+    assert response.status_code in (202, 400), response.content
+    if response.status_code == 400:  # refused at the edge (not JSON, invalid text, nested too deep)
         _error(response)
+        assert row_counts() == before and media_files(settings) == files
+        return
+    job = run_iiif_import_job(response.json()["job"])
+    assert job.state in ("succeeded", "failed"), job.error
+    if job.state == "failed":  # bad input the job found: its code and message, and nothing stored
+        assert job.result["error"]["code"] and job.result["error"]["message"] == job.error
+        assert "Traceback" not in job.error
         assert row_counts() == before and media_files(settings) == files
 
 

@@ -8,6 +8,7 @@ import socket
 import pytest
 
 from tests.conftest import png_bytes
+from tests.formats.helpers import import_iiif_job
 from tests.formats.test_iiif_import import Server, manifest_v3
 
 IMPORT = "/api/v1/collections/letters/import/iiif/"
@@ -21,7 +22,12 @@ def loopback():
 
 
 def _post(client_for, url: str):
-    return client_for("curator").post(IMPORT, {"url": url}, format="json")
+    """The import job for ``url``, run to its end (the request answers 202; the job fetches)."""
+    return import_iiif_job(client_for("curator"), {"url": url})
+
+
+def _failed_with(job, code: str) -> bool:
+    return job.state == "failed" and job.result["error"]["code"] == code
 
 
 def _port(base: str) -> int:
@@ -32,8 +38,8 @@ def _port(base: str) -> int:
 def test_loopback_in_any_spelling_is_refused_before_connecting(collection, client_for, loopback, settings, host):
     settings.IIIF_FETCH_ALLOW = []
     loopback.add("/manifest.json", {"secret": True})
-    response = _post(client_for, f"http://{host}:{_port(loopback.base)}/manifest.json")
-    assert response.status_code == 400 and response.json()["error"]["code"] == "remote_error", response.content
+    job = _post(client_for, f"http://{host}:{_port(loopback.base)}/manifest.json")
+    assert _failed_with(job, "remote_error"), (job.error, job.result)
     assert loopback.requested == []  # nothing reached the loopback server
 
 
@@ -54,8 +60,7 @@ def test_a_redirect_to_loopback_is_refused_at_the_hop(collection, client_for, lo
         inner.add("/secret.json", {"secret": True})
         target = inner.base + "/secret.json"
         url = loopback.add("/hop", b"", "text/plain", status=302, Location=target)
-        response = _post(client_for, url)
-        assert response.status_code == 400 and response.json()["error"]["code"] == "remote_error"
+        assert _failed_with(_post(client_for, url), "remote_error")
         assert loopback.requested == ["/hop"] and inner.requested == []
     finally:
         inner.close()
@@ -67,9 +72,9 @@ def test_image_urls_on_loopback_are_refused_in_an_uploaded_manifest(collection, 
     settings.IIIF_FETCH_ALLOW = []
     loopback.add("/img/1.png", png_bytes(600, 400), "image/png")
     data, _ = manifest_v3(loopback.base, ["/img/1.png"])
-    response = client_for("curator").post(IMPORT, {"manifest": SimpleUploadedFile("m.json", json.dumps(data).encode())},
-                                          format="multipart")
-    assert response.status_code == 400 and response.json()["error"]["code"] == "remote_error", response.content
+    job = import_iiif_job(client_for("curator"), {"manifest": SimpleUploadedFile("m.json", json.dumps(data).encode())},
+                          fmt="multipart")
+    assert _failed_with(job, "remote_error"), (job.error, job.result)
     assert loopback.requested == []
 
 
@@ -78,7 +83,7 @@ def test_iiif_fetch_allow_lets_a_local_server_through(collection, client_for, lo
     loopback.add("/img/1.png", png_bytes(600, 400), "image/png")
     data, _ = manifest_v3(loopback.base, ["/img/1.png"])
     url = loopback.add("/iiif/manifest.json", data)
-    assert _post(client_for, url).status_code == 201
+    assert _post(client_for, url).state == "succeeded"
 
 
 def test_every_fetch_failure_reads_the_same(collection, client_for, loopback, settings):
@@ -92,9 +97,8 @@ def test_every_fetch_failure_reads_the_same(collection, client_for, loopback, se
             f"http://127.0.0.3:{_port(loopback.base)}/m.json"]
     messages = set()
     for url in urls:
-        response = _post(client_for, url)
-        assert response.status_code == 400, response.content
-        error = response.json()["error"]
-        assert error["code"] == "remote_error"
+        job = _post(client_for, url)
+        error = job.result["error"]
+        assert job.state == "failed" and error["code"] == "remote_error"
         messages.add(error["message"].replace(url, "URL"))
     assert messages == {"The IIIF manifest at URL could not be fetched."}

@@ -242,6 +242,13 @@ def test_jobs_start_from_the_pages_they_concern(seed, collection, web):
     assert evaluate.parameters["model"] == seed.model.pk
     client.post(f"/d/{seed.document.pk}/jobs/", {"kind": "train", "layer": gt.pk, "epochs": 3})
     assert Job.objects.get(kind="train").parameters["epochs"] == 3
+    assert 'value="beam+lm"' in client.get(f"/d/{seed.document.pk}/").content.decode()
+    client.post(f"/d/{seed.document.pk}/jobs/", {"kind": "transcribe", "decoder": "beam+lm"})
+    transcribe = Job.objects.get(kind="transcribe")  # the form's one choice becomes the beam decoder with the LM
+    assert (transcribe.parameters["decoder"], transcribe.parameters["lm"]) == ("beam", True)
+    bad = client.post(f"/d/{seed.document.pk}/jobs/", {"kind": "evaluate", "layer": gt.pk, "decoder": "beam+lm"},
+                      follow=True)
+    assert "decoder" in bad.content.decode() and Job.objects.filter(kind="evaluate").count() == 1
     refused = client.post(f"/d/{seed.document.pk}/jobs/", {"kind": "export"}, follow=True)
     assert "is not started from a document page" in refused.content.decode()
     client.post(f"/c/{collection.slug}/export/")

@@ -23,15 +23,17 @@ from archive.api.serializers import (
     IngestMetadataSerializer,
     IngestRequestSerializer,
     IngestResponseSerializer,
+    JobAcceptedSerializer,
     MembershipRoleSerializer,
     MembershipSerializer,
+    job_accepted,
 )
 from archive.api.views.base import CollectionScopedViewSet
 from archive.ingest import Upload
 from archive.models import Collection, Document, Membership
 from archive.permissions import MANAGE, WRITE, readable_collection_ids, require
 from archive.services import collections as collection_services
-from archive.services.ingest import ingest_uploads
+from archive.services.ingest_jobs import ingest_or_queue
 from palimpsest import textguard
 from palimpsest.errors import InputError
 
@@ -98,13 +100,16 @@ class CollectionViewSet(CollectionScopedViewSet):
         request={"multipart/form-data": IngestRequestSerializer},
         responses={
             201: IngestResponseSerializer,
+            202: OpenApiResponse(JobAcceptedSerializer, description="A heavy upload (over INGEST_SYNC_MAX_PAGES pages "
+                                 "or frames, INGEST_SYNC_MAX_BYTES or INGEST_SYNC_MAX_PIXELS) was stored and is "
+                                 "ingested by a background job; poll its url"),
             207: OpenApiResponse(IngestResponseSerializer, description="Some files were ingested, some failed"),
             400: OpenApiResponse(description="No file was ingested; per-file results in error.detail.results"),
             413: OpenApiResponse(description="Upload over MAX_UPLOAD_BYTES, or a bomb"),
             415: OpenApiResponse(description="Unsupported or spoofed file type"),
         },
         description="Ingest images (PNG, JPEG, TIFF), PDFs, plain text and zip archives. Each file is atomic; "
-        "see docs/ingest.md.",
+        "a heavy upload is ingested by a background job (202); see docs/ingest.md.",
     )
     @extend_schema(request=DefaultModelSerializer, responses={200: CollectionSerializer},
                    description="Owner or curator: choose the recognizer this collection's transcribe jobs use "
@@ -152,11 +157,14 @@ class CollectionViewSet(CollectionScopedViewSet):
             into = Document.objects.filter(pk=int(raw), collection=collection).first()
             if into is None:
                 raise NotFound("No such document in this collection.")
-        results = ingest_uploads(
+        outcome = ingest_or_queue(
             collection, [Upload.from_django_file(f) for f in files], user=request.user, title=title, metadata=options,
             document=into,
         )
-        return ingest_response(results)
+        if isinstance(outcome, list):
+            return ingest_response(outcome)
+        body = job_accepted(request, outcome, files=[f.name for f in files])
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
 
 def ingest_response(results) -> Response:
