@@ -124,3 +124,11 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.version}"
+
+    # The columns a list of readings never shows: JSON (and the charset) decoded per joined row otherwise.
+    CARD_FIELDS = ("architecture", "hyperparameters", "charset", "training_data", "metrics", "card")
+
+    @classmethod
+    def card_fields(cls, via: str) -> list[str]:
+        """``defer()`` names of the card columns for a query that joins the model version through ``via``."""
+        return [f"{via}__{name}" for name in cls.CARD_FIELDS]

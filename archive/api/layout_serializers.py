@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from archive.api.fields import PageField
+from archive.api.fields import PageField, UsernameField
 from archive.api.serializers import points
 from archive.models import GeometryRevision, Region
 
@@ -13,7 +13,7 @@ class RegionSerializer(serializers.ModelSerializer):
     polygon = points(min_length=3)
     kind = serializers.CharField(max_length=50, required=False, default="MainZone",
                                  help_text="SegmOnto zone type, e.g. MainZone, MarginTextZone, NumberingZone")
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
+    created_by = UsernameField()
     lines = serializers.SerializerMethodField()
 
     class Meta:
@@ -52,7 +52,7 @@ class SplitResultSerializer(serializers.Serializer):
 
 
 class GeometryRevisionSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
+    created_by = UsernameField()
     region = serializers.IntegerField(source="region_id", read_only=True, allow_null=True)
     line = serializers.IntegerField(source="line_id", read_only=True, allow_null=True)
     in_region = serializers.IntegerField(source="in_region_id", read_only=True, allow_null=True)

@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from archive.api.fields import CollectionSlugField, DocumentField, PageField
+from archive.api.fields import CollectionSlugField, DocumentField, PageField, UsernameField
 from archive.models import Collection, Document, Line, Membership, Page, Role, Text
 
 # Document.year_from/year_to are 32-bit integer columns; a larger number is a 400, not a database error.
@@ -66,7 +66,7 @@ class DocumentSerializer(serializers.ModelSerializer):
     collection = CollectionSlugField()
     tags = TagListField(required=False)
     page_count = serializers.IntegerField(read_only=True)
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
+    created_by = UsernameField()
 
     class Meta:
         model = Document
@@ -198,7 +198,7 @@ class LineSerializer(serializers.ModelSerializer):
     baseline = points(required=False, help_text="[[x, y], ...]; derived from the polygon when omitted, never empty")
     region = serializers.IntegerField(source="region_id", required=False, allow_null=True,
                                       help_text="A region of the same page, or null")
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
+    created_by = UsernameField()
 
     class Meta:
         model = Line

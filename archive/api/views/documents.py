@@ -1,14 +1,14 @@
 """Documents (Dublin Core metadata, tags) and the source texts of born-digital documents."""
 from __future__ import annotations
 
-from django.db.models import Count
 from rest_framework import status
 from rest_framework.response import Response
 
+from archive.api.counts import related_count
 from archive.api.filters import DocumentFilter, TextFilter
 from archive.api.serializers import DocumentSerializer, DocumentUpdateSerializer, TextSerializer, TextUpdateSerializer
 from archive.api.views.base import CollectionScopedViewSet
-from archive.models import Document, Text
+from archive.models import Document, Page, Text
 from archive.permissions import WRITE, require
 from archive.services import documents as document_services
 from palimpsest.errors import InputError
@@ -25,8 +25,8 @@ class DocumentViewSet(CollectionScopedViewSet):
         return (
             Document.objects.select_related("collection", "created_by")
             .prefetch_related("tags")
-            .annotate(page_count=Count("pages", distinct=True))
-            .order_by("title", "id")  # explicit: Meta.ordering is ignored in GROUP BY queries
+            .annotate(page_count=related_count(Page, "document"))
+            .order_by("title", "id")
         )
 
     def get_serializer_class(self):

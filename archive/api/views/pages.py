@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from django.core.files.storage import default_storage
-from django.db.models import Count
 from django.http import FileResponse, HttpResponse, HttpResponseNotModified
 from django.utils.http import parse_etags
 from drf_spectacular.types import OpenApiTypes
@@ -11,10 +10,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 
+from archive.api.counts import related_count
 from archive.api.filters import PageFilter
 from archive.api.serializers import PageSerializer
 from archive.api.views.base import CollectionScopedViewSet, ImageRenderer, JsonErrorsForImagesMixin
-from archive.models import Page
+from archive.models import Line, Page
 from archive.services import thumbnails
 from archive.services.documents import delete_guarded
 
@@ -60,7 +60,7 @@ class PageViewSet(JsonErrorsForImagesMixin, CollectionScopedViewSet):
     def base_queryset(self):
         return (
             Page.objects.select_related("image", "document__collection")
-            .annotate(line_count=Count("lines"))
+            .annotate(line_count=related_count(Line, "page"))
             .order_by("document_id", "order", "id")
         )
 

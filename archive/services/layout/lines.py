@@ -11,13 +11,9 @@ from archive.models import GeometrySource, Line, Page, Region, RevisionAction
 from archive.permissions import WRITE, require
 from archive.services.layout import order as reading_order
 from archive.services.layout import revisions
+from archive.services.layout.order import lock_page
 from archive.services.layout.validation import baseline_from_polygon, check_baseline, check_polygon
 from palimpsest.errors import InputError
-
-
-def lock_page(page: Page) -> Page:
-    """Layout acts on one page are serialised (reading order and versions are per page)."""
-    return Page.objects.select_for_update().get(pk=page.pk)
 
 
 def _region_on(page: Page, region: Region | int | None) -> Region | None:

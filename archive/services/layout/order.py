@@ -13,6 +13,16 @@ from archive.services.layout import revisions
 from palimpsest.errors import InputError
 
 
+def lock_page(page: Page) -> Page:
+    """Layout acts on one page are serialised (reading order and versions are per page). A page taken out of its
+    document keeps its geometry as it was: changing it is refused (409) until the page is restored."""
+    locked = Page.all_objects.select_for_update().filter(pk=page.pk).first()
+    if locked is None or locked.removed_at is not None:
+        raise InputError("This page was removed from its document; restore it before changing its lines or regions.",
+                         code="page_removed", status_code=409)
+    return locked
+
+
 def live_lines(page: Page) -> list[Line]:
     return list(Line.objects.filter(page=page).order_by("order", "id"))
 
@@ -52,7 +62,7 @@ def reorder_lines(page: Page, line_ids: Sequence[int], *, user: AbstractBaseUser
     except (TypeError, ValueError) as exc:
         raise InputError("'lines' must be a list of line ids.", code="bad_order") from exc
     with transaction.atomic():
-        Page.objects.select_for_update().get(pk=page.pk)
+        lock_page(page)
         lines = {ln.pk: ln for ln in live_lines(page)}
         if len(ids) != len(set(ids)) or set(ids) != set(lines):
             raise InputError("'lines' must list every line of the page exactly once "
