@@ -12,18 +12,7 @@ from __future__ import annotations
 from exchange.formats.words import imported_words
 from inscription.models import Inscription
 from search.models import EntryKind, Language, SearchEntry, WordAlternative
-from search.query import Term, highlight_spans
-
-SHORT_WORD = 4  # letters: shorter words are the ones the recognizer invents (docs/search.md)
-
-
-def threshold_for(token: str, threshold: float) -> float:
-    """A short word needs more probability to count (measured: bench/prob_search_eval.py)."""
-    if len(token) >= SHORT_WORD:
-        return threshold
-    from django.conf import settings
-
-    return max(threshold, float(getattr(settings, "SEARCH_ALTERNATIVES_SHORT_WORD_THRESHOLD", 0.2)))
+from search.query import Term, highlight_spans, threshold_for
 
 
 def _line_box(entry: SearchEntry) -> tuple[int, int, int, int] | None:
