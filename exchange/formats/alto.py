@@ -113,17 +113,9 @@ def _block_plan(pages: Sequence[Page], lines_by_page, used: set[str]) -> dict[in
             blocks[-1][2].append(line)
         written = {line.region_id for line in lines_by_page[page.pk]}
         blocks += [("", r, []) for r in page.regions.order_by("order", "id") if r.pk not in written and len(r.polygon or []) >= 3]
-        plan[page.pk] = [(_unique(region.external_id if region is not None else "", f"p{index}_block{n}", used), region, lines)
+        plan[page.pk] = [(common.unique_id(region.external_id if region is not None else "", f"p{index}_block{n}", used), region, lines)
                          for n, (_, region, lines) in enumerate(blocks, 1)]
     return plan
-
-
-def _unique(candidate: str, fallback: str, used: set[str]) -> str:
-    ident = candidate if candidate and common.NCNAME.match(candidate) and candidate not in used else fallback
-    while ident in used:
-        ident += "_"
-    used.add(ident)
-    return ident
 
 
 def _write_block(space, page: Page, block_id: str, region: Region | None, zone_tags: dict[str, str],  # noqa: ANN202
