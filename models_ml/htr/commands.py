@@ -149,7 +149,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                       "synth_seed": args.synth_seed, "extra_folders": args.data or [],
                       "validation_folder": args.val, "validation_lines": len(val_set)})
     card = base_card(model.cfg, charset, tcfg, args.name, data_desc, parent,
-                     "python -m models_ml " + " ".join(shlex.quote(a) for a in sys.argv[2:] if a))
+                     "python -m models_ml train " + " ".join(shlex.quote(a) for a in sys.argv[2:] if a))
     print(f"training {count_parameters(model)} parameters on {len(train_set)} lines "
           f"(more arriving from {pool})" if renderer else "", file=sys.stderr)
     try:

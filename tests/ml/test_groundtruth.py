@@ -147,6 +147,7 @@ def test_train_from_ground_truth_on_the_cli(tmp_path: Path) -> None:
     assert "validation_heldout" in card["metrics"]
     assert real["credit"] == CREDIT and CREDIT in card["licence"]
     assert "--val-ground-truth" in card["training_data"]["validation"]
+    assert card["command"].startswith("python -m models_ml train --out ")  # the command as one would retype it
 
 
 def test_train_refuses_ground_truth_without_its_image(tmp_path: Path) -> None:
