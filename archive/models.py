@@ -254,6 +254,8 @@ class Region(AttributedGeometry):
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="regions")
     kind = models.CharField(max_length=50, default="text")
     order = models.PositiveIntegerField(default=0)
+    # The region's ID in the file it was imported from (PAGE @id, ALTO @ID), written back on export.
+    external_id = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["page", "order", "id"]
@@ -266,6 +268,8 @@ class Line(AttributedGeometry):
     order = models.PositiveIntegerField(default=0, help_text="Reading order on the page")
     # Stable external identifier (from ALTO/PAGE imports, or generated) used by exports.
     external_id = models.CharField(max_length=100, blank=True)
+    # Line type (SegmOnto: DefaultLine, HeadingLine, …) from PAGE custom "structure {type:…}" or ALTO TAGREFS.
+    kind = models.CharField(max_length=50, blank=True)
 
     class Meta:
         ordering = ["page", "order", "id"]

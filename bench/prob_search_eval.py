@@ -1,17 +1,24 @@
 """Does the probabilistic index find what 1-best search misses? Measured on the validation wills.
 
 For every line of the validation wills (``models_ml.realdata.VALIDATION_WILLS``, never trained
-on) the recognizer reads the line crop once, keeping its word alternatives (models_ml/htr/words.py).
-Query words are the distinct words of the true text (folded as search folds them: no accents,
-no case). A (word, line) pair is *relevant* when the word is in the line's true text.
+on) the recognizer reads the line crop once and builds the line's probabilistic index
+(``Recognizer.word_alternatives``: keyword-spotting probabilities, models_ml/htr/kws.py, or with
+``--index slots`` the older per-position spellings of models_ml/htr/words.py). Query words are
+the distinct words of the true text, folded as search folds them. A (word, line) pair is
+*relevant* when the word is in the line's true text.
 
-- 1-best: the line is retrieved when the word is in the machine's best reading (what full-text
-  search over machine lines finds).
-- index ≥ τ: retrieved by 1-best OR by an alternative of probability ≥ τ (what /api/v1/search/
-  finds with ``alternatives=τ``); ``index only`` is the alternatives alone.
+- 1-best: the line is retrieved when the word is in the machine's greedy reading.
+- index, search's rule: 1-best OR an index entry with probability ≥ ``threshold_for(word, τ)``
+  (τ, but never below ``search.query.ALTERNATIVE_FLOOR`` for words of 1-5 letters): what
+  GET /api/v1/search/?alternatives=τ finds. The server default is τ = 0.0002.
+- index, one threshold: the same with τ for every word, whatever its length (for comparison).
+- cross-validated: the per-length floors tuned on half of the wills (each length's floor as low as
+  keeps that length's extra pairs at precision ≥ 0.8), measured on the other half, and back.
 
-Prints a markdown table: found (relevant pairs retrieved), recall, precision, and found / found
-by 1-best. Run:  nice -n 15 .venv/bin/python bench/prob_search_eval.py [--model DIR] [--json out.json]
+Prints markdown tables for all query words, words of ≥ 3 letters and words of ≥ 4 letters, and
+the CPU cost per line of building the index. Run (takes the model directory, default the shipped
+htr-default):
+  nice -n 15 .venv/bin/python bench/prob_search_eval.py [--model DIR] [--index spot|slots] [--json out.json]
 """
 from __future__ import annotations
 
@@ -21,58 +28,31 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-from PIL import Image, ImageDraw
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models_ml import realdata, registry  # noqa: E402
 from models_ml.htr.api import Recognizer  # noqa: E402
+from search.query import ALTERNATIVE_FLOOR, threshold_for  # noqa: E402
 from search.text import tokens  # noqa: E402
 
-THRESHOLDS = (0.9, 0.7, 0.5, 0.3, 0.2, 0.1, 0.05, 0.02, 0.01)
+SEARCH_TAUS = (0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 0.0002)
+GLOBAL_TAUS = (0.5, 0.3, 0.2, 0.1, 0.05, 0.02, 0.01)
+GRID = (0.5, 0.3, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 0.0005, 0.0002)
+TARGET = 0.8
 
 
-def _local_lines(path: Path) -> list[tuple[Image.Image, str]]:
-    """A minimal ALTO reader and polygon cropper (used until models_ml.htr.groundtruth is on main)."""
-    from lxml import etree
+def validation_lines() -> list[tuple[object, str, str]]:
+    """(line crop, true text, will) for every transcribed line of the validation wills."""
+    from models_ml.htr.groundtruth import page_lines, read_ground_truth
 
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    root = etree.parse(str(path), parser).getroot()
-    grey = Image.open(path.with_suffix(".jpg")).convert("L")
-    paper = int(np.median(np.asarray(grey)))
     out = []
-    for tl in root.iter("{*}TextLine"):
-        text = " ".join(" ".join(s.get("CONTENT", "") for s in tl.iter("{*}String")).split())
-        poly = next((p.get("POINTS") for p in tl.iter("{*}Polygon")), None)
-        if not text or not poly:
-            continue
-        nums = [float(v) for v in poly.replace(",", " ").split()]
-        pts = list(zip(nums[0::2], nums[1::2], strict=True))
-        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-        box = (max(0, int(min(xs)) - 4), max(0, int(min(ys)) - 4), min(grey.width, int(max(xs)) + 4),
-               min(grey.height, int(max(ys)) + 4))
-        crop = grey.crop(box)
-        mask = Image.new("L", crop.size, 0)
-        ImageDraw.Draw(mask).polygon([(x - box[0], y - box[1]) for x, y in pts], fill=255)
-        out.append((Image.composite(crop, Image.new("L", crop.size, paper), mask), text))
+    for f in realdata.ground_truth_files("val"):
+        out += [(img, gt.text, realdata.will_of(f)) for img, gt in page_lines(read_ground_truth(f)) if gt.text]
     return out
 
 
-def validation_lines() -> tuple[list[tuple[Image.Image, str]], str]:
-    files = realdata.ground_truth_files("val")
-    try:
-        from models_ml.htr.groundtruth import page_lines, read_ground_truth
-    except ImportError:
-        return [ln for f in files for ln in _local_lines(f)], "local polygon crop (bench/prob_search_eval.py)"
-    lines = []
-    for f in files:
-        lines += [(img, gt.text) for img, gt in page_lines(read_ground_truth(f)) if gt.text]
-    return lines, "models_ml.htr.groundtruth.page_lines"
-
-
 def line_alternatives(words: list[dict]) -> dict[str, float]:
-    """token → its best probability at any word position of the line (spellings sharing a token add up)."""
+    """token → its best probability at any index entry of the line (spellings sharing a token add up)."""
     best: dict[str, float] = {}
     for slot in words:
         per_slot: dict[str, float] = {}
@@ -84,79 +64,125 @@ def line_alternatives(words: list[dict]) -> dict[str, float]:
     return best
 
 
-def evaluate(truths: list[set[str]], onebest: list[set[str]], alts: list[dict[str, float]],
-             min_len: int = 1) -> list[dict]:
-    """Rows of the table: found, recall, precision per method."""
-    queries = {w for t in truths for w in t if len(w) >= min_len}
-    relevant = {(w, i) for i, t in enumerate(truths) for w in t if w in queries}
-    base = {(w, i) for i, b in enumerate(onebest) for w in b if w in queries}
+class Evaluation:
+    """Relevant, 1-best and index pairs of some lines, for one set of query words."""
 
-    def row(name: str, threshold: float | None, retrieved: set) -> dict:
-        found = len(retrieved & relevant)
+    def __init__(self, truths: list[set[str]], onebest: list[set[str]], alts: list[dict[str, float]],
+                 lines: list[int], min_len: int = 1) -> None:
+        self.queries = {w for i in lines for w in truths[i] if len(w) >= min_len}
+        self.relevant = {(w, i) for i in lines for w in truths[i] if w in self.queries}
+        self.base = {(w, i) for i in lines for w in onebest[i] if w in self.queries}
+        self.scored = [(w, i, p) for i in lines for w, p in alts[i].items() if w in self.queries]
+        self.base_found = len(self.base & self.relevant)
+
+    def row(self, name: str, threshold: float | None, need) -> dict:  # noqa: ANN001 - word → probability needed
+        retrieved = self.base | {(w, i) for w, i, p in self.scored if p >= need(w)}
+        found = len(retrieved & self.relevant)
         return {"method": name, "threshold": threshold, "found": found, "retrieved": len(retrieved),
-                "recall": found / max(1, len(relevant)), "precision": found / max(1, len(retrieved)),
-                "words_found": len({w for w, _ in retrieved & relevant})}
+                "recall": found / max(1, len(self.relevant)), "precision": found / max(1, len(retrieved)),
+                "ratio": found / max(1, self.base_found)}
 
-    rows = [row("1-best", None, base)]
-    for tau in THRESHOLDS:
-        alt = {(w, i) for i, a in enumerate(alts) for w, p in a.items() if p >= tau and w in queries}
-        rows.append(row("index", tau, base | alt))
-        rows.append(row("index only", tau, alt))
-    one = max(1, rows[0]["found"])
+    def rows(self) -> list[dict]:
+        out = [self.row("1-best", None, lambda w: 2.0)]
+        out += [self.row("index, search's rule", t, lambda w, t=t: threshold_for(w, t)) for t in SEARCH_TAUS]
+        out += [self.row("index, one threshold", t, lambda w, t=t: t) for t in GLOBAL_TAUS]
+        return out
+
+    def tuned_floors(self) -> dict[int, float]:
+        """Per length (7 = 7 and more): the lowest floor at which the extra pairs keep precision ≥ TARGET."""
+        floors = {}
+        for n in range(1, 8):
+            extra = [((w, i) in self.relevant, p) for w, i, p in self.scored
+                     if min(len(w), 7) == n and (w, i) not in self.base]
+            floors[n] = 2.0
+            for x in GRID:
+                kept = [r for r, p in extra if p >= x]
+                if kept and sum(kept) / len(kept) >= TARGET:
+                    floors[n] = x
+        return floors
+
+
+def cross_validated(truths, onebest, alts, wills, min_len: int) -> dict:  # noqa: ANN001
+    """Floors tuned on every other will, measured on the rest, and back; pooled."""
+    names = sorted(set(wills))
+    halves = [[i for i, w in enumerate(wills) if names.index(w) % 2 == k] for k in (0, 1)]
+    found = retrieved = base = 0
+    floors = []
+    for train, test in ((halves[0], halves[1]), (halves[1], halves[0])):
+        tuned = Evaluation(truths, onebest, alts, train, min_len).tuned_floors()
+        floors.append(tuned)
+        ev = Evaluation(truths, onebest, alts, test, min_len)
+        r = ev.row("cv", None, lambda w, t=tuned: t[min(len(w), 7)])
+        found, retrieved, base = found + r["found"], retrieved + r["retrieved"], base + ev.base_found
+    return {"found": found, "precision": found / max(1, retrieved), "ratio": found / max(1, base), "floors": floors}
+
+
+def print_table(rows: list[dict]) -> None:
+    print("| search | threshold | found | recall | precision | found ÷ 1-best |")
+    print("|---|---|---|---|---|---|")
     for r in rows:
-        r["ratio"] = r["found"] / one
-    return rows, len(queries), len(relevant)
+        tau = "" if r["threshold"] is None else f"{r['threshold']:g}"
+        print(f"| {r['method']} | {tau} | {r['found']} | {r['recall']:.3f} | {r['precision']:.3f} | {r['ratio']:.2f}× |")
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default=None, help="model directory (default: the shipped htr-default)")
-    ap.add_argument("--min-len", type=int, default=1, help="shortest query word (characters)")
+    ap.add_argument("--index", choices=("spot", "slots"), default="spot",
+                    help="spot: keyword-spotting probabilities of many candidate words (default); slots: words.py only")
+    ap.add_argument("--slot-k", type=int, default=None, help="spellings kept per word position (words.py; default its own)")
+    ap.add_argument("--slot-beam", type=int, default=None, help="beam per word position (words.py; default its own)")
     ap.add_argument("--limit", type=int, default=0, help="read only the first N lines (a quick look)")
     ap.add_argument("--json", default=None, help="also write the rows here")
-    ap.add_argument("--k", type=int, default=None, help="spellings kept per word position (default: words.py's)")
-    ap.add_argument("--beam", type=int, default=None, help="beam per word position (default: words.py's)")
-    ap.add_argument("--min-prob", type=float, default=None, help="smallest probability kept (default: words.py's)")
     args = ap.parse_args(argv)
     import torch
 
     torch.set_num_threads(1)
     model_dir = Path(args.model) if args.model else registry.default_model_dir()
     rec = Recognizer(model_dir, "cpu")
-    rec.word_options = {k: v for k, v in (("k", args.k), ("beam", args.beam), ("min_prob", args.min_prob)) if v is not None}
-    t0 = time.perf_counter()
-    lines, cropper = validation_lines()
+    rec.index_mode = args.index
+    rec.word_options = {k: v for k, v in (("k", args.slot_k), ("beam", args.slot_beam)) if v is not None}
+    lines = validation_lines()
     if args.limit:
         lines = lines[: args.limit]
-    readings = rec.recognize([img for img, _ in lines], alternatives=True, batch_size=8)
-    seconds = time.perf_counter() - t0
-    truths = [set(tokens(text)) for _, text in lines]
-    onebest = [set(tokens(r.text)) for r in readings]
+    images = [img for img, _, _ in lines]
+    t0 = time.process_time()
+    plain = rec.recognize(images, alternatives=False, batch_size=8)
+    t1 = time.process_time()
+    readings = rec.recognize(images, alternatives=True, batch_size=8)
+    t2 = time.process_time()
+    per_line_read, per_line_index = (t1 - t0) / len(lines), (t2 - t1 - (t1 - t0)) / len(lines)
+    truths = [set(tokens(text)) for _, text, _ in lines]
+    onebest = [set(tokens(r.text)) for r in plain]
     alts = [line_alternatives(r.words) for r in readings]
+    wills = [w for _, _, w in lines]
     card = rec.card
-    print(f"model: {card.get('name')} {card.get('version')} (sha256 {str(card.get('sha256', ''))[:12]}), "
-          f"greedy 1-best; word alternatives {rec.word_options or 'words.py defaults'}; {len(lines)} lines of {len(realdata.VALIDATION_WILLS)} validation wills; crops: {cropper}; "
-          f"{seconds:.0f} s on CPU")
-    all_rows = {}
-    for min_len in sorted({1, args.min_len, 4}):
-        rows, nq, nrel = evaluate(truths, onebest, alts, min_len)
-        all_rows[min_len] = rows
-        print(f"\nquery words of ≥ {min_len} characters: {nq} distinct words, {nrel} relevant (word, line) pairs\n")
-        print("| search | threshold | found | recall | precision | found ÷ 1-best | distinct words found |")
-        print("|---|---|---|---|---|---|---|")
-        for r in rows:
-            tau = "" if r["threshold"] is None else f"{r['threshold']:.2f}"
-            print(f"| {r['method']} | {tau} | {r['found']} | {r['recall']:.3f} | {r['precision']:.3f} | "
-                  f"{r['ratio']:.2f}× | {r['words_found']} |")
-        ok = [r for r in rows if r["precision"] >= 0.8 and r["method"] == "index"]
+    entries = sum(len(r.words) for r in readings) / len(readings)
+    print(f"model: {card.get('name')} {card.get('version')} (sha256 {str(card.get('sha256', ''))[:12]}) from {model_dir}; "
+          f"greedy 1-best; index: {args.index} {rec.word_options or ''}; {len(lines)} lines of {len(set(wills))} validation wills; "
+          f"lexicon {len(rec.lexicon)} words")
+    print(f"CPU per line (1 thread): reading {per_line_read * 1000:.0f} ms, building the index "
+          f"{per_line_index * 1000:.0f} ms more; {entries:.0f} index entries per line")
+    print(f"search's floors by word length: {ALTERNATIVE_FLOOR} (6 letters and more: none)")
+    out = {"model": {k: card.get(k) for k in ("name", "version", "sha256")}, "index": args.index, "lines": len(lines),
+           "ms_per_line": {"read": per_line_read * 1000, "index": per_line_index * 1000}, "sets": {}}
+    for min_len in (1, 3, 4):
+        ev = Evaluation(truths, onebest, alts, list(range(len(lines))), min_len)
+        rows = ev.rows()
+        cv = cross_validated(truths, onebest, alts, wills, min_len)
+        print(f"\nquery words of ≥ {min_len} letters: {len(ev.queries)} distinct words, {len(ev.relevant)} relevant "
+              f"(word, line) pairs\n")
+        print_table(rows)
+        ok = [r for r in rows if r["precision"] >= TARGET and r["method"] != "1-best"]
         best = max(ok, key=lambda r: r["found"], default=None)
         if best:
-            print(f"\nbest at precision ≥ 0.8: index ≥ {best['threshold']} finds {best['ratio']:.2f}× what 1-best finds")
-        else:
-            print("\nno threshold keeps precision ≥ 0.8")
+            print(f"\nmost found at precision ≥ {TARGET}: {best['method']} τ = {best['threshold']:g}: "
+                  f"{best['ratio']:.2f}× 1-best (precision {best['precision']:.3f})")
+        print(f"cross-validated by will (floors tuned on half the wills, measured on the other half): "
+              f"{cv['ratio']:.2f}× 1-best at precision {cv['precision']:.3f}; floors {cv['floors']}")
+        out["sets"][min_len] = {"rows": rows, "cross_validated": cv}
     if args.json:
-        Path(args.json).write_text(json.dumps({"model": {k: card.get(k) for k in ("name", "version", "sha256")},
-                                               "lines": len(lines), "rows": all_rows}, indent=1))
+        Path(args.json).write_text(json.dumps(out, indent=1))
     return 0
 
 

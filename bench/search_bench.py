@@ -8,7 +8,8 @@ recognizer would, and with word alternatives for each line (the probabilistic in
 the search service (the same call as GET /api/v1/search/, without HTTP) for single words,
 phrases, prefixes, fuzzy words and probabilistic words, and prints p50/p95/max per type, of the
 whole call, of the time spent waiting on the database, and of the server's own execution time of
-the matching statements (EXPLAIN ANALYZE: the capped match list, the ranked page). On a busy box
+the matching statements (EXPLAIN ANALYZE: a fuzzy word's vocabulary look-up, the capped match
+list, the ranked page). Then the same queries end to end through GET /api/v1/search/. On a busy box
 the first two are dominated by scheduling (the script prints what a bare SELECT 1 costs); the
 third is the figure that speaks for the index.
 
@@ -138,6 +139,7 @@ def load(n_lines: int, seed: int) -> dict:
     with connection.cursor() as cur:
         cur.execute("ANALYZE search_searchentry")
         cur.execute("ANALYZE search_wordalternative")
+        cur.execute("ANALYZE search_word")
     return {"seconds": time.perf_counter() - t0}
 
 
@@ -177,24 +179,32 @@ def server_ms(user, q: str, kind: str, capped: bool) -> float:  # noqa: ANN001
     the capped match list, and the ranked page of hits when the matches are few enough to rank."""
     import json
 
-    from django.db import connection
+    from django.db import connection, transaction
 
-    from search.services.query import SearchRequest, _rank, count_limit, matching
+    from search.query import FUZZY_SIMILARITY
+    from search.services.query import MAX_FUZZY_EXPANSION, PG_FUZZY_SQL, SearchRequest, _rank, count_limit, matching
 
     text, alt, terms = matching(user, SearchRequest(q=q, kind="line", alternatives=0.3 if kind == "alternative" else None))
-    statements = [text.order_by().values_list("pk", flat=True)[: count_limit() + 1]]
+    statements: list = [(PG_FUZZY_SQL, [t.tokens[0], t.tokens[0], FUZZY_SIMILARITY, t.tokens[0],
+                                                          MAX_FUZZY_EXPANSION]) for t in terms if t.fuzzy]
+    statements.append(text.order_by().values_list("pk", flat=True)[: count_limit() + 1])
     if not capped:
         statements.append(text.annotate(score=_rank(terms)).order_by("-score", "-id")[:20])
     if kind == "alternative":
         statements.append(alt.order_by().values("pk")[: count_limit() + 1])
     total = 0.0
-    with connection.cursor() as cur:
+    phrase = any(len(t.tokens) > 1 and not t.negate for t in terms)
+    with transaction.atomic(), connection.cursor() as cur:
+        if phrase:  # as search._found runs it: through the text index (see there why)
+            cur.execute("SET LOCAL enable_seqscan = off")
         for qs in statements:
-            sql, params = qs.query.sql_with_params()
+            sql, params = qs if isinstance(qs, tuple) else qs.query.sql_with_params()
             cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
             plan = cur.fetchone()[0]
             plan = json.loads(plan) if isinstance(plan, str) else plan
             total += plan[0]["Execution Time"] + plan[0].get("Planning Time", 0.0)
+            if phrase:
+                cur.execute("SET LOCAL enable_seqscan TO DEFAULT")  # the ranked page runs as search runs it
     return total
 
 
@@ -234,6 +244,30 @@ def run(n_queries: int, seed: int, facets: bool) -> None:
                   f"{pct(times, 0.95):.1f} | {max(times):.1f} | {statistics.median(db_times):.1f} | "
                   f"{pct(db_times, 0.95):.1f} | {statistics.median(server):.1f} | {pct(server, 0.95):.1f} | "
                   f"{statistics.median(totals):.0f} | {max(totals):,} |", flush=True)
+
+
+def run_api(n_queries: int, seed: int) -> None:
+    """End to end through GET /api/v1/search/ (Django's test client, in process: routing, the view, the
+    serializer and JSON, with facets as the API gives them by default; no network)."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    client = Client()
+    client.force_login(User.objects.get(username="bench-search-reader"))
+    for kind, qs in queries(n_queries, seed).items():
+        times, totals = [], []
+        for q in qs:
+            params = {"q": q, "kind": "line", "alternatives": "0.3" if kind == "alternative" else "off"}
+            t0 = time.perf_counter()
+            r = client.get("/api/v1/search/", params)
+            times.append((time.perf_counter() - t0) * 1000)
+            if r.status_code != 200:
+                raise RuntimeError(f"{q!r}: HTTP {r.status_code} {r.content[:200]!r}")
+            totals.append(r.json()["count"])
+        times.sort()
+        print(f"| {kind} (API, facets) | {len(qs)} | {statistics.median(times):.1f} | "
+              f"{times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]:.1f} | {times[-1]:.1f} | "
+              f"{statistics.median(totals):.0f} |", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -289,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     run(args.queries, args.seed, facets=False)
     run(max(10, args.queries // 4), args.seed + 7, facets=True)
+    print("\n| query | n | p50 ms | p95 ms | max ms | median count |\n|---|---|---|---|---|---|")
+    run_api(max(10, args.queries // 2), args.seed + 11)
     return 0
 
 

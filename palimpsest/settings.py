@@ -205,10 +205,9 @@ IIIF_FETCH_ALLOW = [h.strip() for h in os.environ.get("IIIF_FETCH_ALLOW", "").sp
 # Tried in order when a .txt upload is not UTF-8; the one used is recorded on the Text row.
 TEXT_FALLBACK_ENCODINGS = tuple(e.strip() for e in os.environ.get("TEXT_FALLBACK_ENCODINGS", "cp1252,latin-1").split(",") if e.strip())
 
-# Search: a machine line also matches a word the recognizer gave at least this probability (docs/search.md).
-SEARCH_ALTERNATIVES_THRESHOLD = float(os.environ.get("SEARCH_ALTERNATIVES_THRESHOLD", "0.02"))
-# ... but a word of fewer than 4 letters needs this much (short words are the ones the recognizer invents).
-SEARCH_ALTERNATIVES_SHORT_WORD_THRESHOLD = float(os.environ.get("SEARCH_ALTERNATIVES_SHORT_WORD_THRESHOLD", "0.2"))
+# Search: a machine line also matches a word the recognizer gave at least this probability of being there
+# (docs/search.md); words of 1-5 letters need more whatever this says (search.query.ALTERNATIVE_FLOOR).
+SEARCH_ALTERNATIVES_THRESHOLD = float(os.environ.get("SEARCH_ALTERNATIVES_THRESHOLD", "0.0002"))
 # Counting stops here; past it the first matches found are shown newest first, not ranked (bench/search_bench.py).
 SEARCH_COUNT_LIMIT = env_int("SEARCH_COUNT_LIMIT", 1000)
 

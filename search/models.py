@@ -26,6 +26,7 @@ class EntryKind(models.TextChoices):
     ANNOTATION = "annotation", "Annotation body"
     REFLECTION = "reflection", "Reflection"
     DOCUMENT = "document", "Document title and metadata"
+    TEXT = "text", "Born-digital text"
 
 
 class CollectionSearchSettings(models.Model):

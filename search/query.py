@@ -17,6 +17,15 @@ from search.text import token_spans, tokens
 MAX_QUERY_CHARS = 300
 MAX_TERMS = 12
 FUZZY_SIMILARITY = 0.5
+# The least probability a word alternative needs, by the word's length in letters, whatever threshold is
+# asked: short words are the ones the recognizer invents, long ones it rarely gives to the wrong line.
+# Measured on the validation wills (bench/prob_search_eval.py, docs/search.md); 6 letters and more: none.
+ALTERNATIVE_FLOOR = {1: 0.5, 2: 0.5, 3: 0.3, 4: 0.05, 5: 0.005}
+
+
+def threshold_for(token: str, threshold: float) -> float:
+    """The probability an alternative of ``token`` needs when ``threshold`` is asked."""
+    return max(threshold, ALTERNATIVE_FLOOR.get(len(token), 0.0))
 _PART = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
 
@@ -32,6 +41,8 @@ class Term:
     prefix: bool = False
     fuzzy: bool = False
     negate: bool = False
+    # a fuzzy word's near spellings in the index, looked up once per search (search.services.query)
+    expansion: tuple[str, ...] | None = None
 
     @property
     def plain(self) -> bool:

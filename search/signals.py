@@ -6,10 +6,10 @@ the writer's transaction: the index commits, or rolls back, with the text it des
 """
 from __future__ import annotations
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from archive.models import Document
+from archive.models import Document, Text
 from inscription.events import inscriptions_written
 from inscription.models import Annotation, Inscription, Reflection
 from search.services import indexing
@@ -42,3 +42,14 @@ def reflection_saved(sender, instance: Reflection, raw: bool = False, **kwargs) 
 def document_saved(sender, instance: Document, raw: bool = False, **kwargs) -> None:  # noqa: ANN001
     if not raw:
         indexing.index_document(instance)
+
+
+@receiver(post_save, sender=Text, dispatch_uid="search.text_saved")
+def text_saved(sender, instance: Text, raw: bool = False, **kwargs) -> None:  # noqa: ANN001
+    if not raw:
+        indexing.index_text(instance)
+
+
+@receiver(post_delete, sender=Text, dispatch_uid="search.text_deleted")
+def text_deleted(sender, instance: Text, **kwargs) -> None:  # noqa: ANN001
+    indexing.unindex_text(instance.pk)

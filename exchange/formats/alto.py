@@ -14,7 +14,10 @@ from lxml import etree
 
 from archive.models import Page, Region
 from exchange.formats import common, provenance, words
+from exchange.formats.parsed import PAGE_ELEMENT_OF_KIND
 from inscription.models import Inscription, Layer
+
+NON_TEXT = tuple(PAGE_ELEMENT_OF_KIND)  # region kinds without text (exchange.formats.parsed.NON_TEXT_REGIONS)
 
 NS = "http://www.loc.gov/standards/alto/ns-v4#"
 XLINK = "http://www.w3.org/1999/xlink"
@@ -63,10 +66,12 @@ def export_alto(pages: Sequence[Page], layer: Layer | None = None) -> bytes:
             _el(proc, "processingStepDescription").text = f"transcribed or corrected by {agent.label}"
             software = _el(proc, "processingSoftware")
             _el(software, "softwareName").text = "Palimpsest"
-    kinds = Region.objects.filter(page__in=list(pages)).exclude(kind__in=("", "text")).values_list("kind", flat=True)
+    kinds = Region.objects.filter(page__in=list(pages)).exclude(kind__in=("", "text", *NON_TEXT)).values_list("kind", flat=True)
     zone_tags = {kind: f"BT{n}" for n, kind in enumerate(sorted(set(kinds)), 1)}
+    line_kinds = {line.kind for lines in lines_by_page.values() for line in lines if line.kind}
+    line_tags = {kind: f"LT{n}" for n, kind in enumerate(sorted(line_kinds), 1)}
     dc = common.dublin_core(pages[0].document, with_title=False) if pages else []
-    if agents or dc or zone_tags:
+    if agents or dc or zone_tags or line_tags:
         tags = _el(root, "Tags")
         for n, (term, value) in enumerate(dc, 1):  # the document's Dublin Core (ALTO has no other slot for it)
             _el(tags, "OtherTag", ID=f"dc{n}", TYPE="dublin-core", LABEL=term, DESCRIPTION=value[:2000])
@@ -74,66 +79,77 @@ def export_alto(pages: Sequence[Page], layer: Layer | None = None) -> bytes:
             _el(tags, "OtherTag", ID=ident, TYPE=f"{agent.kind}-agent", LABEL=agent.label, DESCRIPTION=agent.describe())
         for kind, ident in zone_tags.items():  # region types (SegmOnto), as eScriptorium writes them
             _el(tags, "OtherTag", ID=ident, LABEL=kind, DESCRIPTION=f"block type {kind}")
+        for kind, ident in line_tags.items():  # line types (SegmOnto: DefaultLine, HeadingLine, …)
+            _el(tags, "OtherTag", ID=ident, LABEL=kind, DESCRIPTION=f"line type {kind}")
 
-    _write_reading_order(root, pages, lines_by_page)
+    taken = set(line_ids.values()) | {el.get("ID") for el in root.iter() if el.get("ID")} | {f"page_{i}" for i in range(1, len(pages) + 1)}
+    plan = _block_plan(pages, lines_by_page, taken)
+    _write_reading_order(root, pages, plan)
     layout = _el(root, "Layout")
     for index, page in enumerate(pages, 1):
         page_el = _el(layout, "Page", ID=f"page_{index}", PHYSICAL_IMG_NR=index, WIDTH=page.width, HEIGHT=page.height)
         if page.label:
             page_el.set("PRINTED_IMG_NR", page.label)
         space = _el(page_el, "PrintSpace", HPOS=0, VPOS=0, WIDTH=page.width, HEIGHT=page.height)
-        _write_blocks(space, page, index, lines_by_page[page.pk], texts, line_ids, agents, zone_tags)
+        for block_id, region, lines in plan[page.pk]:
+            block = _write_block(space, page, block_id, region, zone_tags, bool(lines))
+            for line in lines:
+                _write_line(block, page, line, texts.get(line.pk), line_ids[line.pk], agents, line_tags)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _write_blocks(space, page: Page, page_index: int, lines, texts: dict[int, Inscription], line_ids, agents,
-                  zone_tags: dict[str, str]) -> None:
-    block = None
-    block_region = object()
-    blocks = 0
-    for line in lines:
-        if block is None or line.region_id != block_region:
-            blocks += 1
-            block_region = line.region_id
-            if line.region_id and line.region.polygon:
-                points = [common.clamp(p, page) for p in line.region.polygon]
-            else:
-                points = None
-            block = _el(space, "TextBlock", ID=f"p{page_index}_block{blocks}")
-            if line.region_id and line.region.kind in zone_tags:
-                block.set("TAGREFS", zone_tags[line.region.kind])
-            if points and len(points) >= 3:
-                x, y, w, h = common.bbox(points)
-                block.set("HPOS", str(x))
-                block.set("VPOS", str(y))
-                block.set("WIDTH", str(w))
-                block.set("HEIGHT", str(h))
-                _el(_el(block, "Shape"), "Polygon", POINTS=common.points_str(points))
-        _write_line(block, page, line, texts.get(line.pk), line_ids[line.pk], agents)
-    written = {line.region_id for line in lines}
-    for region in page.regions.order_by("order", "id"):  # regions without lines (margins, stamps) are layout too
-        points = [common.clamp(p, page) for p in region.polygon or []]
-        if region.pk in written or len(points) < 3:
-            continue
-        blocks += 1
-        x, y, w, h = common.bbox(points)
-        block = _el(space, "TextBlock", ID=f"p{page_index}_block{blocks}", HPOS=x, VPOS=y, WIDTH=w, HEIGHT=h)
-        if region.kind in zone_tags:
-            block.set("TAGREFS", zone_tags[region.kind])
+def _block_plan(pages: Sequence[Page], lines_by_page, used: set[str]) -> dict[int, list[tuple[str, Region | None, list]]]:
+    """Per page, its TextBlocks in order: (ID, region, lines). A block keeps its region's original ID when that is a
+    valid, unused NCName (so import → export → import is exact), else ``p{page}_block{n}``; regions without lines
+    (margins, stamps) come last, as blocks without lines."""
+    plan: dict[int, list[tuple[str, Region | None, list]]] = {}
+    for index, page in enumerate(pages, 1):
+        blocks: list[tuple[str, Region | None, list]] = []
+        last = object()
+        for line in lines_by_page[page.pk]:
+            if not blocks or line.region_id != last:
+                last = line.region_id
+                blocks.append(("", line.region if line.region_id else None, []))
+            blocks[-1][2].append(line)
+        written = {line.region_id for line in lines_by_page[page.pk]}
+        blocks += [("", r, []) for r in page.regions.order_by("order", "id") if r.pk not in written and len(r.polygon or []) >= 3]
+        plan[page.pk] = [(common.unique_id(region.external_id if region is not None else "", f"p{index}_block{n}", used), region, lines)
+                         for n, (_, region, lines) in enumerate(blocks, 1)]
+    return plan
+
+
+def _write_block(space, page: Page, block_id: str, region: Region | None, zone_tags: dict[str, str],  # noqa: ANN202
+                 has_lines: bool):
+    """A TextBlock; a region without text (image, table, separator…) as an Illustration or GraphicalElement."""
+    if region is not None and region.kind in NON_TEXT and not has_lines:
+        tag = "GraphicalElement" if region.kind == "separator" else "Illustration"
+        block = _el(space, tag, ID=block_id, TYPE=region.kind if tag == "Illustration" and region.kind != "image" else None)
+    else:
+        block = _el(space, "TextBlock", ID=block_id)
+    if region is not None and region.kind in zone_tags:
+        block.set("TAGREFS", zone_tags[region.kind])
+    points = [common.clamp(p, page) for p in region.polygon or []] if region is not None else []
+    if len(points) >= 3:
+        for attr, value in zip(("HPOS", "VPOS", "WIDTH", "HEIGHT"), common.bbox(points), strict=True):
+            block.set(attr, str(value))
         _el(_el(block, "Shape"), "Polygon", POINTS=common.points_str(points))
+    return block
 
 
-def _write_line(block, page: Page, line, ins: Inscription | None, line_id: str, agents) -> None:
+def _write_line(block, page: Page, line, ins: Inscription | None, line_id: str, agents, line_tags: dict[str, str]) -> None:
     polygon = common.polygon_of(line, page)
     x, y, w, h = common.bbox(polygon)
     el = _el(block, "TextLine", ID=line_id, HPOS=x, VPOS=y, WIDTH=w, HEIGHT=h)
     baseline = common.baseline_of(line, page)
     if baseline:
         el.set("BASELINE", common.points_str(baseline))
+    refs = [line_tags[line.kind]] if line.kind in line_tags else []
     if ins is not None:
         ident = agents[common.agent_of(ins).key][0]
-        el.set("TAGREFS", ident)
+        refs.insert(0, ident)
         el.set("PROCESSINGREFS", f"proc_{ident}")
+    if refs:
+        el.set("TAGREFS", " ".join(refs))
     _el(_el(el, "Shape"), "Polygon", POINTS=common.points_str(polygon))
     text = ins.text if ins is not None else ""
     found = words.line_words(ins, (x, y, w, h))
@@ -190,21 +206,14 @@ def _write_step(description, ident: str, step: dict) -> None:
             _el(software, tag).text = step[key]
 
 
-def _write_reading_order(root, pages, lines_by_page) -> None:
-    """ALTO ReadingOrder: one OrderedGroup per page listing its TextBlocks in reading order."""
-    groups = []
-    for index, page in enumerate(pages, 1):
-        blocks, last = 0, object()
-        for line in lines_by_page[page.pk]:
-            if line.region_id != last or blocks == 0:
-                blocks += 1
-                last = line.region_id
-        if blocks:
-            groups.append((index, blocks))
+def _write_reading_order(root, pages, plan) -> None:
+    """ALTO ReadingOrder: one OrderedGroup per page listing its TextBlocks with lines, in reading order."""
+    groups = [(index, [block_id for block_id, _, lines in plan[page.pk] if lines]) for index, page in enumerate(pages, 1)]
+    groups = [(index, ids) for index, ids in groups if ids]
     if not groups:
         return
     order = _el(root, "ReadingOrder")
-    for index, blocks in groups:
+    for index, ids in groups:
         group = _el(order, "OrderedGroup", ID=f"ro_p{index}")
-        for n in range(1, blocks + 1):
-            _el(group, "ElementRef", ID=f"ro_p{index}_{n}", REF=f"p{index}_block{n}")
+        for n, block_id in enumerate(ids, 1):
+            _el(group, "ElementRef", ID=f"ro_p{index}_{n}", REF=block_id)

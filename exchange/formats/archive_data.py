@@ -159,14 +159,15 @@ def _document(doc: Document, n: int, keys: Keys, users: set[str]) -> dict[str, A
         regions = []
         for r, region in enumerate(Region.all_objects.filter(page=page).order_by("order", "id"), 1):  # retired ones too
             keys.add("region", region.pk, f"{pkey}r{r}")
-            regions.append({"key": f"{pkey}r{r}", "kind": region.kind, "order": region.order, **_geometry(region, keys)})
+            regions.append({"key": f"{pkey}r{r}", "kind": region.kind, "order": region.order, "external_id": region.external_id,
+                            **_geometry(region, keys)})
             if region.created_by_id:
                 users.add(username(region.created_by))
         lines = []
         for k, line in enumerate(Line.all_objects.filter(page=page).order_by("retired", "order", "id"), 1):
             keys.add("line", line.pk, f"{pkey}l{k}")
             lines.append({"key": f"{pkey}l{k}", "region": keys.get("region", line.region_id), "order": line.order,
-                          "baseline": line.baseline, "external_id": line.external_id, **_geometry(line, keys)})
+                          "baseline": line.baseline, "external_id": line.external_id, "kind": line.kind, **_geometry(line, keys)})
             if line.created_by_id:
                 users.add(username(line.created_by))
         revisions = [_revision(rev, keys, users) for rev in page.geometry_revisions.order_by("created_at", "id")]

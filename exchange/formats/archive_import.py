@@ -233,6 +233,7 @@ class Restorer:
         self.stamp(Page, page.pk, created_at=p.get("created_at"))
         for r in p.get("regions", []):
             region = Region.objects.create(page=page, kind=r.get("kind", "text"), order=r["order"], polygon=r["polygon"],
+                                           external_id=str(r.get("external_id", ""))[:100],
                                            source=r["source"], created_by=self.user(r.get("created_by")),
                                            model_version=self.obj("model", r.get("model")),
                                            version=r.get("version", 1), retired=r.get("retired", False))
@@ -241,6 +242,7 @@ class Restorer:
         for ln in p.get("lines", []):
             line = Line.objects.create(page=page, region=self.obj("region", ln.get("region")), order=ln["order"],
                                        polygon=ln["polygon"], baseline=ln.get("baseline") or [], external_id=ln.get("external_id", ""),
+                                       kind=str(ln.get("kind", ""))[:50],
                                        source=ln["source"], created_by=self.user(ln.get("created_by")),
                                        model_version=self.obj("model", ln.get("model")),
                                        version=ln.get("version", 1), retired=ln.get("retired", False))

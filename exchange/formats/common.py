@@ -21,6 +21,16 @@ LAYER_PRECEDENCE = {LayerKind.GROUND_TRUTH: 0, LayerKind.IMPORT: 1, LayerKind.MA
 NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
 
+def unique_id(candidate: str, fallback: str, used: set[str]) -> str:
+    """An XML id for an exported element: the file's own id when it is a valid NCName not used yet, else ``fallback``
+    (made unique by trailing underscores). Records it in ``used``."""
+    ident = candidate if candidate and NCNAME.match(candidate) and candidate not in used else fallback
+    while ident in used:
+        ident += "_"
+    used.add(ident)
+    return ident
+
+
 def base_url(request=None) -> str:
     """Scheme + host for absolute URLs: from the request, else SITE_URL (exports run without one)."""
     if request is not None:

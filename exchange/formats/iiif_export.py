@@ -8,6 +8,7 @@ engineer's ``inscription.annotations.jsonld`` with page references turned into c
 """
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from archive.models import Collection, Document, Page
@@ -139,7 +140,7 @@ def _canvas(page: Page, base: str, n: int, lines, texts, line_ids, curator: list
             "motivation": "supplementing",
             "created": ins.created_at.isoformat().replace("+00:00", "Z"),
             "body": {"type": "TextualBody", "value": ins.text, "format": "text/plain"},
-            "target": _line_target(cid, (x, y, w, h), polygon, common.baseline_of(line, page)),
+            "target": _line_target(cid, (x, y, w, h), polygon, common.baseline_of(line, page), line.kind),
         }
         if page.document.language:
             anno["body"]["language"] = page.document.language
@@ -161,11 +162,13 @@ def _canvas(page: Page, base: str, n: int, lines, texts, line_ids, curator: list
     return canvas
 
 
-def _line_target(cid: str, box, polygon, baseline) -> dict[str, Any]:
+def _line_target(cid: str, box, polygon, baseline, kind: str = "") -> dict[str, Any]:
     """The line on the canvas: its box (FragmentSelector, what every viewer reads) and, as an equivalent selector, its
-    polygon and baseline in SVG (a ``polyline`` with class ``baseline``), so an import gets the exact geometry back."""
+    polygon and baseline in SVG (a ``polyline`` with class ``baseline``), so an import gets the exact geometry back.
+    A line type (SegmOnto, e.g. HeadingLine) rides on the polygon as ``data-line-type`` (IIIF has no slot for it)."""
     x, y, w, h = box
-    svg = f'<svg xmlns="http://www.w3.org/2000/svg"><polygon points="{common.points_str(polygon)}"/>'
+    typed = f' data-line-type="{escape(kind, quote=True)}"' if kind else ""
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg"><polygon{typed} points="{common.points_str(polygon)}"/>'
     if baseline:
         svg += f'<polyline class="baseline" points="{common.points_str(baseline)}"/>'
     return {"type": "SpecificResource", "source": {"id": cid, "type": "Canvas"}, "selector": [

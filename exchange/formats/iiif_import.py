@@ -46,6 +46,7 @@ class Transcribed:
     polygon: list[list[float]] = field(default_factory=list)
     baseline: list[list[float]] = field(default_factory=list)
     external_id: str = ""
+    kind: str = ""  # line type, from our own exports' SvgSelector (data-line-type)
 
 
 @dataclass
@@ -258,7 +259,7 @@ def _transcription(anno: Any, not_kept: NotKept) -> tuple[str, Transcribed] | No
     else:
         not_kept.add("transcription annotations without a target")
         return None
-    polygon, baseline = _svg_geometry(svg, not_kept) if svg else ([], [])
+    polygon, baseline, kind = _svg_geometry(svg, not_kept) if svg else ([], [], "")
     match = XYWH.search(fragment)
     if not match and len(polygon) >= 3:
         xs, ys = [p[0] for p in polygon], [p[1] for p in polygon]
@@ -274,7 +275,7 @@ def _transcription(anno: Any, not_kept: NotKept) -> tuple[str, Transcribed] | No
     if not all(math.isfinite(v) and abs(v) <= MAX_COORDINATE for v in box):
         raise InputError(f"The region '{fragment[:80]}' of a transcription is outside any page.", code="bad_geometry")
     ident = _id(anno).rstrip("/").rsplit("/", 1)[-1]
-    return source, Transcribed(text, box, polygon, baseline, ident if "/transcription/" in _id(anno) else "")
+    return source, Transcribed(text, box, polygon, baseline, ident if "/transcription/" in _id(anno) else "", kind)
 
 
 def _other_annotation(anno: dict, by_canvas: dict[str, ParsedCanvas], not_kept: NotKept) -> None:
@@ -325,25 +326,27 @@ def _other_annotation(anno: dict, by_canvas: dict[str, ParsedCanvas], not_kept: 
     by_canvas[source].notes.append({"motivation": motivation, "body": bodies, "box": box, "id": _id(anno)})
 
 
-def _svg_geometry(svg: str, not_kept: NotKept) -> tuple[list[list[float]], list[list[float]]]:
-    """The first ``polygon`` (the line) and a ``polyline class="baseline"`` of an SvgSelector, parsed as untrusted XML."""
+def _svg_geometry(svg: str, not_kept: NotKept) -> tuple[list[list[float]], list[list[float]], str]:
+    """The first ``polygon`` (the line, with its ``data-line-type``) and a ``polyline class="baseline"`` of an
+    SvgSelector, parsed as untrusted XML."""
     from exchange.formats.xmlsafe import local, parse_untrusted
 
     try:
         root = parse_untrusted(svg.encode(), name="an SvgSelector")
     except InputError:
         not_kept.add("SvgSelectors that are not safe, well-formed XML")
-        return [], []
-    polygon, baseline = [], []
+        return [], [], ""
+    polygon, baseline, kind = [], [], ""
     for el in root.iter():
         name = local(el.tag) if isinstance(el.tag, str) else ""
         if name == "polygon" and not polygon:
             polygon = parse_points(el.get("points"), "SvgSelector polygon")
+            kind = (el.get("data-line-type") or "").strip()[:50]
         elif name == "polyline" and "baseline" in (el.get("class") or "").split() and not baseline:
             baseline = parse_points(el.get("points"), "SvgSelector baseline")
         elif name not in ("svg", "g", "polygon", "polyline", ""):
             not_kept.add(f"SvgSelector <{name}> shapes")
-    return polygon, baseline
+    return polygon, baseline, kind
 
 
 def fetch_images(manifest: ParsedManifest, progress: Callable[[int, int], None] | None = None) -> list[CheckedImage]:
@@ -405,6 +408,7 @@ def import_manifest(collection: Collection, user: AbstractBaseUser, raw: bytes, 
                     line = Line.objects.create(
                         page=page, order=n, polygon=polygon, baseline=[[round(px * sx), round(py * sy)] for px, py in item.baseline],
                         source=GeometrySource.IMPORT, created_by=user, external_id=(item.external_id or f"c{order + 1}_l{n + 1}")[:100],
+                        kind=item.kind,
                     )
                     text = item.text
                     create_inscription(layer=layer, line=line, text=text, user=user,

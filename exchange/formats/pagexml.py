@@ -1,5 +1,8 @@
 """PAGE XML 2019-07-15 export, one file per page (a document is a zip of them, see ``bundles``).
 
+Types and ids: regions and lines keep the ids they were imported with; region types go in ``@type``
+(where PAGE has one) and ``custom="structure {type:…}"``, line types in the line's ``custom``.
+
 Provenance: ``Metadata/MetadataItem type="processingStep"`` names every agent of the
 page (model name, version, sha256, decoder; or the person), and each line's
 ``TextEquiv`` says which one wrote its text in ``@comments`` and in ``UserDefined``
@@ -13,6 +16,7 @@ from lxml import etree
 
 from archive.models import Page
 from exchange.formats import common, custom_tags, provenance, words
+from exchange.formats.parsed import PAGE_ELEMENT_OF_KIND
 from inscription.models import Inscription, Layer
 
 NS = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"
@@ -70,7 +74,8 @@ def export_page_xml(page: Page, layer: Layer | None = None, page_index: int = 1)
         alone = len(group) == 1 and group[0].pk in texts and (texts[group[0].pk].extra or {}).get("region_text")
         if alone:
             used.discard(line_ids[group[0].pk])
-        region_ids.append(_unique(group[0].external_id if alone else "", f"p{page_index}_r{n + 1}", used))
+        own = group[0].region.external_id if group[0].region is not None else ""
+        region_ids.append(common.unique_id(group[0].external_id if alone else own, f"p{page_index}_r{n + 1}", used))
     if groups:
         order = _el(_el(page_el, "ReadingOrder"), "OrderedGroup", id=f"ro_p{page_index}", caption="Regions reading order")
         for n in range(len(groups)):
@@ -101,8 +106,12 @@ def export_page_xml(page: Page, layer: Layer | None = None, page_index: int = 1)
     for k, region in enumerate(r for r in page.regions.order_by("order", "id") if r.pk not in written):
         if len(region.polygon or []) < 3:  # regions without lines (margins, stamps) are layout too
             continue
-        reg = _el(page_el, "TextRegion", id=_unique("", f"p{page_index}_e{k + 1}", used), custom=_structure(region).strip())
-        if PAGE_TYPES.get(region.kind):
+        ident = common.unique_id(region.external_id, f"p{page_index}_e{k + 1}", used)
+        if region.kind in PAGE_ELEMENT_OF_KIND:  # image, graphic, separator, table...: the element it was read from
+            reg = _el(page_el, PAGE_ELEMENT_OF_KIND[region.kind], id=ident)
+        else:
+            reg = _el(page_el, "TextRegion", id=ident, custom=_structure(region).strip())
+        if region.kind not in PAGE_ELEMENT_OF_KIND and PAGE_TYPES.get(region.kind):
             reg.set("type", PAGE_TYPES[region.kind])
         _el(reg, "Coords", points=common.points_str([common.clamp(p, page) for p in region.polygon]))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
@@ -123,7 +132,8 @@ def _structure(region) -> str:  # noqa: ANN001
 def _write_line(reg, page: Page, line, ins: Inscription | None, line_id: str, index: int, used: set[str]) -> None:
     polygon = common.polygon_of(line, page)
     tags = custom_tags.write(custom_tags.tags_of(ins)) if ins is not None else ""
-    el = _el(reg, "TextLine", id=line_id, custom=" ".join(t for t in (f"readingOrder {{index:{index};}}", tags) if t))
+    structure = f"structure {{type:{line.kind};}}" if line.kind else ""  # the line type, as Transkribus writes it
+    el = _el(reg, "TextLine", id=line_id, custom=" ".join(t for t in (f"readingOrder {{index:{index};}}", structure, tags) if t))
     _el(el, "Coords", points=common.points_str(polygon))
     baseline = common.baseline_of(line, page)
     if baseline:
@@ -133,7 +143,7 @@ def _write_line(reg, page: Page, line, ins: Inscription | None, line_id: str, in
     found = words.line_words(ins, common.bbox(polygon))
     if found and all(w.box for w in found):
         for n, word in enumerate(found):
-            _write_word(el, word, _unique(word.external_id, f"{line_id}_w{n + 1}", used), used)
+            _write_word(el, word, common.unique_id(word.external_id, f"{line_id}_w{n + 1}", used), used)
     confs = common.char_confidences(ins)
     agent = common.agent_of(ins)
     conf = ins.confidence if ins.confidence is not None else (sum(confs) / len(confs) if confs else None)
@@ -157,14 +167,6 @@ def _write_line(reg, page: Page, line, ins: Inscription | None, line_id: str, in
         _el(user, "UserAttribute", name=key, type="xsd:string", value=value)
 
 
-def _unique(candidate: str, fallback: str, used: set[str]) -> str:
-    ident = candidate if candidate and common.NCNAME.match(candidate) and candidate not in used else fallback
-    while ident in used:
-        ident += "_"
-    used.add(ident)
-    return ident
-
-
 def _write_equivs(el, text: str | None, conf: float | None, alternatives: list[dict]) -> None:
     """The main TextEquiv (when ``text`` is given) and the alternatives, each with the index it was read with."""
     if text is not None:
@@ -181,7 +183,7 @@ def _write_word(line_el, word: words.Word, ident: str, used: set[str]) -> None:
     _el(el, "Coords", points=common.points_str(word.polygon) if word.polygon else _rect(*word.box))
     if all(g.box for g in word.glyphs):
         for k, glyph in enumerate(word.glyphs, 1):
-            g = _el(el, "Glyph", id=_unique(glyph.external_id, f"{ident}_g{k}", used))
+            g = _el(el, "Glyph", id=common.unique_id(glyph.external_id, f"{ident}_g{k}", used))
             _el(g, "Coords", points=common.points_str(glyph.polygon) if glyph.polygon else _rect(*glyph.box))
             _write_equivs(g, glyph.text, glyph.conf, glyph.alternatives)
     _write_equivs(el, word.text, word.conf, word.alternatives)

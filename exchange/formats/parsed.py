@@ -121,6 +121,16 @@ class ParsedLine:
     alternatives: list[dict] = field(default_factory=list)  # other readings of the whole line
     region_text: bool = False  # the text was on a region with no lines
     tags: list[dict] = field(default_factory=list)  # Transkribus span tags (exchange.formats.custom_tags)
+    kind: str = ""  # SegmOnto line type: ALTO TAGREFS → OtherTag LABEL, PAGE custom "structure {type:…}"
+
+
+# Regions that hold no text, kept as regions of these kinds (PAGE element → kind); ALTO writes them as Illustration
+# (with TYPE = the kind, none for "image") and GraphicalElement ("separator"), PAGE as the same element again.
+NON_TEXT_REGIONS = {"ImageRegion": "image", "GraphicRegion": "graphic", "SeparatorRegion": "separator", "TableRegion": "table",
+                    "ChartRegion": "chart", "LineDrawingRegion": "line-drawing", "MathsRegion": "maths", "ChemRegion": "chem",
+                    "MusicRegion": "music", "AdvertRegion": "advert", "NoiseRegion": "noise", "MapRegion": "map",
+                    "CustomRegion": "custom", "UnknownRegion": "unknown"}
+PAGE_ELEMENT_OF_KIND = {kind: element for element, kind in NON_TEXT_REGIONS.items()}
 
 
 @dataclass

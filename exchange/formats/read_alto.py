@@ -1,6 +1,7 @@
 """ALTO v2–v4 as kraken/eScriptorium, Tesseract, ABBYY and OCR-D write it → ``ParsedPage`` per ``Page``.
 
-Kept: geometry (Shape/Polygon or HPOS/VPOS/WIDTH/HEIGHT, BASELINE as points or the legacy
+Kept: block and line types (TAGREFS to OtherTags, SegmOnto), element IDs, Illustrations and GraphicalElements (as
+image/graphic/table… and separator regions), geometry (Shape/Polygon or HPOS/VPOS/WIDTH/HEIGHT, BASELINE as points or the legacy
 number), text from String/SP/HYP (one space per SP, so spacing survives a round trip),
 words with their geometry, WC, ALTERNATIVEs and Glyphs (GC), ReadingOrder, processing
 steps. Everything else is counted in the page's ``not_kept``.
@@ -13,6 +14,7 @@ from lxml import etree
 
 from exchange.formats import provenance
 from exchange.formats.parsed import (
+    NON_TEXT_REGIONS,
     NotKept,
     ParsedLine,
     ParsedPage,
@@ -33,8 +35,9 @@ KEPT = {
     "processingStepDescription", "processingStepSettings", "processingSoftware", "softwareCreator", "softwareName",
     "softwareVersion", "applicationDescription", "processingCategory", "Layout", "Page", "PrintSpace", "TopMargin",
     "LeftMargin", "RightMargin", "BottomMargin", "TextBlock", "TextLine", "String", "SP", "HYP", "Shape", "Polygon",
-    "ReadingOrder", "OrderedGroup", "UnorderedGroup", "ElementRef", "ALTERNATIVE", "Glyph",
+    "ReadingOrder", "OrderedGroup", "UnorderedGroup", "ElementRef", "ALTERNATIVE", "Glyph", "Illustration", "GraphicalElement",
 }
+ILLUSTRATION_KINDS = set(NON_TEXT_REGIONS.values()) - {"separator"}
 THROUGH = {"ComposedBlock": "their text blocks are kept"}
 AGENT_TAG = re.compile(r"^(model|human)-agent$")
 
@@ -56,8 +59,8 @@ def read_alto(root: etree._Element, source_name: str) -> list[ParsedPage]:
         raise InputError(f"{source_name}: the ALTO file has no Layout/Page.", code="bad_alto")
     file_report = NotKept()
     count_unread(root, KEPT, THROUGH, file_report, skip={"Layout", "Tags", "ReadingOrder"})
-    zones = _zone_labels(root)
-    agent_tags, other_tags = _tags(root, file_report, zones)
+    zones, line_types = _zone_labels(root)
+    agent_tags, other_tags = _tags(root, file_report, zones | line_types)
     order = _reading_order(root)
     result = []
     for n, page_el in enumerate(pages_el):
@@ -78,8 +81,11 @@ def read_alto(root: etree._Element, source_name: str) -> list[ParsedPage]:
             if order:
                 line_els = [el for _, _, el in sorted((order.get(el.get("ID") or "", 10**6 + i), i, el) for i, el in enumerate(line_els))]
             for line_el in line_els:
-                _count_tagrefs(line_el, other_tags, report)
-                lines.append(_line(line_el, block_id, f"{source_name} line {len(lines) + 1}", report))
+                _count_tagrefs(line_el, other_tags - set(line_types), report)
+                line = _line(line_el, block_id, f"{source_name} line {len(lines) + 1}", report)
+                line.kind = next((line_types[t] for t in (line_el.get("TAGREFS") or "").split() if t in line_types), "")
+                lines.append(line)
+        regions += _non_text_regions(page_el, source_name, report)
         width, height = to_float(page_el.get("WIDTH")), to_float(page_el.get("HEIGHT"))
         result.append(ParsedPage(
             "alto", source_name, filename if n == 0 else "", int(width) if width else None, int(height) if height else None,
@@ -89,19 +95,42 @@ def read_alto(root: etree._Element, source_name: str) -> list[ParsedPage]:
     return result
 
 
-def _zone_labels(root: etree._Element) -> dict[str, str]:
-    """OtherTag ID → LABEL of block types (region types, SegmOnto: eScriptorium writes DESCRIPTION "block type …")."""
-    tags = child(root, "Tags")
-    out = {}
-    for tag in children(tags, "OtherTag") if tags is not None else []:
-        label = (tag.get("LABEL") or "").strip()
-        if tag.get("ID") and label and ((tag.get("DESCRIPTION") or "").lower().startswith("block type") or label.endswith("Zone")):
-            out[tag.get("ID")] = label[:50]
+def _non_text_regions(page_el: etree._Element, source_name: str, report: NotKept) -> list[ParsedRegion]:
+    """Illustrations (kind "image", or their TYPE when it names one: table, graphic, chart…) and GraphicalElements
+    (separators): layout without text, kept as regions of that kind."""
+    out = []
+    for n, el in enumerate(e for e in page_el.iter() if isinstance(e.tag, str) and local(e.tag) in ("Illustration", "GraphicalElement")):
+        ident = el.get("ID") or f"graphic{n + 1}"
+        if local(el.tag) == "GraphicalElement":
+            kind = "separator"
+        else:
+            declared = (el.get("TYPE") or "").strip()
+            kind = declared.lower() if declared.lower() in ILLUSTRATION_KINDS else "image"
+            if declared and declared.lower() not in ILLUSTRATION_KINDS:
+                report.add("Illustration TYPE attributes")
+        out.append(ParsedRegion(ident, _polygon(el, f"{source_name} {ident}"), kind))
     return out
 
 
+def _zone_labels(root: etree._Element) -> tuple[dict[str, str], dict[str, str]]:
+    """OtherTag ID → LABEL of block types and of line types (SegmOnto; eScriptorium writes DESCRIPTION "block type …"
+    and "line type …", labels such as MainZone and DefaultLine)."""
+    tags = child(root, "Tags")
+    zones, line_types = {}, {}
+    for tag in children(tags, "OtherTag") if tags is not None else []:
+        label, description = (tag.get("LABEL") or "").strip(), (tag.get("DESCRIPTION") or "").lower()
+        if not tag.get("ID") or not label:
+            continue
+        if description.startswith("block type") or (label.endswith("Zone") and not description.startswith("line type")):
+            zones[tag.get("ID")] = label[:50]
+        elif description.startswith("line type") or label.endswith("Line"):
+            line_types[tag.get("ID")] = label[:50]
+    return zones, line_types
+
+
 def _tags(root: etree._Element, report: NotKept, zones: dict[str, str]) -> tuple[set[str], set[str]]:
-    """IDs of our own agent tags (provenance, kept through Processing) and of every other tag (types, not kept)."""
+    """IDs of our own agent tags (provenance, kept through Processing) and of every other tag (``zones``: the block
+    and line types, kept as region and line types; the rest is not kept)."""
     tags = child(root, "Tags")
     agent, other = set(), set()
     if tags is None:
@@ -113,7 +142,9 @@ def _tags(root: etree._Element, report: NotKept, zones: dict[str, str]) -> tuple
             agent.add(tag.get("ID") or "")
         else:
             other.add(tag.get("ID") or "")
-            if tag.get("ID") not in zones:  # block types are kept as region types
+            if (tag.get("TYPE") or "") == "dublin-core":  # a document's metadata, as our exports write it
+                report.add(f"Tags/{local(tag.tag)} elements (Dublin Core of the exported document)")
+            elif tag.get("ID") not in zones:  # block and line types are kept as region and line types
                 report.add(f"Tags/{local(tag.tag)} elements (types)")
     return agent, other
 

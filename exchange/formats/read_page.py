@@ -1,6 +1,8 @@
 """PAGE XML (2010–2019) as Transkribus, OCR-D, LAREX and Aletheia write it → one ``ParsedPage``.
 
-Kept: TextRegions (also inside TableRegion cells) and TextLines with Coords (or legacy
+Kept: region and line types (``custom="structure {type:…}"``, region @type), element ids,
+regions without text (Image, Graphic, Separator, Table... as regions of that kind),
+TextRegions (also inside TableRegion cells) and TextLines with Coords (or legacy
 ``Point`` children) and Baseline, reading order (``ReadingOrder`` then Transkribus
 ``custom="readingOrder {index:N;}"``), the lowest-index TextEquiv as the text and the
 others as alternatives, Words and Glyphs with Coords and confidences, region text with no
@@ -15,6 +17,7 @@ from lxml import etree
 
 from exchange.formats import custom_tags, provenance
 from exchange.formats.parsed import (
+    NON_TEXT_REGIONS,
     NotKept,
     ParsedLine,
     ParsedPage,
@@ -35,9 +38,9 @@ KEPT = {
     "Metadata", "Creator", "Created", "LastChange", "Comments", "MetadataItem", "Labels", "Label", "TranskribusMetadata",
     "Page", "ReadingOrder", "OrderedGroup", "UnorderedGroup", "OrderedGroupIndexed", "UnorderedGroupIndexed",
     "RegionRefIndexed", "RegionRef", "TextRegion", "TextLine", "Coords", "Point", "Baseline", "TextEquiv", "Unicode",
-    "Word", "Glyph",
+    "Word", "Glyph", *NON_TEXT_REGIONS,
 }
-THROUGH = {"TableRegion": "their cells' lines are kept"}
+THROUGH: dict[str, str] = {}
 OUR_USER_ATTRIBUTES = {"agent", "layer", "version", "model", "modelVersion", "sha256", "decoder", "user"}
 
 
@@ -71,7 +74,9 @@ def read_page(root: etree._Element, source_name: str) -> list[ParsedPage]:
         region_lines = []
         for _, _, tl in line_els:
             _count_custom(tl, report)
-            region_lines.append(_line(tl, rid, f"{source_name} line {tl.get('id') or len(lines) + 1}", report))
+            line = _line(tl, rid, f"{source_name} line {tl.get('id') or len(lines) + 1}", report)
+            line.kind = _structure_type(tl)
+            region_lines.append(line)
         text, conf, alternatives = _text_equiv(reg)
         if not line_els and text and text.strip():
             # Region-level text with no lines: one reading over the whole region.
@@ -80,6 +85,13 @@ def read_page(root: etree._Element, source_name: str) -> list[ParsedPage]:
         elif text is not None and text != "\n".join(ln.text for ln in region_lines):
             report.add("TextRegion texts that differ from their lines' text")
         lines.extend(region_lines)
+    for pos, el in enumerate(e for e in page_el.iter() if isinstance(e.tag, str) and local(e.tag) in NON_TEXT_REGIONS):
+        # image, graphic, separator, table... regions: layout without text, kept as regions of that kind
+        rid = el.get("id") or f"{NON_TEXT_REGIONS[local(el.tag)]}{pos + 1}"
+        regions.append(ParsedRegion(rid, _coords(el, f"{source_name} {rid}"), NON_TEXT_REGIONS[local(el.tag)]))
+        _count_custom(el, report)
+        if el.get("type"):
+            report.add(f"{local(el.tag)} type attributes")
     width, height = to_float(page_el.get("imageWidth")), to_float(page_el.get("imageHeight"))
     custom = any(READING_ORDER.search(e.get("custom") or "") for e in descendants(page_el, "TextRegion") + descendants(page_el, "TextLine"))
     how = "PAGE ReadingOrder" if region_order else ("Transkribus readingOrder index" if custom else "document order")
@@ -105,15 +117,21 @@ STRUCTURE_TYPE = re.compile(r"structure\s*\{[^}]*type\s*:\s*([^;}\s]+)")
 
 def _region_type(el: etree._Element) -> str:
     """Transkribus/eScriptorium write the SegmOnto zone in custom="structure {type:MainZone;}"; else PAGE's @type."""
+    return _structure_type(el) or (el.get("type") or "").strip()[:50]
+
+
+def _structure_type(el: etree._Element) -> str:
+    """The type in custom="structure {type:…}" (a region's zone, a line's type such as HeadingLine), else ""."""
     match = STRUCTURE_TYPE.search(el.get("custom") or "")
-    return (match.group(1) if match else (el.get("type") or "").strip())[:50]
+    return match.group(1)[:50] if match else ""
 
 
 def _count_custom(el: etree._Element, report: NotKept) -> None:
     """Count the custom tags that are not kept: on lines, span tags become annotations (custom_tags)."""
     span = {t["tag"] for t in custom_tags.parse(el.get("custom") or "")} if local(el.tag) == "TextLine" else set()
     for tag in CUSTOM_TAG.findall(el.get("custom") or ""):
-        if tag != "readingOrder" and tag not in span and not (tag == "structure" and local(el.tag) == "TextRegion"):
+        typed = tag == "structure" and local(el.tag) in ("TextRegion", "TextLine")  # kept as the region's or line's type
+        if tag != "readingOrder" and not typed and tag not in span:
             report.add(f"custom '{tag}' tags on {local(el.tag)}")
 
 

@@ -34,13 +34,25 @@ def _from_stored(item: dict) -> Word:
                 list(item.get("alternatives") or []), [_from_stored(g) for g in item.get("glyphs") or []], str(item.get("id", "")))
 
 
+def imported_words(ins: Inscription) -> list[dict]:
+    """The words an imported file gave this reading (text, start, polygon…), or [].
+
+    ``extra["words"]`` of a reading by our own recognizer holds word *alternatives* per position
+    (``columns`` and ``alternatives``, see ``models_ml.htr.words``), not words of the text: those
+    are not taken for imported words, so its exports keep the words from the character columns."""
+    stored = (ins.extra or {}).get("words")
+    if not isinstance(stored, list) or not stored:
+        return []
+    return stored if all(isinstance(w, dict) and isinstance(w.get("text"), str) and "start" in w for w in stored) else []
+
+
 def line_words(ins: Inscription | None, line_box: tuple[int, int, int, int]) -> list[Word]:
     """Words of the current text: the imported file's own words when they still fit the text, else space-separated words
     with boxes from the machine's character columns and confidences from its character confidences."""
     if ins is None:
         return []
     text = ins.text
-    stored = (ins.extra or {}).get("words")
+    stored = imported_words(ins)
     if stored:
         words = [_from_stored(w) for w in stored]
         if all(text[w.start:w.start + len(w.text)] == w.text for w in words):

@@ -99,11 +99,11 @@ def write_lines(page: Page, layer: Layer, user: AbstractBaseUser, parsed: Parsed
                 if reg is not None:
                     region = regions[ln.region] = Region.objects.create(
                         page=page, polygon=_scaled(reg.polygon, sx, sy), order=region_order, kind=reg.kind or "text",
-                        source=GeometrySource.IMPORT, created_by=user)
+                        external_id=reg.external_id[:100], source=GeometrySource.IMPORT, created_by=user)
                     region_order += 1
             target = Line.objects.create(
                 page=page, region=region, order=next_order, polygon=polygon, baseline=_scaled(ln.baseline, sx, sy),
-                external_id=ln.external_id[:100], source=GeometrySource.IMPORT, created_by=user,
+                external_id=ln.external_id[:100], kind=ln.kind, source=GeometrySource.IMPORT, created_by=user,
             )
             next_order += 1
             created += 1
@@ -134,6 +134,6 @@ def write_lines(page: Page, layer: Layer, user: AbstractBaseUser, parsed: Parsed
             if reg.external_id not in regions and len(reg.polygon) >= 3:
                 regions[reg.external_id] = Region.objects.create(
                     page=page, polygon=_scaled(reg.polygon, sx, sy), order=region_order, kind=reg.kind or "text",
-                    source=GeometrySource.IMPORT, created_by=user)
+                    external_id=reg.external_id[:100], source=GeometrySource.IMPORT, created_by=user)
                 region_order += 1
     return matched, created

@@ -8,16 +8,23 @@ map internal references (``"page:3"``) to other IRIs, e.g. IIIF canvases.
 - ``collection_to_jsonld`` / ``page_to_jsonld`` → AnnotationCollection / AnnotationPage
   (``partOf`` embedded, as ``pageMusts`` requires);
 - ``jsonld_to_annotation_data(data, base_url)`` → the platform JSON of one annotation;
-  ``jsonld_annotations(data, base_url)`` does the same for an Annotation, an
-  AnnotationPage or an AnnotationCollection with an embedded first page.
-Errors raise ``JsonLdError`` with a plain message and a path.
+  ``jsonld_annotations(data, base_url)`` reads an Annotation, an AnnotationPage or an
+  AnnotationCollection with embedded pages, one ``ReadAnnotation`` per annotation.
+Every motivation of the W3C vocabulary is read; targets outside this archive are kept as
+given (``{"source": IRI, "external": true, "given": ...}``) and written back unchanged.
+Invalid input raises ``JsonLdError`` with a plain message and a path; valid W3C that
+cannot be kept here (refinedBy, Composite bodies, unknown archive IRIs) is returned per
+annotation with its error, so an import keeps the rest and reports it.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+
+from inscription.annotations.selectors import PURPOSES
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 # IIIF Presentation 3 annotation pages use the IIIF context, which includes the annotation one.
@@ -29,14 +36,32 @@ API_PATHS = {
     "line": "lines", "model": "models", "page": "pages", "reflection": "reflections",
 }
 _KIND_OF_PATH = {v: k for k, v in API_PATHS.items()}
+W3C_MOTIVATIONS = PURPOSES  # oa:Motivation, the whole vocabulary of the W3C model (§3.3.5); purposes use the same
 IriFor = Callable[[str], str]
 
 
 class JsonLdError(ValueError):
-    def __init__(self, message: str, path: str = "") -> None:
+    """Bad JSON-LD. ``unkeepable``: valid W3C that this archive cannot keep (the import keeps the other annotations
+    and lists this one as not kept, under ``code``); otherwise the input is invalid and the whole import is refused."""
+
+    def __init__(self, message: str, path: str = "", unkeepable: bool = False, code: str | None = None) -> None:
         super().__init__(f"{path}: {message}" if path else message)
         self.message = message
         self.path = path
+        self.unkeepable = unkeepable
+        self.code = code or ("unsupported" if unkeepable else "invalid_jsonld")
+
+
+@dataclass
+class ReadAnnotation:
+    """One annotation read from JSON-LD: its platform JSON (None when it cannot be kept, see ``error``), the id it
+    had, and what of it was left out (e.g. extra motivations)."""
+
+    data: dict | None
+    imported_id: str | None = None
+    path: str = ""
+    error: JsonLdError | None = None
+    dropped: list[str] = field(default_factory=list)
 
 
 def iri(base_url: str, ref: str) -> str:
@@ -83,6 +108,8 @@ def body_to_jsonld(body: dict, base_url: str, iri_for: IriFor | None = None) -> 
 
 
 def target_to_jsonld(target: dict, base_url: str, iri_for: IriFor | None = None) -> Any:
+    if target.get("external"):  # outside this archive: written back exactly as it was given
+        return target.get("given") or target["source"]
     source = iri_for(target["source"]) if iri_for else iri(base_url, target["source"])
     selectors = target.get("selector") or []
     if not selectors:
@@ -190,7 +217,7 @@ def _body_from(value: Any, base_url: str, path: str) -> dict:
                 body[key] = value[key]
         return body
     if set(types) & {"Composite", "List", "Independents"}:
-        raise JsonLdError(f"{types[0]} bodies are not supported; send the bodies as a list", path)
+        raise JsonLdError(f"{types[0]} bodies are not supported; send the bodies as a list", path, unkeepable=True)
     if "SpecificResource" in types or (not types and "source" in value and not value.get("id", value.get("@id"))):
         source = _iri_of(value.get("source"), f"{path}.source")  # the spec allows a body with a source and no type
     else:
@@ -209,22 +236,46 @@ def _target_from(value: Any, base_url: str, path: str) -> dict:
             if not isinstance(sel, dict):
                 raise JsonLdError("a selector is an object", f"{path}.selector[{i}]")
             if "refinedBy" in sel:
-                raise JsonLdError("refinedBy selectors are not supported", f"{path}.selector[{i}]")
+                raise JsonLdError("refinedBy selectors are not supported", f"{path}.selector[{i}]", unkeepable=True)
             selectors.append({k: v for k, v in sel.items() if k != "@type"} | ({"type": sel["@type"]} if "@type" in sel else {}))
     else:
         source = _iri_of(value, path)
         selectors = []
     ref = ref_from_iri(source, base_url)
+    if ref is None and _is_ours(source, base_url):
+        raise JsonLdError(f"the target {source!r} is not an inscription, line, page or document of this archive", path,
+                          unkeepable=True, code="unknown_target")
     if ref is None:
-        raise JsonLdError(f"the target {source!r} is not an inscription, line, page or document of this archive", path)
+        if not re.fullmatch(r"https?://[^\s<>\"]+", source):
+            raise JsonLdError(f"the target {source!r} is neither in this archive nor an http(s) IRI", path,
+                              unkeepable=True, code="unknown_target")
+        return {"source": source, "external": True, "given": value}  # outside the archive: kept as given
     target: dict[str, Any] = {"source": ref}
     if selectors:
         target["selector"] = selectors
     return target
 
 
-def jsonld_to_annotation_data(data: Any, base_url: str, path: str = "", require_context: bool = True) -> dict:
-    """One W3C Annotation → the platform JSON (checked further by the annotation service)."""
+def _motivation(value: str, path: str) -> str:
+    """A motivation of the W3C vocabulary, bare, as ``oa:…`` or as its full IRI. Another IRI is valid W3C but not kept
+    here; a bare word outside the vocabulary is not a term of the W3C context at all: invalid."""
+    name = value.rsplit("#", 1)[-1].removeprefix("oa:")
+    if name in W3C_MOTIVATIONS:
+        return name
+    message = f"unknown motivation '{value}'; use one of: {', '.join(W3C_MOTIVATIONS)}"
+    raise JsonLdError(message, path, unkeepable="://" in value, code="unknown_motivation")
+
+
+def _is_ours(value: str, base_url: str) -> bool:
+    """An IRI on this archive's host under its API: it names something here, never an external resource."""
+    base, parts = urlsplit(base_url), urlsplit(value)
+    return (parts.scheme, parts.netloc) == (base.scheme, base.netloc) and parts.path.startswith(API_PREFIX)
+
+
+def jsonld_to_annotation_data(data: Any, base_url: str, path: str = "", require_context: bool = True,
+                              dropped: list[str] | None = None) -> dict:
+    """One W3C Annotation → the platform JSON (checked further by the annotation service). Extra motivations beyond
+    the first are left out and named in ``dropped`` (the platform keeps one per annotation)."""
     if not isinstance(data, dict):
         raise JsonLdError("an Annotation is a JSON object", path)
     if require_context:
@@ -233,12 +284,13 @@ def jsonld_to_annotation_data(data: Any, base_url: str, path: str = "", require_
         raise JsonLdError(f"'type' must be 'Annotation', not {data.get('type')!r}", path)
     out: dict[str, Any] = {}
     motivations = _as_list(data["motivation"]) if "motivation" in data else []
-    if len(motivations) > 1:
-        raise JsonLdError("one motivation per annotation", f"{path}.motivation".lstrip("."))
-    if motivations:
-        if not isinstance(motivations[0], str):
-            raise JsonLdError("motivation is a string", f"{path}.motivation".lstrip("."))
-        out["motivation"] = motivations[0].rsplit("#", 1)[-1].removeprefix("oa:")
+    if not all(isinstance(m, str) for m in motivations):
+        raise JsonLdError("motivation is a string", f"{path}.motivation".lstrip("."))
+    names = [_motivation(m, f"{path}.motivation".lstrip(".")) for m in motivations]
+    if names:
+        out["motivation"] = names[0]
+    if len(motivations) > 1 and dropped is not None:
+        dropped.extend(["motivations after the first (one is kept per annotation)"] * (len(motivations) - 1))
     bodies = []
     if "bodyValue" in data:
         if not isinstance(data["bodyValue"], str):
@@ -254,14 +306,30 @@ def jsonld_to_annotation_data(data: Any, base_url: str, path: str = "", require_
     return out
 
 
-def jsonld_annotations(data: Any, base_url: str) -> list[dict]:
-    """An Annotation, an AnnotationPage or an AnnotationCollection (with embedded pages) → platform JSON list."""
+def _read_one(item: Any, base_url: str, path: str, require_context: bool) -> ReadAnnotation:
+    """One annotation; an unkeepable one is returned with its error, an invalid one raises."""
+    imported_id = item.get("id", item.get("@id")) if isinstance(item, dict) else None
+    imported_id = imported_id if isinstance(imported_id, str) else None
+    dropped: list[str] = []
+    try:
+        data = jsonld_to_annotation_data(item, base_url, path, require_context=require_context, dropped=dropped)
+    except JsonLdError as exc:
+        if not exc.unkeepable:
+            raise
+        return ReadAnnotation(None, imported_id, path, exc)
+    return ReadAnnotation(data, imported_id, path, dropped=dropped)
+
+
+def jsonld_annotations(data: Any, base_url: str) -> list[ReadAnnotation]:
+    """An Annotation, an AnnotationPage or an AnnotationCollection (with embedded pages) → one ``ReadAnnotation`` each.
+
+    Invalid input raises ``JsonLdError``; an annotation that is valid but cannot be kept comes back with its error."""
     if not isinstance(data, dict):
         raise JsonLdError("expected a JSON object: an Annotation, AnnotationPage or AnnotationCollection")
     _check_context(data, "")
     types = _types(data)
     if "Annotation" in types:
-        return [jsonld_to_annotation_data(data, base_url)]
+        return [_read_one(data, base_url, "", True)]
     pages: list[tuple[str, Any]] = []
     if "AnnotationPage" in types:
         pages.append(("", data))
@@ -287,5 +355,5 @@ def jsonld_annotations(data: Any, base_url: str) -> list[dict]:
         if not isinstance(items, list):
             raise JsonLdError("an AnnotationPage has a list of 'items'", path)
         for i, item in enumerate(items):
-            out.append(jsonld_to_annotation_data(item, base_url, f"{path}.items[{i}]".lstrip("."), require_context=False))
+            out.append(_read_one(item, base_url, f"{path}.items[{i}]".lstrip("."), False))
     return out

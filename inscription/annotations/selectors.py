@@ -11,7 +11,8 @@ Shape (the plain API format; JSON-LD is mapped to and from it by ``jsonld``)::
                 {"source": "inscription:45", "selector": [{"type": "FragmentSelector", "conformsTo": FRAMES, "value": "frames=3,17"}]},
                 {"source": "page:3", "selector": [{"type": "FragmentSelector", "conformsTo": MEDIA_FRAGS, "value": "xywh=10,20,30,40"}]},
                 {"source": "page:3", "selector": [{"type": "SvgSelector", "value": "<svg ...><polygon points='...'/></svg>"}]},
-                {"source": "line:9"}, {"source": "document:7"}]}
+                {"source": "line:9"}, {"source": "document:7"},
+                {"source": "https://example.org/iiif/canvas/1", "external": true, "given": <the JSON-LD target as it came>}]}
 
 Positions count Unicode code points of the inscription text, ``end`` exclusive (as the
 W3C TextPositionSelector). Selectors are normalised: a quote alone gets its position, a
@@ -68,8 +69,13 @@ ANNOTATION_SCHEMA = {
                             "purpose": {"type": "string"}}},
         ]}},
         "target": {"type": "array", "minItems": 1, "maxItems": 20, "items": {
-            "type": "object", "required": ["source"], "additionalProperties": False,
-            "properties": {"source": _ref, "selector": {"type": "array", "maxItems": 4, "items": _selector}}}},
+            # a target outside this archive is kept as given: its IRI and the JSON-LD it came as
+            "if": {"type": "object", "required": ["external"]},
+            "then": {"type": "object", "required": ["source", "external"], "additionalProperties": False,
+                     "properties": {"source": {"type": "string", "pattern": r"^https?://[^\s<>\"]+$", "maxLength": 2000},
+                                    "external": {"const": True}, "given": {"type": ["string", "object"]}}},
+            "else": {"type": "object", "required": ["source"], "additionalProperties": False,
+                     "properties": {"source": _ref, "selector": {"type": "array", "maxItems": 4, "items": _selector}}}}},
     },
 }
 _validator = jsonschema.Draft202012Validator(ANNOTATION_SCHEMA)
@@ -95,6 +101,14 @@ class TargetInfo:
     frame_count: int | None = None
     width: int | None = None
     height: int | None = None
+
+
+MAX_GIVEN = 20_000
+
+
+def is_external(target: dict) -> bool:
+    """A target outside this archive (an IRI elsewhere), kept as it was given rather than refused."""
+    return bool(target.get("external"))
 
 
 def parse_ref(ref: str) -> tuple[str, int]:
@@ -124,6 +138,10 @@ def check_structure(data: Any, motivations: tuple[str, ...]) -> None:
         if body["type"] == "Link":
             check_link_source(body["source"], f"body[{i}].source")
     for i, target in enumerate(data["target"]):
+        if is_external(target):
+            if len(str(target.get("given", ""))) > MAX_GIVEN:
+                raise SelectorError(f"an external target is kept as given, up to {MAX_GIVEN} characters", f"target[{i}]")
+            continue
         kind = target["source"].split(":")[0]
         if kind not in TARGET_KINDS:
             raise SelectorError(f"a target is one of {', '.join(TARGET_KINDS)}, not '{kind}'", f"target[{i}].source")

@@ -25,6 +25,7 @@ from archive.models import Document
 from archive.permissions import READ, readable_collection_ids, require
 from inscription.annotations.jsonld import MEDIA_TYPE, annotation_to_jsonld, collection_to_jsonld, page_to_jsonld
 from inscription.models import Annotation, AnnotationVersion, Motivation
+from inscription.services import annotation_import as importer
 from inscription.services import annotations as service
 from palimpsest.ids import IdFilter, as_id
 
@@ -57,12 +58,18 @@ class AnnotationSerializer(serializers.ModelSerializer):
     inscriptions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     jsonld_url = serializers.SerializerMethodField()
+    external_targets = serializers.SerializerMethodField()
 
     class Meta:
         model = Annotation
-        fields = ["id", "collection", "document", "page", "line", "inscriptions", "motivation", "body", "target", "tags",
-                  "version", "orphaned", "withdrawn", "created_by", "created_at", "modified_at", "extra", "jsonld_url"]
+        fields = ["id", "collection", "document", "page", "line", "inscriptions", "motivation", "body", "target",
+                  "external_targets", "tags", "version", "orphaned", "withdrawn", "created_by", "created_at", "modified_at",
+                  "extra", "jsonld_url"]
         read_only_fields = fields
+
+    def get_external_targets(self, obj: Annotation) -> list[str]:
+        """IRIs of the targets outside this archive (kept as given, not resolved)."""
+        return [t["source"] for t in obj.target or [] if t.get("external")]
 
     def get_jsonld_url(self, obj: Annotation) -> str:
         request = self.context.get("request")
@@ -171,14 +178,23 @@ class AnnotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(
         summary="Import W3C Web Annotation JSON-LD (Annotation, AnnotationPage or AnnotationCollection with embedded pages)",
         request=OpenApiTypes.OBJECT,
-        responses={201: OpenApiResponse(description='{"created": [annotation, ...]}'), 400: OpenApiResponse(description="bad input")},
+        parameters=[OpenApiParameter("document", int, required=False,
+                                     description="Keep annotations whose every target is outside the archive on this document")],
+        responses={201: OpenApiResponse(description='{"created": [annotation, ...], "not_kept": [{"what", "count", "message"}]}'),
+                   400: OpenApiResponse(description="invalid JSON-LD, or nothing could be kept (nothing stored)")},
     )
     @action(detail=False, methods=["post"], url_path="import", permission_classes=[IsAuthenticated])
     def import_jsonld(self, request):
-        created = service.import_jsonld(request.user, request.data, base_url(request))
-        data = AnnotationSerializer(self.get_queryset().filter(pk__in=[a.pk for a in created]).order_by("id"), many=True,
+        document = None
+        if request.query_params.get("document"):
+            document = Document.objects.select_related("collection").filter(pk=as_id(request.query_params["document"]) or 0).first()
+            if document is None:
+                raise Http404
+            require(request.user, document.collection, READ)
+        result = importer.import_jsonld(request.user, request.data, base_url(request), document=document)
+        data = AnnotationSerializer(self.get_queryset().filter(pk__in=[a.pk for a in result.created]).order_by("id"), many=True,
                                     context=self.get_serializer_context()).data
-        return Response({"created": data}, status=status.HTTP_201_CREATED)
+        return Response({"created": data, "not_kept": result.not_kept()}, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(retrieve=extend_schema(

@@ -18,6 +18,8 @@ from inscription.models.versioned import RecordVersion, VersionedRecord
 
 
 class Motivation(models.TextChoices):
+    """The whole W3C Web Annotation motivation vocabulary (oa:Motivation), so any conforming file imports."""
+
     COMMENTING = "commenting", "Commenting"
     TAGGING = "tagging", "Tagging"
     IDENTIFYING = "identifying", "Identifying"
@@ -25,6 +27,12 @@ class Motivation(models.TextChoices):
     LINKING = "linking", "Linking"
     QUESTIONING = "questioning", "Questioning"
     ASSESSING = "assessing", "Assessing"
+    BOOKMARKING = "bookmarking", "Bookmarking"
+    CLASSIFYING = "classifying", "Classifying"
+    EDITING = "editing", "Editing"
+    HIGHLIGHTING = "highlighting", "Highlighting"
+    MODERATING = "moderating", "Moderating"
+    REPLYING = "replying", "Replying"
 
 
 class AnnotationAction(models.TextChoices):

@@ -16,13 +16,11 @@ from django.db import transaction
 from archive.models import Document, Line, Page, Tag
 from archive.permissions import READ, WRITE, can, require
 from inscription.annotations import selectors as sel
-from inscription.annotations.jsonld import JsonLdError, jsonld_annotations
 from inscription.models import Annotation, AnnotationAction, AnnotationVersion, Inscription, Motivation
 from inscription.services import versioning
 from palimpsest.errors import InputError
 
 MOTIVATIONS = tuple(Motivation.values)
-MAX_IMPORT = 1000
 
 
 @dataclass
@@ -83,8 +81,11 @@ def check_link(user: AbstractBaseUser | AnonymousUser, source: str, path: str) -
         raise _bad(f"{source} does not exist or you cannot read it", "unknown_link", path)
 
 
-def prepare(user: AbstractBaseUser | AnonymousUser, data: Any) -> Prepared:
-    """Validate and normalise annotation JSON for ``user``; raise InputError (400), NotFound or PermissionDenied."""
+def prepare(user: AbstractBaseUser | AnonymousUser, data: Any, document: Document | None = None) -> Prepared:
+    """Validate and normalise annotation JSON for ``user``; raise InputError (400), NotFound or PermissionDenied.
+
+    Targets outside the archive are kept as given; an annotation whose every target is outside lives on
+    ``document`` (without one it cannot be kept: ``external_only``)."""
     try:
         sel.check_structure(data, MOTIVATIONS)
     except sel.SelectorError as exc:
@@ -96,6 +97,9 @@ def prepare(user: AbstractBaseUser | AnonymousUser, data: Any) -> Prepared:
     inscriptions: list[Inscription] = []
     for i, target in enumerate(data["target"]):
         path = f"target[{i}]"
+        if sel.is_external(target):
+            out["target"].append(dict(target))
+            continue
         kind, pk = sel.parse_ref(target["source"])
         obj = _load_target(kind, pk)
         document = _document_of(kind, obj) if obj is not None else None
@@ -112,7 +116,13 @@ def prepare(user: AbstractBaseUser | AnonymousUser, data: Any) -> Prepared:
         out["target"].append({"source": target["source"], **({"selector": selectors} if selectors else {})})
     if len(documents) > 1:
         raise _bad("all targets of an annotation lie in one document", "targets_in_several_documents", "target")
-    document = next(iter(documents.values()))
+    if not documents and document is None:
+        raise _bad("every target lies outside this archive; name the document to keep the annotation on",
+                   "external_only", "target")
+    if documents:
+        document = next(iter(documents.values()))
+    elif not can(user, document.collection, READ):
+        raise _bad(f"document {document.pk} does not exist or you cannot read it", "unknown_target", "document")
     require(user, document.collection, WRITE)
     tags = []
     for i, body in enumerate(data.get("body", [])):
@@ -125,7 +135,7 @@ def prepare(user: AbstractBaseUser | AnonymousUser, data: Any) -> Prepared:
         else:
             check_link(user, body["source"], f"body[{i}].source")
         out["body"].append(body)
-    kind, obj = first
+    kind, obj = first or ("external", None)
     page = line = None
     if kind == "inscription":
         line, page = obj.line, obj.page or (obj.line.page if obj.line_id else None)
@@ -163,9 +173,10 @@ def record_version(annotation: Annotation, action: str, user: AbstractBaseUser |
 
 
 def create_annotation(user: AbstractBaseUser, data: Any, *, action: str = AnnotationAction.CREATE,
-                      extra: dict | None = None) -> Annotation:
-    """Create an annotation (version 1) from the platform JSON."""
-    prepared = prepare(user, data)
+                      extra: dict | None = None, document: Document | None = None) -> Annotation:
+    """Create an annotation (version 1) from the platform JSON (``document``: the home of one whose every target
+    lies outside the archive)."""
+    prepared = prepare(user, data, document)
     with transaction.atomic():
         annotation = Annotation(created_by=user, extra=extra or {})
         _apply(annotation, prepared)
@@ -184,7 +195,7 @@ def edit_annotation(annotation: Annotation, user: AbstractBaseUser, changes: Any
         raise _bad(f"only motivation, body and target can be edited, not {', '.join(sorted(unknown))}")
     require(user, annotation.collection, WRITE)
     merged = {"motivation": annotation.motivation, "body": annotation.body, "target": annotation.target} | changes
-    prepared = prepare(user, merged)
+    prepared = prepare(user, merged, annotation.document)
     if prepared.document.collection_id != annotation.collection_id:
         raise _bad("an annotation stays in its collection", "bad_target", "target")
     with transaction.atomic():
@@ -209,39 +220,3 @@ def withdraw_annotation(annotation: Annotation, user: AbstractBaseUser, reason: 
         locked = versioning.withdraw(versioning.lock(annotation), "annotation")
         record_version(locked, AnnotationAction.WITHDRAW, user, note={"reason": reason or ""})
     return locked
-
-
-def import_jsonld(user: AbstractBaseUser, payload: Any, base_url: str) -> list[Annotation]:
-    """Import W3C JSON-LD (one Annotation, an AnnotationPage, or a collection with embedded pages): all or nothing."""
-    try:
-        items = jsonld_annotations(payload, base_url)
-    except JsonLdError as exc:
-        raise _bad(exc.message, "invalid_jsonld", exc.path) from exc
-    if not items:
-        raise _bad("nothing to import: no annotations found", "invalid_jsonld")
-    if len(items) > MAX_IMPORT:
-        raise _bad(f"at most {MAX_IMPORT} annotations per import", "too_many")
-    ids = _imported_ids(payload)
-    created = []
-    with transaction.atomic():
-        for i, data in enumerate(items):
-            try:
-                extra = {"imported_id": ids[i]} if i < len(ids) and ids[i] else {}
-                created.append(create_annotation(user, data, action=AnnotationAction.IMPORT, extra=extra))
-            except InputError as exc:
-                where = f"annotation {i + 1} of {len(items)}: " if len(items) > 1 else ""
-                raise InputError(where + exc.message, code=exc.get_codes(), detail={"index": i, **(exc.extra or {})}) from exc
-    return created
-
-
-def _imported_ids(payload: Any) -> list[str | None]:
-    if not isinstance(payload, dict):
-        return []
-    if payload.get("type") == "Annotation":
-        return [payload.get("id")]
-    pages = [payload] if payload.get("type") == "AnnotationPage" else []
-    page = payload.get("first") if payload.get("type") == "AnnotationCollection" else None
-    while isinstance(page, dict):
-        pages.append(page)
-        page = page.get("next")
-    return [item.get("id") if isinstance(item, dict) else None for p in pages for item in p.get("items", [])]

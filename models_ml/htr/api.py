@@ -14,6 +14,7 @@ from PIL import Image
 from models_ml import registry
 from models_ml.htr.data import Charset, collate, plan_batches, preprocess
 from models_ml.htr.decode import Decoded, beam_decode, greedy
+from models_ml.htr.kws import KEEP_LONG, FoldedCharset, keep_floor, load_lexicon, spot, word_tokens
 from models_ml.htr.lm import CharLM
 from models_ml.htr.model import CRNN, CRNNConfig
 from models_ml.htr.words import word_slots
@@ -101,6 +102,10 @@ class Recognizer:
         self._lm: CharLM | None = None
         # word_slots() options (k, beam, min_prob, ...); empty: its defaults (bench/prob_search_eval.py varies them)
         self.word_options: dict = {}
+        # Keyword spotting (kws.py): the index's relevance probabilities. "slots" keeps only word_slots' spellings.
+        self.index_mode = "spot"
+        self._lexicon: list[str] | None = None
+        self._folded: FoldedCharset | None = None
         dec = self.card.get("decoding", {})
         self.alpha, self.beta, self.beam = float(dec.get("lm_alpha", 0.6)), float(dec.get("lm_beta", 1.0)), \
             int(dec.get("beam", 10))
@@ -123,15 +128,52 @@ class Recognizer:
                                alpha=self.alpha, beta=self.beta)
         raise ValueError(f"unknown decoder {decoder!r} (greedy or beam)")
 
+    @property
+    def lexicon(self) -> list[str]:
+        """Words scored on every line besides its own candidates (kws.load_lexicon: model's, else packaged)."""
+        if self._lexicon is None:
+            self._lexicon = load_lexicon(self.model_dir)
+        return self._lexicon
+
     def word_alternatives(self, log_probs: np.ndarray, to_columns=None) -> list[dict]:  # noqa: ANN001
-        """The line's word positions with their likely spellings (image columns when ``to_columns`` maps frames)."""
+        """The line's probabilistic index (image columns when ``to_columns`` maps frames).
+
+        Each entry is {"columns": [x0, x1], "alternatives": [[spelling, p], ...]} and, for a spotted
+        word, "best" (what the 1-best path reads there). With ``index_mode == "spot"`` (default) every
+        candidate word (word_slots' spellings, the 1-best words, the lexicon) gets its keyword-spotting
+        probability P(word in line) and those above kws.keep_floor are kept, one entry each; with
+        "slots" the entries are word_slots' positions and spellings as they come.
+        """
         out: list[dict] = []
         if " " not in self.charset.chars:
             return out
-        for slot in word_slots(log_probs, self.charset.chars, **self.word_options):
-            span = to_columns(*slot.frames) if to_columns else slot.frames
-            out.append({"columns": [int(span[0]), int(span[1])],
-                        "alternatives": [[w, round(p, 4)] for w, p in slot.alternatives]})
+        slots = word_slots(log_probs, self.charset.chars, **self.word_options)
+        if self.index_mode == "slots":
+            for slot in slots:
+                span = to_columns(*slot.frames) if to_columns else slot.frames
+                out.append({"columns": [int(span[0]), int(span[1])],
+                            "alternatives": [[w, round(p, 4)] for w, p in slot.alternatives]})
+            return out
+        if self._folded is None:
+            self._folded = FoldedCharset.of(self.charset.chars)
+        spellings: dict[str, str] = {}
+        for form in [w for slot in slots for w, _ in slot.alternatives] + self.lexicon:
+            for raw in form.split():
+                toks = word_tokens(raw)
+                if len(toks) == 1:
+                    spellings.setdefault(toks[0], raw)
+        path = log_probs.argmax(axis=1)
+        for tok in word_tokens(self.charset.decode(greedy(log_probs).labels)):
+            spellings.setdefault(tok, tok)
+        for hit in spot(self._folded.fold(log_probs), list(spellings), self._folded, KEEP_LONG):
+            if hit.probability < keep_floor(hit.word):
+                continue
+            a, b = hit.frames
+            span = to_columns(a, b) if to_columns else (a, b)
+            seen = self.charset.decode([int(c) for i, c in enumerate(path[a:b]) if c and (i == 0 or c != path[a + i - 1])])
+            out.append({"columns": [int(span[0]), int(span[1])], "best": seen.strip(),
+                        "alternatives": [[spellings[hit.word], round(hit.probability, 4)]]})
+        out.sort(key=lambda e: (e["columns"][0], -e["alternatives"][0][1]))
         return out
 
     def prepare(self, images: Sequence[Image.Image]) -> list[PreparedLine]:

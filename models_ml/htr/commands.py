@@ -135,17 +135,21 @@ def cmd_train(args: argparse.Namespace) -> int:
         (run_dir / "lm.json").write_bytes((Path(args.init_from) / "lm.json").read_bytes())
     data_desc = default_data_description()
     if gt:
-        from models_ml.realdata import CREDIT, VALIDATION_WILLS
+        from models_ml.htr.groundtruth import expand_paths
+        from models_ml.realdata import CREDIT, VALIDATION_WILLS, will_of
 
+        wills = any(will_of(p) for p in expand_paths(args.ground_truth))  # the Testaments de Poilus: credit them
         data_desc.update({"real": {**gt.summary(), "repeat_per_epoch": args.real_repeat,
-                                   "credit": CREDIT if "TestamentsDePoilus" in " ".join(args.ground_truth) else None,
+                                   "credit": CREDIT if wills else None,
                                    "validation_wills_never_trained_on": list(VALIDATION_WILLS),
                                    "validation_ground_truth": args.val_ground_truth or []}})
+        if args.val_ground_truth:
+            data_desc["validation"] = "the --val-ground-truth lines (polygon crops, levelled); they also choose the checkpoint"
     data_desc.update({"pool": str(pool) if pool else None, "synth_lines": args.synth_lines,
                       "synth_seed": args.synth_seed, "extra_folders": args.data or [],
                       "validation_folder": args.val, "validation_lines": len(val_set)})
     card = base_card(model.cfg, charset, tcfg, args.name, data_desc, parent,
-                     "python -m models_ml " + " ".join(shlex.quote(a) for a in sys.argv[2:] if a))
+                     "python -m models_ml train " + " ".join(shlex.quote(a) for a in sys.argv[2:] if a))
     print(f"training {count_parameters(model)} parameters on {len(train_set)} lines "
           f"(more arriving from {pool})" if renderer else "", file=sys.stderr)
     try:

@@ -167,7 +167,8 @@ def base_card(cfg: CRNNConfig, charset: Charset, tcfg: TrainConfig, name: str, d
         "decoding": {"default": "greedy", "beam": 10, "lm_alpha": 0.6, "lm_beta": 1.0,
                      "lm": "lm.json (character 5-gram, Witten-Bell, training texts only)"},
         "training_data": data_desc,
-        "licence": "Apache-2.0 (weights); training data: OFL-1.1/Apache-2.0 fonts, public-domain texts, MNIST",
+        "licence": "Apache-2.0 (weights); training data: OFL-1.1/Apache-2.0 fonts, public-domain texts, MNIST"
+                   + (f"; {credit}" if (credit := (data_desc.get("real") or {}).get("credit")) else ""),
         "parent": parent,
         "command": command,
         "code_version": registry.code_version(),

@@ -18,7 +18,7 @@ from search.services.query import SearchRequest, search
 def alternatives_threshold(raw: str | None) -> float | None:
     """'off' → None; empty → the server default; otherwise a probability in (0, 1]."""
     if raw is None or raw == "":
-        return getattr(settings, "SEARCH_ALTERNATIVES_THRESHOLD", 0.02)
+        return getattr(settings, "SEARCH_ALTERNATIVES_THRESHOLD", 0.0002)
     if raw.lower() in ("off", "no", "false", "0"):
         return None
     try:

@@ -1,26 +1,18 @@
 """From matching entries to hits a reader can use: highlighted spans, boxes on the scan, and
 for an alternative hit the sentence "the machine read X here, with probability p".
 
-Boxes come from the CTC alignment: a machine line keeps the image columns of each character
-(``Inscription.char_columns``), and each word alternative the columns of its word position.
-Columns are relative to the line crop, whose left edge is the line's bounding-box left edge.
+Boxes come from the words an imported reading brought (ALTO ``String``, PAGE ``Word``: their
+own polygons, page pixels) when it has them; else from the CTC alignment: a machine line keeps
+the image columns of each character (``Inscription.char_columns``), and each word alternative
+the columns of its word position. Columns are relative to the line crop, whose left edge is the
+line's bounding-box left edge. A human reading without either is boxed as its whole line.
 """
 from __future__ import annotations
 
+from exchange.formats.words import imported_words
 from inscription.models import Inscription
 from search.models import EntryKind, Language, SearchEntry, WordAlternative
-from search.query import Term, highlight_spans
-
-SHORT_WORD = 4  # letters: shorter words are the ones the recognizer invents (docs/search.md)
-
-
-def threshold_for(token: str, threshold: float) -> float:
-    """A short word needs more probability to count (measured: bench/prob_search_eval.py)."""
-    if len(token) >= SHORT_WORD:
-        return threshold
-    from django.conf import settings
-
-    return max(threshold, float(getattr(settings, "SEARCH_ALTERNATIVES_SHORT_WORD_THRESHOLD", 0.2)))
+from search.query import Term, highlight_spans, threshold_for
 
 
 def _line_box(entry: SearchEntry) -> tuple[int, int, int, int] | None:
@@ -34,10 +26,26 @@ def _box(bbox: tuple[int, int, int, int], x0: int, x1: int) -> dict:
     return {"x": left, "y": y, "w": max(1, right - left), "h": h}
 
 
-def _text_boxes(entry: SearchEntry, spans: list[tuple[int, int]], columns: list | None) -> list[dict]:
+def _word_boxes(words: list[dict], spans: list[tuple[int, int]]) -> list[dict] | None:
+    """One box per span: the imported words it touches, united. None when a span touches no word with geometry."""
+    placed = [(int(w["start"]), int(w["start"]) + len(w["text"]), w["polygon"]) for w in words if w.get("polygon")]
+    boxes = []
+    for start, end in spans:
+        points = [p for ws, we, polygon in placed if ws < end and we > start for p in polygon]
+        if not points:
+            return None
+        xs, ys = [int(p[0]) for p in points], [int(p[1]) for p in points]
+        boxes.append({"x": min(xs), "y": min(ys), "w": max(1, max(xs) - min(xs)), "h": max(1, max(ys) - min(ys))})
+    return boxes
+
+
+def _text_boxes(entry: SearchEntry, spans: list[tuple[int, int]], columns: list | None, words: list[dict]) -> list[dict]:
     bbox = _line_box(entry)
     if bbox is None or not spans:
         return []
+    boxes = _word_boxes(words, spans) if words else None
+    if boxes is not None:  # the file's own word geometry beats an alignment
+        return boxes
     if not columns or len(columns) != len(entry.text):  # a human reading: the whole line is the place
         return [{"x": bbox[0], "y": bbox[1], "w": bbox[2], "h": bbox[3]}]
     return [_box(bbox, int(columns[s][0]), int(columns[e - 1][1])) for s, e in spans]
@@ -45,8 +53,10 @@ def _text_boxes(entry: SearchEntry, spans: list[tuple[int, int]], columns: list 
 
 def build_hits(entries: list[SearchEntry], terms: list[Term], threshold: float | None) -> list[dict]:
     """Plain dicts (the API serialises them as they are; templates read them)."""
-    line_ids = [e.object_id for e in entries if e.kind in (EntryKind.LINE, EntryKind.INSCRIPTION) and e.machine]
-    columns = dict(Inscription.objects.filter(pk__in=line_ids).values_list("pk", "char_columns")) if line_ids else {}
+    line_ids = [e.object_id for e in entries if e.kind in (EntryKind.LINE, EntryKind.INSCRIPTION)]
+    columns, words = {}, {}
+    for ins in Inscription.objects.filter(pk__in=line_ids).only("pk", "char_columns", "extra") if line_ids else ():
+        columns[ins.pk], words[ins.pk] = ins.char_columns, imported_words(ins)
     plain = [t.tokens[0] for t in terms if t.plain]
     alts: dict[int, list[WordAlternative]] = {}
     if plain and threshold is not None:
@@ -58,7 +68,7 @@ def build_hits(entries: list[SearchEntry], terms: list[Term], threshold: float |
         spans = highlight_spans(e.text, terms, stemmed=e.config != Language.SIMPLE)
         found = alts.get(e.pk, [])
         alternative = None
-        boxes = _text_boxes(e, spans, columns.get(e.object_id))
+        boxes = _text_boxes(e, spans, columns.get(e.object_id) if e.machine else None, words.get(e.object_id, []))
         if not spans and found:  # matched only through what the machine nearly read
             a = found[0]
             alternative = {"word": a.token, "spelling": a.spelling, "read_as": a.best, "probability": a.probability,

@@ -11,16 +11,17 @@ from collections.abc import Iterable, Sequence
 
 from django.db import transaction
 
-from archive.models import Collection, Document
+from archive.models import Collection, Document, Text
 from inscription.models import Annotation, Inscription, Reflection
 from palimpsest.errors import InputError
 from search.models import CollectionSearchSettings, EntryKind, Language, SearchEntry, WordAlternative
 from search.text import fold, tokens
 
 BULK = 2000
-# Spellings below this probability are not worth a row (the recognizer keeps 0.2 % and up).
-MIN_ALTERNATIVE = 0.002
+# Alternatives below this probability are not worth a row (the least any word can be searched at).
+MIN_ALTERNATIVE = 0.0002
 MAX_TOKEN = 100
+TEXT_PASSAGE = 1500  # characters of a born-digital text per entry (a hit shows its passage)
 
 
 def language_of(collection_ids: Iterable[int]) -> dict[int, str]:
@@ -74,7 +75,7 @@ def alternatives_of(words: object) -> list[WordAlternative]:
             continue  # a malformed slot is skipped, not guessed at
         if not spellings:
             continue
-        best = spellings[0][0]
+        best = str(slot.get("best", spellings[0][0]))  # a spotted word says what the 1-best read there
         per_token: dict[str, tuple[float, str]] = {}
         for spelling, p in spellings:
             for tok in set(tokens(spelling)):
@@ -160,9 +161,53 @@ def index_document(document: Document) -> None:
         SearchEntry.objects.filter(document=document).exclude(year=document.year_from).update(year=document.year_from)
 
 
+def text_passages(content: str, size: int = TEXT_PASSAGE) -> list[str]:
+    """A born-digital text cut into passages of about ``size`` characters, at paragraph, then line, then
+    word boundaries. Why: a hit shows its passage, not a whole book, and each passage ranks on its own."""
+    out: list[str] = []
+    current = ""
+    for para in (p.strip() for p in content.replace("\r\n", "\n").split("\n\n")):
+        pieces = [para]
+        while pieces and len(pieces[-1]) > size:  # an overlong paragraph: cut at the last space before size
+            head = pieces.pop()
+            cut = head.rfind(" ", 0, size)
+            cut = cut if cut > size // 2 else size
+            pieces += [head[:cut].strip(), head[cut:].strip()]
+        for piece in filter(None, pieces):
+            if current and len(current) + len(piece) + 2 > size:
+                out.append(current)
+                current = ""
+            current = f"{current}\n\n{piece}" if current else piece
+    if current:
+        out.append(current)
+    return out
+
+
+def index_text(text: Text) -> int:
+    """A born-digital document's text, one entry per passage ("text:<id>:<n>"); its old passages go first
+    (an edited text may have fewer). Returns the passages written."""
+    doc = Document.objects.filter(pk=text.document_id).values("collection_id", "year_from").first()
+    if doc is None:
+        return 0
+    config = language_of([doc["collection_id"]])[doc["collection_id"]]
+    with transaction.atomic(savepoint=False):
+        unindex_text(text.pk)
+        entries = [SearchEntry(
+            source=f"text:{text.pk}:{n}", kind=EntryKind.TEXT, collection_id=doc["collection_id"],
+            document_id=text.document_id, object_id=text.pk, is_current=True, machine=False,
+            created_at=text.created_at, year=doc["year_from"], config=config, text=passage, norm=fold(passage))
+            for n, passage in enumerate(text_passages(text.content))]
+        SearchEntry.objects.bulk_create(entries, batch_size=BULK)
+    return len(entries)
+
+
+def unindex_text(text_id: int) -> None:
+    SearchEntry.objects.filter(kind=EntryKind.TEXT, object_id=text_id)._raw_delete(SearchEntry.objects.db)
+
+
 def reindex(collection: Collection | None = None) -> dict[str, int]:
     """Rebuild the index (of one collection, or all) from the archive's rows. Returns counts per kind."""
-    counts = {"inscription": 0, "annotation": 0, "reflection": 0, "document": 0}
+    counts = {"inscription": 0, "annotation": 0, "reflection": 0, "document": 0, "text": 0}
     with transaction.atomic():
         stale = SearchEntry.objects.all() if collection is None else SearchEntry.objects.filter(collection=collection)
         WordAlternative.objects.filter(entry__in=stale.values("pk")).delete()
@@ -171,6 +216,8 @@ def reindex(collection: Collection | None = None) -> dict[str, int]:
         for doc in docs.iterator():
             index_document(doc)
             counts["document"] += 1
+        for text in Text.objects.filter(document__in=docs.values("pk")).iterator():
+            counts["text"] += index_text(text)
         ins = Inscription.objects.filter(document__in=docs.values("pk")).order_by("pk")
         batch: list[Inscription] = []
         for i in ins.iterator(chunk_size=BULK):

@@ -11,27 +11,23 @@ the recognizer *nearly* read that way. Such hits rank after text hits, by probab
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
-    BooleanField,
-    Case,
-    Count,
     F,
     FloatField,
     Func,
-    IntegerField,
     Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
-    When,
 )
 from django.db.models.expressions import RawSQL
 
@@ -39,11 +35,14 @@ from archive.models import Collection
 from archive.permissions import readable_collection_ids
 from palimpsest.errors import InputError
 from search.models import EntryKind, SearchEntry, WordAlternative
-from search.query import FUZZY_SIMILARITY, QueryError, Term, parse, similarity
-from search.services.hits import build_hits, threshold_for
+from search.query import FUZZY_SIMILARITY, QueryError, Term, parse, similarity, threshold_for
+from search.services.hits import build_hits
 
 MAX_PAGE_SIZE = 100
 MAX_FUZZY_EXPANSION = 50
+# The vocabulary's near spellings of a word (``%`` is served by the trigram index; similarity() then filters).
+PG_FUZZY_SQL = ("SELECT word FROM search_word WHERE word %% %s AND similarity(word, %s) >= %s "
+                "ORDER BY similarity(word, %s) DESC, word LIMIT %s")
 CONFIDENCE_BUCKETS = (("<0.5", None, 0.5), ("0.5-0.8", 0.5, 0.8), ("0.8-0.95", 0.8, 0.95), ("≥0.95", 0.95, None))
 
 
@@ -87,17 +86,31 @@ def _quote_pg(token: str) -> str:
     return "'" + token.replace("'", "''").replace("\\", "\\\\") + "'"
 
 
-def _tsquery(term: Term) -> str:
-    parts = [_quote_pg(t) for t in term.tokens]
-    if term.prefix:
-        parts[-1] += ":*"
-    expr = " <-> ".join(parts)
+def _tsquery(term: Term) -> str | None:
+    """The term as tsquery text; a fuzzy word becomes an OR of the vocabulary's near spellings (None: no word
+    is near it, the term matches nothing)."""
+    if term.fuzzy:
+        words = term.expansion if term.expansion is not None else _fuzzy_candidates(term.tokens[0])
+        if not words:
+            return None
+        expr = "(" + " | ".join(_quote_pg(w) for w in words) + ")"
+    else:
+        parts = [_quote_pg(t) for t in term.tokens]
+        if term.prefix:
+            parts[-1] += ":*"
+        expr = " <-> ".join(parts)
     return f"!({expr})" if term.negate else expr
 
 
 def _pg_text(terms: list[Term], configs: list[str]) -> Q:
     """All terms in the row's own configuration (an OR over configs keeps the GIN index usable)."""
-    query = " & ".join(_tsquery(t) for t in terms)
+    parts = [(t, _tsquery(t)) for t in terms]
+    if any(expr is None and not t.negate for t, expr in parts):
+        return Q(pk__in=[])  # a fuzzy word near no word of the archive
+    parts = [(t, expr) for t, expr in parts if expr is not None]
+    if not parts:
+        return Q()
+    query = " & ".join(expr for _, expr in parts)
     cond = Q()
     for c in configs:
         cond |= Q(config=c, vector=SearchQuery(query, config=c, search_type="raw"))
@@ -109,8 +122,13 @@ def _fts_quote(token: str) -> str:
 
 
 def _fuzzy_candidates(token: str) -> list[str]:
-    """SQLite: words of the FTS vocabulary spelled nearly like ``token`` (trigram similarity, as pg_trgm)."""
+    """Words of the index spelled nearly like ``token`` (trigram similarity ≥ FUZZY_SIMILARITY), most similar
+    first: PostgreSQL asks the vocabulary table's trigram index (migration 0004), SQLite the FTS vocabulary.
+    Why a vocabulary: trigram search over distinct words is cheap; over every text it is not."""
     with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(PG_FUZZY_SQL, [token, token, FUZZY_SIMILARITY, token, MAX_FUZZY_EXPANSION])
+            return [w for (w,) in cur.fetchall()]
         cur.execute("SELECT term FROM search_fts_vocab WHERE length(term) BETWEEN %s AND %s",
                     [max(1, len(token) - 3), len(token) + 3])
         scored = [(similarity(token, t), t) for (t,) in cur.fetchall()]
@@ -119,7 +137,7 @@ def _fuzzy_candidates(token: str) -> list[str]:
 
 def _fts_expr(term: Term) -> str | None:
     if term.fuzzy:
-        words = _fuzzy_candidates(term.tokens[0])
+        words = term.expansion if term.expansion is not None else _fuzzy_candidates(term.tokens[0])
         return "(" + " OR ".join(_fts_quote(w) for w in words) + ")" if words else None
     phrase = _fts_quote(" ".join(term.tokens))
     return phrase + "*" if term.prefix else phrase
@@ -131,14 +149,6 @@ def _sqlite_text(term: Term) -> Q:
         return Q(pk__in=[]) if not term.negate else Q()
     cond = Q(pk__in=RawSQL("SELECT rowid FROM search_fts WHERE search_fts MATCH %s", [expr]))
     return ~cond if term.negate else cond
-
-
-class WordSimilar(Func):
-    """pg_trgm: ``token <% norm`` (a word of norm is spelled nearly like token; served by the trigram GIN index)."""
-
-    arg_joiner = " <%% "
-    template = "(%(expressions)s)"
-    output_field = BooleanField()
 
 
 class FtsRank(Func):
@@ -157,24 +167,18 @@ def _term_conditions(terms: list[Term], configs: list[str]) -> list[Q]:
     """Conditions, one per term (SQLite, fuzzy) or one for all full-text terms together (PostgreSQL)."""
     if connection.vendor != "postgresql":
         return [_sqlite_text(t) for t in terms]
-    out = []
-    fts = [t for t in terms if not t.fuzzy]
-    if fts:
-        out.append(_pg_text(fts, configs))
-    for t in terms:
-        if t.fuzzy:
-            cond = Q(WordSimilar(Value(t.tokens[0]), F("norm")))
-            out.append(~cond if t.negate else cond)
-    return out
+    return [_pg_text(terms, configs)] if terms else []
 
 
 def _rank(terms: list[Term]):  # noqa: ANN202 - an expression
-    positive = [t for t in terms if not t.negate and not t.fuzzy]
+    positive = [t for t in terms if not t.negate and (not t.fuzzy or connection.vendor == "postgresql")]
     if not positive:
         return Value(0.0, output_field=FloatField())
     if connection.vendor == "postgresql":
-        return SearchRank(F("vector"), SearchQuery(" & ".join(_tsquery(t) for t in positive), config=F("config"),
-                                                   search_type="raw"))
+        exprs = [e for e in (_tsquery(t) for t in positive) if e]
+        if not exprs:
+            return Value(0.0, output_field=FloatField())
+        return SearchRank(F("vector"), SearchQuery(" & ".join(exprs), config=F("config"), search_type="raw"))
     exprs = [e for e in (_fts_expr(t) for t in positive) if e]
     if not exprs:
         return Value(0.0, output_field=FloatField())
@@ -183,7 +187,9 @@ def _rank(terms: list[Term]):  # noqa: ANN202 - an expression
 
 def scoped(user: AbstractBaseUser | AnonymousUser, req: SearchRequest) -> QuerySet[SearchEntry]:
     """Entries the user may read, narrowed by the request's filters (never by the query words)."""
-    qs = SearchEntry.objects.filter(collection_id__in=readable_collection_ids(user))
+    # The ids as a list (one small query): the planner then sees "collection_id = ANY(...)" and scans the text
+    # index once, not once per collection as it did through the subquery (docs/search.md, latency).
+    qs = SearchEntry.objects.filter(collection_id__in=list(readable_collection_ids(user).values_list("pk", flat=True)))
     if not req.versions:
         qs = qs.filter(is_current=True)
     if req.collection is not None:
@@ -238,6 +244,8 @@ def matching(user: AbstractBaseUser | AnonymousUser, req: SearchRequest,
         terms = terms or parse(req.q)
     except QueryError as exc:
         raise InputError(str(exc), code="bad_query") from exc
+    terms = [replace(t, expansion=tuple(_fuzzy_candidates(t.tokens[0])))
+             if t.fuzzy and t.expansion is None else t for t in terms]
     base = scoped(user, req)
     configs = _configs(user, req)
     conditions = _term_conditions(terms, configs)
@@ -265,38 +273,57 @@ def matching(user: AbstractBaseUser | AnonymousUser, req: SearchRequest,
     return text, alt, terms
 
 
-def facets(qs: QuerySet[SearchEntry]) -> dict[str, list[dict]]:
-    """Counts per collection, document, layer, kind, agent, confidence bucket and decade of the matching entries."""
-    def top(field_name: str, label: str, n: int = 20) -> list[dict]:
-        rows = qs.values(field_name, label).annotate(count=Count("id")).order_by("-count", field_name)[:n]
-        return [{"value": r[field_name], "label": r[label], "count": r["count"]} for r in rows if r[field_name] is not None]
+def facets(ids: list[int]) -> dict[str, list[dict]]:
+    """Counts per collection, document, layer, kind, agent, confidence bucket and decade of these entries.
 
-    out = {
-        "collection": top("collection_id", "collection__title"),
-        "document": top("document_id", "document__title"),
-        "layer": top("layer_id", "layer__name"),
-        "kind": [{"value": r["kind"], "label": EntryKind(r["kind"]).label, "count": r["count"]}
-                 for r in qs.values("kind").annotate(count=Count("id")).order_by("-count", "kind")],
-        "agent": [{"value": "machine" if r["machine"] else "human", "label": "Machine" if r["machine"] else "Human",
-                   "count": r["count"]}
-                  for r in qs.exclude(machine=None).values("machine").annotate(count=Count("id")).order_by("-count")],
-    }
-    whens = []
-    for i, (_, lo, hi) in enumerate(CONFIDENCE_BUCKETS):
-        cond = Q()
-        if lo is not None:
-            cond &= Q(confidence__gte=lo)
-        if hi is not None:
-            cond &= Q(confidence__lt=hi)
-        whens.append(When(cond, then=Value(i)))
-    buckets = (qs.exclude(confidence=None).annotate(bucket=Case(*whens, output_field=IntegerField()))
-               .values("bucket").annotate(count=Count("id")).order_by("bucket"))
-    out["confidence"] = [{"value": CONFIDENCE_BUCKETS[b["bucket"]][0], "min": CONFIDENCE_BUCKETS[b["bucket"]][1],
-                          "max": CONFIDENCE_BUCKETS[b["bucket"]][2], "count": b["count"]} for b in buckets]
-    decades = (qs.exclude(year=None).annotate(decade=(F("year") / 10) * 10).values("decade")
-               .annotate(count=Count("id")).order_by("decade"))
-    out["date"] = [{"value": d["decade"], "label": f"{d['decade']}s", "count": d["count"]} for d in decades]
+    One query for the (at most a few thousand) matching ids, counted here: seven GROUP BYs each
+    re-running the match cost seven round trips and seven matches (docs/search.md, latency)."""
+    rows = list(SearchEntry.objects.filter(pk__in=_id_list(ids)).values_list(
+        "collection_id", "collection__title", "document_id", "document__title", "layer_id", "layer__name", "kind",
+        "machine", "confidence", "year")) if ids else []
+    counters: dict[str, Counter] = {name: Counter() for name in ("collection", "document", "layer", "kind", "agent",
+                                                                 "confidence", "date")}
+    labels: dict[str, dict] = {"collection": {}, "document": {}, "layer": {}}
+    for coll, coll_t, doc, doc_t, layer, layer_n, kind, machine, conf, year in rows:
+        for name, value, label in (("collection", coll, coll_t), ("document", doc, doc_t), ("layer", layer, layer_n)):
+            if value is not None:
+                counters[name][value] += 1
+                labels[name][value] = label
+        counters["kind"][kind] += 1
+        if machine is not None:
+            counters["agent"][bool(machine)] += 1
+        if conf is not None:
+            counters["confidence"][_bucket(conf)] += 1
+        if year is not None:
+            counters["date"][(year // 10) * 10] += 1
+
+    def ranked(name: str, n: int | None = None) -> list[tuple]:
+        return sorted(counters[name].items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+
+    out = {name: [{"value": v, "label": labels[name][v], "count": c} for v, c in ranked(name, 20)]
+           for name in ("collection", "document", "layer")}
+    out["kind"] = [{"value": v, "label": EntryKind(v).label, "count": c} for v, c in ranked("kind")]
+    out["agent"] = [{"value": "machine" if v else "human", "label": "Machine" if v else "Human", "count": c}
+                    for v, c in ranked("agent")]
+    out["confidence"] = [{"value": CONFIDENCE_BUCKETS[b][0], "min": CONFIDENCE_BUCKETS[b][1],
+                          "max": CONFIDENCE_BUCKETS[b][2], "count": c} for b, c in sorted(counters["confidence"].items())]
+    out["date"] = [{"value": d, "label": f"{d}s", "count": c} for d, c in sorted(counters["date"].items())]
     return out
+
+
+def _id_list(ids: list[int]) -> list[int] | RawSQL:
+    """``pk__in`` for many ids: on PostgreSQL one array parameter, not a thousand (binding a thousand
+    parameters cost more than the query: ~80 ms per search in the 1,000,000-line bench)."""
+    if connection.vendor == "postgresql" and len(ids) > 50:
+        return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])
+    return ids
+
+
+def _bucket(confidence: float) -> int:
+    for i, (_, lo, hi) in enumerate(CONFIDENCE_BUCKETS):
+        if (lo is None or confidence >= lo) and (hi is None or confidence < hi):
+            return i
+    return len(CONFIDENCE_BUCKETS) - 1
 
 
 def search(user: AbstractBaseUser | AnonymousUser, req: SearchRequest) -> SearchResults:
@@ -306,9 +333,10 @@ def search(user: AbstractBaseUser | AnonymousUser, req: SearchRequest) -> Search
     text, alt, terms = matching(user, req)
     limit = count_limit()
     # Counting stops at the limit: a word on half a million lines is "more than 1,000", not a long wait.
-    found = list(text.order_by().values_list("pk", flat=True)[: limit + 1])
+    found = _found(text.order_by().values_list("pk", flat=True)[: limit + 1], terms)
     text_total = len(found)
-    alt_total = _capped_count(alt, limit) if req.alternatives is not None else 0
+    alt_found = list(alt.order_by().values_list("pk", flat=True)[: limit + 1]) if req.alternatives is not None else []
+    alt_total = len(alt_found)
     capped = text_total > limit or alt_total > limit
     text_total, alt_total = min(text_total, limit), min(alt_total, limit)
     start, end = (page - 1) * page_size, page * page_size
@@ -317,11 +345,14 @@ def search(user: AbstractBaseUser | AnonymousUser, req: SearchRequest) -> Search
     if start < text_total:
         # Ranking scores every match; past the limit the first matches found are shown newest first instead.
         if text_total < limit:
-            ordered = text.annotate(score=_rank(terms)).order_by("-score", "-id")
-        else:
-            ordered = SearchEntry.objects.filter(pk__in=found[:limit]).annotate(
-                score=Value(0.0, output_field=FloatField())).order_by("-id")
-        entries += list(ordered.select_related(*related)[start:min(end, text_total)])
+            # rank the ids matched above, not the match again (a phrase of common words rechecks 100,000s of rows)
+            ordered = SearchEntry.objects.filter(pk__in=_id_list(found)).select_related(*related).annotate(
+                score=_rank(terms)).order_by("-score", "-id")
+            entries += list(ordered[start:min(end, text_total)])
+        else:  # the page's ids are known already: fetch those rows only, not a thousand to sort
+            ids = sorted(found[:limit], reverse=True)[start:min(end, text_total)]
+            entries += list(SearchEntry.objects.filter(pk__in=ids).select_related(*related).annotate(
+                score=Value(0.0, output_field=FloatField())).order_by("-id"))
     if end > text_total and alt_total:
         probs = _alt_probabilities(terms, req.alternatives)
         a0, a1 = max(0, start - text_total), min(end - text_total, alt_total)
@@ -329,24 +360,30 @@ def search(user: AbstractBaseUser | AnonymousUser, req: SearchRequest) -> Search
     hits = build_hits(entries, terms, req.alternatives)
     result = SearchResults(total=text_total + alt_total, text_total=text_total, alternative_total=alt_total,
                            page=page, page_size=page_size, hits=hits, terms=terms, capped=capped)
-    if req.facets:
-        union = text if not alt_total else SearchEntry.objects.filter(Q(pk__in=text.values("pk")) | Q(pk__in=alt.values("pk")))
-        if capped:  # facets of the first matches found, as many as the count covers
-            union = SearchEntry.objects.filter(pk__in=found[:limit]) if not alt_total else \
-                SearchEntry.objects.filter(pk__in=list(union.order_by().values_list("pk", flat=True)[:limit]))
-        result.facets = facets(union)
+    if req.facets:  # facets of the matches counted (past the limit: of the first ones found)
+        result.facets = facets((found[:limit] + alt_found[:limit])[:limit] if capped else found + alt_found)
     return result
+
+
+def _found(ids: QuerySet, terms: list[Term]) -> list[int]:
+    """The capped match list. On PostgreSQL a phrase is matched through the text index, never by reading the
+    table: the planner estimates a phrase of common words as common as the words together, expects the
+    first 1,000 matches early in a sequential scan, and reads all 1,000,000 rows (300 ms) for 800 matches
+    that the index finds in 50 ms."""
+    if connection.vendor != "postgresql" or not any(len(t.tokens) > 1 and not t.negate for t in terms):
+        return list(ids)
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_seqscan = off")
+        try:
+            return list(ids)
+        finally:
+            cur.execute("SET LOCAL enable_seqscan TO DEFAULT")
 
 
 def count_limit() -> int:
     from django.conf import settings
 
     return int(getattr(settings, "SEARCH_COUNT_LIMIT", 1000))
-
-
-def _capped_count(qs: QuerySet, limit: int) -> int:
-    """The number of rows, or limit + 1 when there are more (the database stops looking there)."""
-    return qs.order_by().values("pk")[: limit + 1].count()
 
 
 def _alt_probabilities(terms: list[Term], threshold: float | None) -> Subquery:

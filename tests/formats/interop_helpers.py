@@ -38,9 +38,18 @@ def kept(document) -> list[dict]:
         out.append({
             "text": ins.text, "polygon": ins.line.polygon, "baseline": ins.line.baseline, "id": ins.line.external_id,
             "conf": ins.confidence, "words": (ins.extra or {}).get("words"), "alternatives": (ins.extra or {}).get("alternatives"),
-            "region_text": (ins.extra or {}).get("region_text", False),
+            "region_text": (ins.extra or {}).get("region_text", False), "kind": ins.line.kind,
+            "region": (ins.line.region.kind, ins.line.region.external_id) if ins.line.region_id else None,
             "tags": sorted(({k: v for k, v in a.extra["transkribus"].items() if k != "inscription"} for a in ins.annotations.all()
                             if "transkribus" in (a.extra or {})), key=lambda t: (t["offset"], t["tag"])),
             "agent": (ins.model_version.name, ins.model_version.version) if ins.model_version_id else ins.created_by.username,
         })
     return out
+
+
+def regions(document) -> list[tuple]:
+    """Every region of the document (with or without lines): type, original id and polygon, in page order."""
+    from archive.models import Region
+
+    return list(Region.objects.filter(page__document=document).order_by("page__order", "order", "id")
+                .values_list("kind", "external_id", "polygon"))

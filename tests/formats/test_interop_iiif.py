@@ -43,10 +43,23 @@ def test_cookbook_commenting_and_tagging_are_reported_and_svg_lines_kept(collect
 def test_unknown_motivations_are_reported(collection, client_for, server):  # noqa: F811
     manifest = json.loads(fixture("iiif_cookbook_commenting.json"))
     manifest["items"][0]["items"][0]["items"][0]["body"]["id"] = server.add("/img/1.png", image(), ctype="image/png")
-    manifest["items"][0]["annotations"][0]["items"][0]["motivation"] = "bookmarking"
+    manifest["items"][0]["annotations"][0]["items"][0]["motivation"] = "praising"
     result = _upload_manifest(client_for("curator"), manifest).result
     missing = {item["what"]: item["count"] for item in result["not_kept"]}
-    assert missing["annotations with motivation 'bookmarking'"] == 1 and result["annotations"] == 1
+    assert missing["annotations with motivation 'praising'"] == 1 and result["annotations"] == 1
+
+
+def test_every_w3c_motivation_is_kept(collection, client_for, server):  # noqa: F811
+    """bookmarking (and the rest of the W3C vocabulary) on a canvas becomes an annotation, not a report."""
+    from inscription.models import Annotation
+
+    manifest = json.loads(fixture("iiif_cookbook_commenting.json"))
+    manifest["items"][0]["items"][0]["items"][0]["body"]["id"] = server.add("/img/1.png", image(), ctype="image/png")
+    manifest["items"][0]["annotations"][0]["items"][0]["motivation"] = "bookmarking"
+    result = _upload_manifest(client_for("curator"), manifest).result
+    assert result["annotations"] == 2
+    assert not [item for item in result["not_kept"] if "motivation" in item["what"]]
+    assert Annotation.objects.filter(motivation="bookmarking").count() == 1
 
 
 def test_iiif_round_trip_keeps_polygons_baselines_text_and_ids(collection, client_for, server):  # noqa: F811
@@ -62,7 +75,8 @@ def test_iiif_round_trip_keeps_polygons_baselines_text_and_ids(collection, clien
     exported["items"][0]["items"][0]["items"][0]["body"]["id"] = server.add("/img/will.png", image(), ctype="image/png")
     result = _upload_manifest(client, exported).result
     second = Document.objects.get(pk=result["document"])
-    keep = lambda doc: [(i.text, i.line.polygon, i.line.baseline, i.line.external_id) for i in current(doc)]  # noqa: E731
+    keep = lambda doc: [(i.text, i.line.polygon, i.line.baseline, i.line.external_id, i.line.kind) for i in current(doc)]  # noqa: E731
     assert keep(second) == keep(first)
+    assert [i.line.kind for i in current(second)] == ["HeadingLine", "DefaultLine", "DefaultLine"]  # line types too
     assert all(i.line.baseline for i in current(second))
     assert result["not_kept"] == []

@@ -11,7 +11,8 @@ def _not_kept(body: dict) -> dict[str, int]:
 
 
 def test_abbyy_alto_words_glyphs_alternatives_and_what_is_not_kept(collection, client_for):
-    """ABBYY ALTO 3: Strings with WC, ALTERNATIVEs and Glyphs are kept; styles, Variants, illustrations are counted."""
+    """ABBYY ALTO 3: Strings with WC, ALTERNATIVEs and Glyphs are kept, the Illustration and the GraphicalElement as
+    image and separator regions (issue 19, point 4); styles and Variants are counted."""
     from archive.models import Document
 
     response = api_import(client_for("curator"), {"gazette_p1.xml": fixture("abbyy_alto.xml"), "gazette_p1.png": image()})
@@ -20,7 +21,10 @@ def test_abbyy_alto_words_glyphs_alternatives_and_what_is_not_kept(collection, c
     missing = _not_kept(body)
     assert missing["Styles elements"] == 1
     assert missing["Variant elements"] == 1
-    assert missing["Illustration elements"] == 1 and missing["GraphicalElement elements"] == 1
+    assert "Illustration elements" not in missing and "GraphicalElement elements" not in missing
+    regions = Document.objects.get(pk=body["document"]).pages.get().regions.order_by("order")
+    assert [(r.kind, r.external_id) for r in regions if r.kind in ("image", "separator")] == [("image", "IL1"), ("separator", "GE1")]
+    assert regions.get(external_id="IL1").polygon == [[40, 200], [340, 200], [340, 350], [40, 350]]
     assert missing["String STYLEREFS attributes"] == 1 and missing["String SUBS_CONTENT attributes"] == 1
     assert missing["String CC attributes"] == 4
     assert "1 Variant elements not kept" in [item["message"] for item in body["not_kept"]]
@@ -46,7 +50,7 @@ def test_abbyy_alto_words_glyphs_alternatives_and_what_is_not_kept(collection, c
 
 def test_escriptorium_alto_reading_order_and_spaces(collection, client_for):
     """kraken/eScriptorium ALTO 4: ReadingOrder decides the line order; SP is one space (however many); region types
-    are kept, line types reported."""
+    and line types are kept (issue 19, point 4)."""
     from archive.models import Document
 
     response = api_import(client_for("curator"), {"will_0007.xml": fixture("escriptorium_alto.xml"), "will_0007.jpg": image()})
@@ -58,10 +62,11 @@ def test_escriptorium_alto_reading_order_and_spaces(collection, client_for):
     assert [ins.line.external_id for ins in current(doc)] == ["eSc_line_a1", "eSc_line_a2", "eSc_line_m1"]
     assert body["reading_order"] == ["will_0007.xml: ALTO ReadingOrder"]
     missing = _not_kept(body)
-    # block types are kept as region types (issue 16); line types are not (lines have no type)
-    assert missing["Tags/OtherTag elements (types)"] == 1
-    assert missing["TAGREFS on TextLine (types)"] == 3 and "TAGREFS on TextBlock (types)" not in missing
-    assert sorted(doc.pages.get().regions.values_list("kind", flat=True)) == ["MainZone", "MarginTextZone"]
+    # block types are kept as region types (issue 16), line types as line types (issue 19): nothing is reported
+    assert not any("types" in what for what in missing), missing
+    assert [ins.line.kind for ins in current(doc)] == ["HeadingLine", "DefaultLine", "DefaultLine"]
+    assert sorted(doc.pages.get().regions.values_list("kind", "external_id")) == [
+        ("MainZone", "eSc_textblock_a"), ("MarginTextZone", "eSc_textblock_m")]
     ins = current(doc)[0]
     assert ins.model_version.name == "kraken" and ins.model_version.version == "5.2.9"
     assert ins.layer.parameters["provenance"]["will_0007.xml"][0]["settings"] == "model=catmus-medieval.mlmodel; pad=16"
@@ -91,8 +96,11 @@ def test_ocrd_page_alternatives_region_text_table_cells_and_processing_steps(col
     assert step["labels"]["version:ocrd-calamari-recognize"].startswith("1.0.5")
     missing = _not_kept(body)
     assert missing["AlternativeImage elements"] == 1 and missing["Border elements"] == 1
-    assert missing["SeparatorRegion elements"] == 1 and missing["TextStyle elements"] == 1
-    assert missing["TableRegion elements (their cells' lines are kept)"] == 1
+    assert missing["TextStyle elements"] == 1
+    assert "SeparatorRegion elements" not in missing and not [w for w in missing if w.startswith("TableRegion")]
+    kinds = dict(doc.pages.get().regions.values_list("external_id", "kind"))
+    assert kinds["r_table"] == "table" and kinds["r_sep"] == "separator"  # kept as regions (issue 19, point 4)
+    assert kinds["r_table_c1"] == "paragraph"  # and the table's cells with their lines
     assert missing["lines with tabs, newlines or leading/trailing spaces (normalised)"] == 1
     assert "TextRegion type attributes" not in missing  # kept as region types (issue 16)
     assert {"paragraph", "heading"} & set(doc.pages.get().regions.values_list("kind", flat=True))
@@ -159,4 +167,4 @@ def test_import_xml_command_sniffs_content_and_keeps_title_case(collection, tmp_
     assert doc.title == "Will_0007"
     text = out.getvalue()
     assert "Not kept:" in text and "pages matched by image file name" in text
-    assert ("1 Tags/OtherTag elements (types) not kept" in text) if name.endswith("ALTO") else ("Not kept:" in text)
+    assert "types) not kept" not in text  # block and line types are kept

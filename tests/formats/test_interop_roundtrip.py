@@ -1,4 +1,4 @@
-"""Import → export → import is exact for everything kept (issue 19: 2, 5, 7, 8), and exports still validate."""
+"""Import → export → import is exact for everything kept (issue 19: 2, 4, 5, 7, 8), and exports still validate."""
 from __future__ import annotations
 
 import re
@@ -7,7 +7,7 @@ import pytest
 from lxml import etree
 
 from exchange.formats import xmlsafe
-from tests.formats.interop_helpers import api_import, current, fixture, image, kept
+from tests.formats.interop_helpers import api_import, current, fixture, image, kept, regions
 
 ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
 PAGE = "{http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15}"
@@ -16,6 +16,7 @@ CASES = [
     ("abbyy_alto.xml", "gazette_p1.xml", "gazette_p1.png"),
     ("OCR-D-OCR_0001.xml", "OCR-D-OCR_0001.xml", "OCR-D-IMG_0001.png"),
     ("transkribus_tags_page.xml", "Brief_003.xml", "Brief_003.jpg"),
+    ("escriptorium_page.xml", "will_0008.xml", "will_0008.jpg"),
 ]
 
 
@@ -37,7 +38,7 @@ def _reimport(client, fmt: str, xml: bytes, image_name: str):
 
 @pytest.mark.parametrize(("fixture_name", "xml_name", "image_name"), CASES)
 def test_round_trip_is_exact(collection, client_for, fixture_name, xml_name, image_name):
-    """Same format out and in: text, geometry, ids, confidences, words, alternatives, region text and provenance."""
+    """Same format out and in: text, geometry, ids, types, confidences, words, alternatives, region text and provenance."""
     from archive.models import Document
 
     fmt = "alto" if fixture_name.endswith("alto.xml") else "page"
@@ -49,6 +50,7 @@ def test_round_trip_is_exact(collection, client_for, fixture_name, xml_name, ima
     assert xmlsafe.validation_errors(fmt, xml) == []
     second, body = _reimport(client, fmt, xml, image_name)
     assert kept(second) == kept(first)
+    assert regions(second) == regions(first)
     steps_a = first.layers.get().parameters["provenance"][xml_name]
     steps_b = next(iter(second.layers.get().parameters["provenance"].values()))
     assert steps_b == steps_a
@@ -88,7 +90,7 @@ def test_alto_export_writes_reading_order_processing_and_spaces(collection, clie
     root = etree.fromstring(_export(doc, "alto"))
     refs = [el.get("REF") for el in root.iter(f"{ALTO}ElementRef")]
     blocks = [el.get("ID") for el in root.iter(f"{ALTO}TextBlock")]
-    assert refs == blocks == ["p1_block1", "p1_block2"]
+    assert refs == blocks == ["eSc_textblock_a", "eSc_textblock_m"]  # the blocks' own ids, in reading order
     proc = root.find(f".//{ALTO}Processing")
     assert proc.find(f"{ALTO}processingSoftware/{ALTO}softwareName").text == "kraken"
     assert proc.find(f"{ALTO}processingSoftware/{ALTO}softwareVersion").text == "5.2.9"

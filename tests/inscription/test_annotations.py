@@ -198,8 +198,8 @@ def test_unknown_motivation_and_targets_in_two_documents(users, collection, line
 
     ins = machine_line(machine_layer, lines[0], "text")
     with pytest.raises(InputError) as err:
-        create_annotation(users["curator"], {"motivation": "bookmarking", "target": [{"source": f"inscription:{ins.pk}"}]})
-    assert "unknown motivation 'bookmarking'" in err.value.message
+        create_annotation(users["curator"], {"motivation": "praising", "target": [{"source": f"inscription:{ins.pk}"}]})
+    assert "unknown motivation 'praising'" in err.value.message
     other = Document.objects.create(collection=collection, title="Other")
     with pytest.raises(InputError) as err:
         create_annotation(users["curator"], {"target": [{"source": f"inscription:{ins.pk}"}, {"source": f"document:{other.pk}"}]})

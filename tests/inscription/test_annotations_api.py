@@ -161,7 +161,11 @@ BASE_DOC = {"@context": ANNO_CONTEXT, "type": "Annotation", "motivation": "comme
     (lambda d, t: d | {"type": "Note"}, "invalid_jsonld", "'type' must be"),
     (lambda d, t: d | {"motivation": "praising"}, "unknown_motivation", "unknown motivation 'praising'"),
     (lambda d, t: {k: v for k, v in d.items() if k != "target"}, "invalid_jsonld", "needs a 'target'"),
-    (lambda d, t: d | {"target": "https://elsewhere.org/doc/1"}, "invalid_jsonld", "not an inscription, line, page or document"),
+    # a target outside the archive is kept as given (issue 19), but only on a document named with ?document=
+    (lambda d, t: d | {"target": "https://elsewhere.org/doc/1"}, "external_only", "every target lies outside this archive"),
+    (lambda d, t: d | {"target": "http://testserver/api/v1/inscriptions/999999/"}, "unknown_target", "does not exist"),
+    (lambda d, t: d | {"target": "http://testserver/api/v1/collections/1/"}, "unknown_target",
+     "not an inscription, line, page or document"),
     (lambda d, t: d | {"target": t | {"selector": {"type": "TextPositionSelector", "start": 3, "end": 500}}}, "bad_selector",
      "outside the text"),
     (lambda d, t: d | {"target": t | {"selector": {"type": "TextQuoteSelector", "exact": "not there"}}}, "bad_selector",
@@ -210,7 +214,7 @@ def test_a_bad_item_in_a_page_stores_nothing(client_for, ins):
 
 
 @pytest.mark.parametrize("payload, message", [
-    ({"motivation": "bookmarking", "target": [{"source": "document:1"}]}, "unknown motivation"),
+    ({"motivation": "praising", "target": [{"source": "document:1"}]}, "unknown motivation"),
     ({"target": []}, "target"),
     ({"target": [{"source": "collection:1"}]}, "a target is one of"),
     ({"target": [{"source": "document:1"}], "body": [{"type": "Link", "source": "javascript:alert(1)"}]}, "link source"),

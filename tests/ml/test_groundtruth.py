@@ -126,9 +126,14 @@ def test_charset_grows_from_the_data_and_the_grown_model_reads_as_before(tiny) -
 
 
 def test_train_from_ground_truth_on_the_cli(tmp_path: Path) -> None:
+    from models_ml.realdata import CREDIT
     from tests.ml.test_cli_htr import run_cli
 
-    proc = run_cli("train", "--out", str(tmp_path / "run"), "--ground-truth", str(ALTO),
+    wills = tmp_path / "gt"  # named as the Testaments de Poilus name their files: the card must credit them
+    wills.mkdir()
+    shutil.copy(FIX / "will_0001-0.png", wills)
+    shutil.copy(ALTO, wills / "TestamentsDePoilus_will_XX_0001-0.xml")
+    proc = run_cli("train", "--out", str(tmp_path / "run"), "--ground-truth", str(wills),
                    "--val-ground-truth", str(PAGE), "--export", str(tmp_path / "model"), "--height", "32",
                    "--channels", "8,16", "--pools", "2x2,2x2", "--hidden", "16", "--max-steps", "4",
                    "--eval-every", "2", "--checkpoint-every", "2", "--batch-size", "2", "--lm-order", "0",
@@ -140,6 +145,9 @@ def test_train_from_ground_truth_on_the_cli(tmp_path: Path) -> None:
     real = card["training_data"]["real"]
     assert real["ground_truth_lines"] == 2 and real["ground_truth_files"] == 1
     assert "validation_heldout" in card["metrics"]
+    assert real["credit"] == CREDIT and CREDIT in card["licence"]
+    assert "--val-ground-truth" in card["training_data"]["validation"]
+    assert card["command"].startswith("python -m models_ml train --out ")  # the command as one would retype it
 
 
 def test_train_refuses_ground_truth_without_its_image(tmp_path: Path) -> None:

@@ -81,6 +81,27 @@ def test_prefix_fuzzy_and_exclusion(users, archive):
     assert find(users["viewer"], "ma -verdun").total == 1
 
 
+def test_fuzzy_words_expand_through_the_index_vocabulary(users, archive, collection):
+    """A fuzzy word is matched as its near spellings among the index's words (PostgreSQL: the vocabulary table
+    a statement trigger fills on every insert, bulk ones included; SQLite: the FTS vocabulary)."""
+    from archive.models import Document
+    from inscription.services.inscriptions import LineText, write_pages_lines
+    from inscription.services.layers import machine_layer
+    from tests.inscription.helpers import make_lines, make_page
+
+    assert find(users["viewer"], "qwertzuiop~").total == 0  # near no word: nothing, not an error
+    assert find(users["viewer"], "maison -qwertzuiop~").total == 1  # leaving out nothing leaves everything
+    doc = Document.objects.create(collection=collection, title="Lettre", year_from=1915)
+    page = make_page(doc)
+    write_pages_lines(layer=machine_layer(doc, archive["model"], {"decoder": "greedy"}), pages=[(page, [LineText(line=ln, text=t) for ln, t in zip(
+        make_lines(page, 2), ["le régiment de Bourgogne", "le regimant part"], strict=True)])],
+        model_version=archive["model"])  # bulk: no post_save
+    r = find(users["viewer"], "regiment~")
+    assert sorted(texts(r)) == ["le regimant part", "le régiment de Bourgogne"]
+    assert find(users["viewer"], "regiment~ -bourgogne").total == 1
+    assert find(users["stranger"], "regiment~").total == 0  # the vocabulary widens the query, never the scope
+
+
 def test_another_collection_never_appears_not_even_in_counts(users, archive):
     r = find(users["viewer"], "maison")
     assert r.total == 1
@@ -110,6 +131,10 @@ def test_facets_and_filters(users, archive):
     assert find(users["viewer"], "maison", confidence_min=0.5, confidence_max=0.8).total == 1
     assert find(users["viewer"], "maison", year_from=1920).total == 0
     assert find(users["viewer"], "maison", document=archive["doc"].pk).total == 2
+    # text and alternative hits are counted together, once each
+    r = find(users["viewer"], "testament", alternatives=0.3)
+    assert r.total == 2 and sum(f["count"] for f in r.facets["kind"]) == 2
+    assert {f["value"]: f["count"] for f in r.facets["kind"]} == {"document": 1, "line": 1}
 
 
 def test_alternatives_find_what_the_machine_nearly_read(users, archive):
@@ -224,3 +249,21 @@ def test_a_transcribe_job_refuses_a_word_alternatives_flag_that_is_not_a_boolean
     with pytest.raises(InputError, match="word_alternatives"):
         create_job("transcribe", archive["doc"].collection, document=archive["doc"], params={"word_alternatives": "yes"},
                    user=users["curator"])
+
+
+def test_spotted_words_are_searched_with_floors_by_length(users, archive, settings):
+    """The recognizer's keyword-spotting entries (one word each, with what the 1-best read there): a long word
+    is found at a low probability, a short one needs much more (search.query.ALTERNATIVE_FLOOR)."""
+    from inscription.services.inscriptions import create_inscription
+
+    create_inscription(layer=archive["layer"], line=archive["lines"][0], text="fait à Verdnn dc Pâques",
+                       model_version=archive["model"], char_columns=[[i * 10, i * 10 + 10] for i in range(23)],
+                       extra={"words": [{"columns": [70, 130], "best": "Verdnn", "alternatives": [["Verdun", 0.0004]]},
+                                        {"columns": [140, 160], "best": "dc", "alternatives": [["de", 0.3]]}]})
+    default = settings.SEARCH_ALTERNATIVES_THRESHOLD
+    r = find(users["viewer"], "verdun", alternatives=default, kind="line")
+    assert r.alternative_total == 1 and r.text_total == 1  # the other line reads "Verdun" in its text
+    hit = next(h for h in r.hits if h["match"] == "alternative")
+    assert hit["alternative"]["read_as"] == "Verdnn" and hit["alternative"]["spelling"] == "Verdun"
+    assert find(users["viewer"], "verdun", alternatives=0.001, kind="line").alternative_total == 0
+    assert find(users["viewer"], "de", alternatives=default, kind="line").alternative_total == 0  # 0.3 < 0.5

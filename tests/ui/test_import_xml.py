@@ -36,3 +36,30 @@ def test_import_result_lists_what_was_not_kept(transactional_db, sessions, colle
     expect(page.locator(".import-summary")).to_contain_text("2 onto existing lines, 0 new")
     expect(page.locator(".import-summary")).to_contain_text("pages matched by image file name")
     assert Document.objects.count() == 1 and doc.layers.count() == 2
+
+
+def test_workspace_shows_imported_types_and_document_page_external_targets(transactional_db, sessions, collection, users):
+    """Issue 19, points 4 and 10 in the browser: line and region types from an eScriptorium PAGE, and an annotation
+    whose target is outside the archive, both shown; neither page has serious accessibility violations."""
+    from exchange.formats.xml_import import import_xml
+    from inscription.services.annotations import create_annotation
+    from tests.ui.axe import axe_violations
+
+    result = import_xml(collection, users["curator"], [("will_0008.xml", fixture("escriptorium_page.xml"))],
+                        [("will_0008.jpg", png_bytes(600, 400))])
+    doc = result.document
+    create_annotation(users["curator"], {"motivation": "bookmarking", "target": [
+        {"source": "https://example.org/iiif/canvas/1", "external": True, "given": "https://example.org/iiif/canvas/1"}]},
+        document=doc)
+    s = sessions()
+    s.force_login(users["curator"])
+    page = s.page
+    page.goto(f"/p/{doc.pages.get().pk}/")
+    expect(page.locator(".line-type").first).to_have_text("HeadingLine in MainZone")
+    expect(page.locator(".line-type").nth(3)).to_have_text("InterlinearLine in MarginTextZone")
+    assert axe_violations(page) == []
+    page.goto(f"/d/{doc.pk}/")
+    external = page.locator(".external-annotations")
+    expect(external).to_contain_text("Bookmarking")
+    expect(external.get_by_role("link", name="https://example.org/iiif/canvas/1")).to_be_visible()
+    assert axe_violations(page) == []

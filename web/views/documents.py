@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from archive import permissions
 from archive.services.thumbnails import thumbnail
-from inscription.models import Inscription, InscriptionKind, LayerKind
+from inscription.models import Annotation, Inscription, InscriptionKind, LayerKind
 from jobs import kinds
 from jobs.models import Job, ModelTask, ModelVersion
 from jobs.services.jobs import create_job
@@ -53,6 +53,9 @@ def document_context(request: HttpRequest, doc) -> dict:  # noqa: ANN001
         "human_layers": human_layers,
         "summaries": summaries,
         "jobs": jobs,
+        # annotations kept on the document because their targets lie outside the archive (W3C import)
+        "external_annotations": [a for a in Annotation.objects.filter(document=doc, page__isnull=True, withdrawn=False)
+                                 .order_by("created_at", "id") if any(t.get("external") for t in a.target or [])],
         "jobs_active": any(j.state not in FINAL_STATES for j in jobs),
         "progress": progress(doc),
         "removed_pages": removed_pages(doc),

@@ -85,7 +85,7 @@ def _text_marks(annotations: list[Annotation]) -> dict[int, list[tuple[int, int,
 def line_rows(page: Page, layers: list[Layer], layer: Layer | None, lines: list[Line] | None = None,
               annotations: list[Annotation] | None = None, threshold: float = DEFAULT_THRESHOLD) -> list[dict]:
     """What each line row shows: the inscription in the layer (or a suggestion) as marked-up HTML."""
-    lines = lines if lines is not None else list(page.lines.order_by("order", "id"))
+    lines = lines if lines is not None else list(page.lines.select_related("region").order_by("order", "id"))
     current = _current_by_line(layer, lines)
     suggested = _suggestions(layers, layer, lines)
     if annotations is None:
@@ -106,6 +106,8 @@ def line_rows(page: Page, layers: list[Layer], layer: Layer | None, lines: list[
                 "text": text,
                 "html": char_html(text, shown.char_confidences if shown else None, marks.get(shown.pk, []) if ins else [], threshold),
                 "points": polygon_points(line.polygon),
+                # imported region types (SegmOnto zones); the default "text" says nothing
+                "region_kind": line.region.kind if line.region_id and line.region.kind not in ("", "text") else "",
                 "annotation_ids": sorted({a for s, e, a in marks.get(ins.pk, [])}) if ins else [],
             }
         )

@@ -83,7 +83,7 @@ def split_line(line: Line, x: float, *, user: AbstractBaseUser) -> tuple[Line, L
         index = next(i for i, ln in enumerate(lines) if ln.pk == line.pk)
         lines[index] = line  # the instance being edited, so renumbering never saves a stale copy
         right = Line.objects.create(page=page, polygon=right_poly, baseline=right_base, order=index + 1,
-                                    region_id=line.region_id, source=GeometrySource.HUMAN, created_by=user)
+                                    region_id=line.region_id, kind=line.kind, source=GeometrySource.HUMAN, created_by=user)
         line.polygon, line.baseline = left_poly, left_base
         revisions.record(line, RevisionAction.SPLIT, user, act, note={"x": _num(x), "into": [line.pk, right.pk]})
         revisions.record_created(right, user, act, action=RevisionAction.SPLIT,

@@ -1,0 +1,109 @@
+"""Keyword spotting on CTC posteriors (models_ml.htr.kws): pure logic on hand-made posteriors."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models_ml.htr.kws import FoldedCharset, build_lexicon, keep_floor, load_lexicon, spot, word_tokens
+
+CHARS = " abcdeEé,"  # class 0 = blank, 1 = space, 2.. = the letters, 9 = comma
+
+
+def posteriors(frames: list[dict[str, float]]) -> np.ndarray:
+    """Log-posteriors from per-frame {symbol: prob} ('_' = blank); the rest spread thinly over other classes."""
+    out = np.full((len(frames), len(CHARS) + 1), 1e-6)
+    for t, frame in enumerate(frames):
+        for sym, p in frame.items():
+            out[t, 0 if sym == "_" else CHARS.index(sym) + 1] = p
+    out /= out.sum(axis=1, keepdims=True)
+    return np.log(out)
+
+
+def read(text: str, p: float = 1.0) -> list[dict[str, float]]:
+    """One frame per character, then a blank frame: the line reads ``text`` with per-frame certainty p."""
+    frames = []
+    for ch in text:
+        frames.append({ch: p} if p == 1.0 else {ch: p, "_": 1 - p})
+        frames.append({"_": 1.0})
+    return frames
+
+
+@pytest.fixture
+def charset() -> FoldedCharset:
+    return FoldedCharset.of(CHARS)
+
+
+def scores(lp: np.ndarray, words: list[str], charset: FoldedCharset) -> dict[str, float]:
+    return {s.word: s.probability for s in spot(charset.fold(lp), words, charset)}
+
+
+def test_a_word_read_for_sure_has_probability_one_and_a_word_absent_none(charset):
+    found = scores(posteriors(read("abc de")), ["abc", "de", "cab", "bc", "ab", "abcde"], charset)
+    assert found["abc"] == pytest.approx(1.0, abs=1e-3)
+    assert found["de"] == pytest.approx(1.0, abs=1e-3)
+    # whole words only: a piece of a word, or two words run together, is not the word
+    assert found.get("cab", 0) < 1e-3 and found.get("bc", 0) < 1e-3 and found.get("ab", 0) < 1e-3
+    assert found.get("abcde", 0) < 1e-3
+
+
+def test_a_doubtful_letter_shares_the_probability_between_spellings(charset):
+    frames = read("ab d")
+    frames[2] = {"b": 0.7, "c": 0.3}  # the second letter: b or c
+    found = scores(posteriors(frames), ["ab", "ac", "ad"], charset)
+    assert found["ab"] == pytest.approx(0.7, abs=0.01)
+    assert found["ac"] == pytest.approx(0.3, abs=0.01)
+    assert found.get("ad", 0) < 1e-3
+
+
+def test_a_word_is_bounded_by_spaces_punctuation_or_the_line_edges(charset):
+    found = scores(posteriors(read("ab,cd")), ["ab", "cd", "abcd"], charset)
+    assert found["ab"] == pytest.approx(1.0, abs=1e-3) and found["cd"] == pytest.approx(1.0, abs=1e-3)
+    assert found.get("abcd", 0) < 1e-3
+
+
+def test_case_and_accents_are_folded_as_search_folds_them(charset):
+    frames = read("de")
+    frames[2] = {"e": 0.4, "E": 0.3, "é": 0.3}
+    found = scores(posteriors(frames), ["de"], charset)
+    assert found["de"] == pytest.approx(1.0, abs=1e-3)  # e, E and é all read as the query's e
+    assert charset.encode("dé") is None or charset.encode("de") == charset.encode("dé")
+    assert charset.encode("xyz") is None  # letters the recognizer cannot write: never scored
+
+
+def test_a_doubled_letter_needs_a_blank_between_its_frames(charset):
+    merged = [{"a": 1.0}, {"a": 1.0}]  # "aa" frames collapse to one a
+    separated = [{"a": 1.0}, {"_": 1.0}, {"a": 1.0}]
+    assert scores(posteriors(merged), ["aa"], charset).get("aa", 0) < 1e-3
+    assert scores(posteriors(merged), ["a"], charset)["a"] == pytest.approx(1.0, abs=1e-3)
+    assert scores(posteriors(separated), ["aa"], charset)["aa"] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_the_frames_of_the_word_are_where_it_is_read(charset):
+    lp = posteriors(read("ab cd"))  # a b _ c d: frames 0-3 = "ab", 4-5 = space, 6-9 = "cd"
+    hits = {s.word: s for s in spot(charset.fold(lp), ["ab", "cd"], charset)}
+    assert hits["ab"].frames[0] == 0 and hits["ab"].frames[1] <= 5
+    assert hits["cd"].frames[0] == 6 and hits["cd"].frames[1] >= 9
+
+
+def test_a_word_twice_counts_once_at_most_and_uncertain_letters_multiply(charset):
+    found = scores(posteriors(read("ab ab")), ["ab"], charset)
+    assert found["ab"] == 1.0  # capped: the probability that it is there, not how often
+    weak = scores(posteriors(read("abc", p=0.8)), ["abc"], charset)["abc"]
+    assert 0.3 < weak < 0.8  # every letter in doubt lowers the word
+
+
+def test_lexicon_is_built_from_texts_and_loaded_from_a_model_directory(tmp_path):
+    words = build_lexicon(["Le testament de Pâques", "le Testament, l'armée"])
+    assert words[0].casefold() == "le" and "Pâques" in words and "armée" in words
+    assert word_tokens("l'Œuvre de Pâques") == ["l", "oeuvre", "de", "paques"]
+    (tmp_path / "lexicon.txt").write_text("# comment\nVerdun\n\nPâques\n", encoding="utf-8")
+    assert load_lexicon(tmp_path) == ["Verdun", "Pâques"]
+    assert len(load_lexicon(None)) > 1000  # the packaged lexicon of the training wills
+    assert keep_floor("de") > keep_floor("testament")
+
+
+@pytest.mark.parametrize("text", ["l'Œuvre de Pâques", "Æther, straße ſ", "Jean-Marie, 1914 !", "çà où"])
+def test_words_are_cut_and_folded_exactly_as_search_does(text):
+    from search.text import tokens  # pure Python: the index and models_ml must agree on what a word is
+
+    assert word_tokens(text) == tokens(text)
