@@ -19,6 +19,10 @@ ALWAYS = {"400": "Bad input (the error says what)", "401": "Not signed in", "403
           "404": "No such object, or one you may not see (the same answer)", "406": "No acceptable representation",
           "429": "Too many requests", "503": "The archive cannot keep the request now; retry after Retry-After seconds"}
 WRITES = {"409": "Conflicts with the current state", "413": "Too large", "415": "Unsupported media type"}
+# Answered by the web server before the API sees the request, so in its own format (no content documented):
+# gunicorn refuses a request line over --limit-request-line (4,094 bytes), e.g. a query string of hundreds of ids.
+SERVER = {"414": "The request line is longer than the web server accepts (gunicorn's limit, 4,094 bytes); the web "
+                 "server answers it, not the API, so the body is not the error shape. Send fewer or shorter parameters."}
 
 
 def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
@@ -35,4 +39,6 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
             content = {t: ref["application/json"] for t in ({"application/json"} | {t for t in types if "json" in t})}
             for code, description in errors.items():
                 operation["responses"].setdefault(code, {"description": description, "content": content})
+            for code, description in SERVER.items():
+                operation["responses"].setdefault(code, {"description": description})
     return result

@@ -191,6 +191,11 @@ MAX_ZIP_RATIO = env_int("MAX_ZIP_RATIO", 200)  # per member over 1 MiB, and for 
 # Pixels one upload may decode in all (every TIFF frame, PDF page and zip member together).
 MAX_DECODED_PIXELS = env_int("MAX_DECODED_PIXELS", 2_500_000_000)
 MAX_PAGES_PER_FILE = env_int("MAX_PAGES_PER_FILE", 2000)  # PDF pages / TIFF frames in one upload
+# An ingest request over any of these (its files together) is stored and ingested by an io-queue job (202);
+# smaller ones are ingested in the request (docs/ingest.md, archive/ingest/heavy.py).
+INGEST_SYNC_MAX_PAGES = env_int("INGEST_SYNC_MAX_PAGES", 20)  # PDF pages, TIFF frames, zip members
+INGEST_SYNC_MAX_BYTES = env_int("INGEST_SYNC_MAX_BYTES", 25 * 1024 * 1024)
+INGEST_SYNC_MAX_PIXELS = env_int("INGEST_SYNC_MAX_PIXELS", 250_000_000)  # estimated from the headers
 # How long a collection export's download link stays valid (seconds); the job's page gives a fresh one.
 EXPORT_LINK_SECONDS = env_int("EXPORT_LINK_SECONDS", 24 * 3600)
 PDF_RENDER_DPI = env_int("PDF_RENDER_DPI", 150)

@@ -21,6 +21,7 @@ from archive.services.workflow import page_history, set_page_status
 from inscription.api.serializers import JobSerializer
 from inscription.services.batches import BATCH_KINDS, start_batch
 from inscription.services.progress import progress
+from palimpsest.ids import ID_MAX
 
 
 def _collection(request: Request, slug: str, action: str) -> Collection:
@@ -33,7 +34,8 @@ def _collection(request: Request, slug: str, action: str) -> Collection:
 
 class BatchCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[(k, k) for k in BATCH_KINDS])
-    documents = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, allow_empty=False,
+    documents = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=ID_MAX), required=False,
+                                      allow_empty=False,
                                       max_length=2000, help_text="Document ids; leave out for the whole collection")
     parameters = serializers.DictField(required=False, default=dict, help_text="As for a single job of this kind")
 

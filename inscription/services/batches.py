@@ -20,6 +20,7 @@ from inscription.models import Layer, LayerKind
 from jobs.models import FINAL_STATES, Job, JobKind, JobState
 from jobs.services.jobs import create_job, request_cancel
 from palimpsest.errors import InputError
+from palimpsest.ids import ID_MAX
 
 BATCH_KINDS = (JobKind.SEGMENT, JobKind.TRANSCRIBE, JobKind.SUMMARISE, JobKind.TRAIN)
 MAX_BATCH_DOCUMENTS = 2000
@@ -34,7 +35,7 @@ def _documents(collection: Collection, kind: str, documents: Sequence[Document |
     ids = []
     for d in documents:
         pk = d.pk if isinstance(d, Document) else d
-        if isinstance(pk, bool) or not isinstance(pk, int | str) or not str(pk).isdigit():
+        if isinstance(pk, bool) or not isinstance(pk, int | str) or not str(pk).isdigit() or int(pk) > ID_MAX:
             raise InputError("'documents' must be a list of document ids.", code="bad_parameters")
         ids.append(int(pk))
     ids = list(dict.fromkeys(ids))

@@ -166,7 +166,9 @@ def test_web_server_killed_mid_ingest_leaves_no_orphan_after_gc_blobs(collection
             Image.fromarray(rng.integers(0, 255, (500, 700), dtype=np.uint8)).save(png, format="PNG")
             zf.writestr(f"letter/{n:03d}.png", png.getvalue())
     body, ctype = _multipart("files", "letters.zip", buffer.getvalue())
-    web = WebServer({**test_database_env(), "MEDIA_ROOT": str(settings.MEDIA_ROOT)}, tmp_path / "web.log")
+    # The request's own ingest is the one killed here (40 pages would be a job: tests/jobs/test_ingest_import_jobs.py).
+    web = WebServer({**test_database_env(), "MEDIA_ROOT": str(settings.MEDIA_ROOT), "INGEST_SYNC_MAX_PAGES": "1000",
+                     "INGEST_SYNC_MAX_BYTES": str(10**9)}, tmp_path / "web.log")
     blobs = Path(settings.MEDIA_ROOT) / "blobs"
     try:
         web.start()

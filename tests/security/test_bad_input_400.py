@@ -189,3 +189,19 @@ def test_html_500_page_promises_nothing(client, settings):
 
     html = render_to_string("500.html")
     assert "half-saved" not in html and "nothing was" not in html
+
+
+def test_batch_document_ids_past_64_bits_are_a_400(collection, client_for):
+    """Found by bench/fuzz.sh on SQLite: an id past 2**63 in a batch's documents overflowed SQLite (500)."""
+    from inscription.services.batches import start_batch
+    from jobs.models import Job
+    from palimpsest.errors import InputError
+
+    huge = 71783198710152005726643328030454317056
+    response = client_for("curator").post(f"/api/v1/collections/{collection.slug}/batch/",
+                                          {"kind": "transcribe", "documents": [1, huge]}, format="json")
+    assert response.status_code == 400, response.content
+    _error(response)
+    with pytest.raises(InputError) as refused:  # the service refuses it too (the commands and pages call it)
+        start_batch("transcribe", collection, user=None, documents=[huge])
+    assert refused.value.code == "bad_parameters" and not Job.objects.exists()
