@@ -50,18 +50,8 @@ def gc_blobs(older_than: float = DEFAULT_AGE, dry_run: bool = False) -> GcResult
                 linked = ImageBlob.objects.filter(file=name).exists()
             else:  # thumbs/ab/cd/<sha256>-<size>.jpg
                 linked = ImageBlob.objects.filter(pk=name.rsplit("/", 1)[-1].split("-", 1)[0]).exists()
-            if linked:
-                continue
-            try:
-                modified = default_storage.get_modified_time(name)
-            except (OSError, NotImplementedError):
-                continue
-            if modified > cutoff:
-                result.kept_young += 1
-                continue
-            if not dry_run:
-                default_storage.delete(name)
-            result.deleted.append(name)
+            if not linked:
+                _delete_if_old(name, cutoff, dry_run, result)
     _sweep_staging(cutoff, dry_run, result)
     if result.deleted:
         log.warning("gc_blobs: %s %d orphan file(s)", "would delete" if dry_run else "deleted", len(result.deleted))
@@ -81,15 +71,19 @@ def _sweep_staging(cutoff, dry_run: bool, result: GcResult) -> None:
         wanted.add(params.get("staged"))
     for name in _walk("staging"):
         result.scanned += 1
-        if name in wanted:
-            continue
-        try:
-            modified = default_storage.get_modified_time(name)
-        except (OSError, NotImplementedError):
-            continue
-        if modified > cutoff:
-            result.kept_young += 1
-            continue
-        if not dry_run:
-            default_storage.delete(name)
-        result.deleted.append(name)
+        if name not in wanted:
+            _delete_if_old(name, cutoff, dry_run, result)
+
+
+def _delete_if_old(name: str, cutoff, dry_run: bool, result: GcResult) -> None:  # noqa: ANN001
+    """Delete an unlinked file last changed before ``cutoff`` (a younger one may belong to a write in flight)."""
+    try:
+        modified = default_storage.get_modified_time(name)
+    except (OSError, NotImplementedError):
+        return
+    if modified > cutoff:
+        result.kept_young += 1
+        return
+    if not dry_run:
+        default_storage.delete(name)
+    result.deleted.append(name)
