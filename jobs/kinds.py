@@ -48,6 +48,9 @@ class JobKindSpec:
     target: Target = "collection"
     clean: Callable[[ParamCheck], dict[str, Any]] | None = None
     form_fields: tuple[str, ...] | None = None
+    # True: the document page draws this kind's form itself (model and layer pickers, ...); False: the page
+    # offers the generic form, one text field per ``form_fields`` entry, so a new kind needs no template.
+    custom_form: bool = False
     # Other tasks that also run jobs of this kind (e.g. an export in one format beside the collection zip):
     # routed to the same queue, their modules imported by workers.
     extra_tasks: tuple[str, ...] = ()

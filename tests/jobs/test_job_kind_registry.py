@@ -90,3 +90,24 @@ def test_a_registered_kind_runs_through_a_real_worker(wordcount, start_worker, c
     assert job.result == {"words": 3 * len(scan_document.title.split())}
     assert (job.progress_done, job.progress_total) == (3, 3)
     assert "tests.jobs.test_job_kind_registry.count_words" in worker.output()
+
+
+def test_a_registered_kind_gets_the_document_pages_generic_form(wordcount, collection, scan_document, users) -> None:
+    """No template names "wordcount": the page draws its form from the registry, and the form starts the job."""
+    from django.test import Client
+
+    from jobs.models import Job
+
+    web = Client()
+    web.force_login(users["curator"])
+    page = web.get(f"/d/{scan_document.pk}/").content.decode()
+    assert 'name="kind" value="wordcount"' in page and 'name="times"' in page and "Word count</button>" in page
+    assert 'name="kind" value="transcribe"' in page and page.count('value="transcribe"') == 1  # its own form only
+
+    refused = web.post(f"/d/{scan_document.pk}/jobs/", {"kind": "wordcount", "times": "11"}, follow=True)
+    assert "must be an integer from 1 to 10" in refused.content.decode()
+    assert not Job.objects.filter(kind="wordcount").exists()
+    web.post(f"/d/{scan_document.pk}/jobs/", {"kind": "wordcount", "times": "3"})
+    assert Job.objects.get(kind="wordcount").parameters == {"times": 3}
+    kinds.unregister("wordcount")
+    assert 'value="wordcount"' not in web.get(f"/d/{scan_document.pk}/").content.decode()

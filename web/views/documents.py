@@ -63,6 +63,8 @@ def document_context(request: HttpRequest, doc) -> dict:  # noqa: ANN001
         if may_write else None,
         "may_write": may_write,
         "htr_models": ModelVersion.objects.filter(task=ModelTask.HTR).order_by("name", "-created_at"),
+        # kinds registered without a form of their own on this page: the generic form, one field per parameter
+        "generic_job_kinds": [k for k in kinds.document_form_kinds() if not k.custom_form],
         "breadcrumbs": [("Collections", "/"), (coll.title, f"/c/{coll.slug}/"), (doc.title, None)],
     }
 
@@ -92,13 +94,26 @@ def start_job(request: HttpRequest, pk: int) -> HttpResponse:
         if page is None:
             messages.error(request, "The job was not started: that page is not part of this document.")
             return redirect(back)
-    params = {k: data[k] for k in spec.form_fields if data.get(k)}
+    params = {k: data[k] for k in spec.form_fields if k in form.fields and data.get(k)}
+    params.update(_generic_params(request, spec, form))
     job, error = attempt(create_job, data["kind"], doc.collection, user=request.user, document=doc, page=page, params=params)
     if error:
         messages.error(request, f"The {data['kind']} job was not started: {error}")
     else:
         messages.success(request, f"{job.get_kind_display()} job #{job.pk} queued. Its progress is shown below and on the Jobs page.")
     return redirect(back)
+
+
+def _generic_params(request: HttpRequest, spec: kinds.JobKindSpec, form: JobStartForm) -> dict:
+    """A registered kind's own parameters from the generic form: text as typed, whole numbers as integers
+    (the kind's ``clean`` checks them, as it checks the API's)."""
+    params: dict = {}
+    for name in spec.form_fields or ():
+        raw = request.POST.get(name, "").strip()
+        if name in form.fields or not raw:
+            continue
+        params[name] = int(raw) if raw.isdigit() and len(raw) < 19 else raw
+    return params
 
 
 def page_image(request: HttpRequest, pk: int) -> HttpResponse:
