@@ -58,7 +58,9 @@ def segment_page_lines(run: JobRun, page: Page, image) -> list[Line]:  # noqa: A
     layout = segment_api.segment_layout(image)
     segmenter = segmenter_model()
     with transaction.atomic():
-        Page.objects.select_for_update().get(pk=page.pk)
+        locked = Page.all_objects.select_for_update().get(pk=page.pk)
+        if locked.removed_at is not None:  # removed from its document while the job ran: leave it as it was
+            return []
         lines = list(page.lines.order_by("order", "id"))
         if lines:  # another delivery segmented it meanwhile
             return lines
