@@ -56,7 +56,7 @@ def segment_page_lines(run: JobRun, page: Page, image) -> list[Line]:  # noqa: A
     from models_ml.segment import api as segment_api
 
     layout = segment_api.segment_layout(image)
-    segmenter = segmenter_model()
+    segmenter = segmenter_model() if layout.method == "trained" else None  # classical lines have no model
     with transaction.atomic():
         locked = Page.all_objects.select_for_update().get(pk=page.pk)
         if locked.removed_at is not None:  # removed from its document while the job ran: leave it as it was

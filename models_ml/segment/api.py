@@ -45,12 +45,20 @@ def segment_layout(image: Image.Image, method: str | None = None, model_dir: str
     """Regions and lines (reading order set) of a page image."""
     method = method or default_method()
     if method == "classical":
-        return classical_layout(segment_page_classical(image), image.width, image.height)
+        layout = classical_layout(segment_page_classical(image), image.width, image.height)
+        layout.method = "classical"
+        return layout
     if method != "trained":
         raise ValueError(f"unknown segmentation method {method!r} (one of {', '.join(METHODS)})")
     from models_ml.segment.trained import get_segmenter
 
-    return get_segmenter(model_dir).segment(image)
+    layout = get_segmenter(model_dir).segment(image)
+    if not layout.lines:  # a page the trained model reads as empty: better the classical lines than none
+        fallback = classical_layout(segment_page_classical(image), image.width, image.height)
+        if fallback.lines:
+            fallback.method = "classical-fallback"
+            return fallback
+    return layout
 
 
 def segment_page(image: Image.Image, method: str | None = None,
@@ -62,6 +70,8 @@ def segment_page(image: Image.Image, method: str | None = None,
     if image.width < 8 or image.height < 8:
         return []
     layout = segment_layout(image, method, model_dir)
+    if layout.method == "classical-fallback":  # the classical lines, cropped as the classical segmenter crops them
+        return segment_page_classical(image)
     out = []
     for ln in layout.lines:
         xs, ys = [p[0] for p in ln.polygon], [p[1] for p in ln.polygon]

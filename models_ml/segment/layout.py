@@ -47,6 +47,8 @@ class PageLayout:
     regions: list[Region] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
     image: str | None = None
+    # "trained", "classical", or "classical-fallback" (the trained segmenter found no line; the classical one did)
+    method: str = "trained"
 
     def to_json(self) -> dict:
         """The CLI's JSON shape: regions and lines, each with type and reading order."""

@@ -52,7 +52,7 @@ def test_end_to_end_transcription_equals_the_recognizer_cli(start_worker, client
     texts = [Inscription.objects.get(line=ln, is_current=True).text for ln in lines]
 
     cli = subprocess.run([sys.executable, "-m", "models_ml", "transcribe", "--page", "--model", htr_model.path,
-                          page.image.file.path], cwd=REPO, capture_output=True, text=True, timeout=600)
+                          "--decoder", "greedy", page.image.file.path], cwd=REPO, capture_output=True, text=True, timeout=600)
     assert cli.returncode == 0, cli.stderr
     expected = [line["text"] for line in json.loads(cli.stdout.strip().splitlines()[-1])["lines"]]
     assert texts == expected
