@@ -108,7 +108,7 @@ def prepare_bare(document, model, threads: int):
     import torch
 
     from archive.models import Page
-    from inscription.services.line_images import crop_line_image, page_image
+    from inscription.services.line_images import page_image, page_line_crops
     from models_ml.htr.api import load_recognizer
 
     torch.set_num_threads(threads)
@@ -120,7 +120,7 @@ def prepare_bare(document, model, threads: int):
     crops, per_page = [], []
     for page in Page.objects.filter(document=document).order_by("order"):
         image = page_image(page)
-        page_crops = [crop_line_image(image, line) for line in page.lines.order_by("order", "id")]
+        page_crops = page_line_crops(image, list(page.lines.order_by("order", "id")))
         crops += page_crops
         per_page.append(len(page_crops))
     rec.recognize(crops[:4], batch_size=ARGS.batch_size)  # warm-up

@@ -32,7 +32,7 @@ def as_segmented_line(line: Line):  # noqa: ANN202
     )
 
 
-def crop_line_image(image, line: Line):  # noqa: ANN001, ANN202
+def crop_line_image(image, line: Line, paper: int | None = None):  # noqa: ANN001, ANN202
     """The line image. A classical segmenter's quadrilateral is cropped as the segmenter does (upright, like
     the CLI); any other polygon (drawn, imported, or the trained segmenter's, whose lines carry its
     ModelVersion) as training from ALTO/PAGE crops it: masked by the polygon and levelled by the baseline
@@ -45,8 +45,16 @@ def crop_line_image(image, line: Line):  # noqa: ANN001, ANN202
     if len(line.polygon) >= 3:
         from models_ml.htr.groundtruth import polygon_crop
 
-        return polygon_crop(image, line.polygon, line.baseline)
+        return polygon_crop(image, line.polygon, line.baseline, paper)
     x, y, w, h = line.bbox()
     box = (max(0, x), max(0, y), min(image.width, x + max(1, w)), min(image.height, y + max(1, h)))
     crop = image.crop(box)
     return crop if crop.mode in ("L", "RGB") else crop.convert("L")
+
+
+def page_line_crops(image, lines: list[Line]) -> list:  # noqa: ANN001
+    """The crops of several lines of one page, its paper tone computed once (not once per line)."""
+    from models_ml.htr.groundtruth import paper_tone
+
+    paper = paper_tone(image) if lines else None
+    return [crop_line_image(image, line, paper) for line in lines]

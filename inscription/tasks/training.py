@@ -53,14 +53,18 @@ def is_held_out(line_id: int, every: int) -> bool:
 
 
 def _pairs(inscriptions: list[Inscription]) -> list[tuple[Any, str, int]]:
-    """(line image, text, line id) for each inscription, opening each page once."""
-    images: dict[int, Any] = {}
+    """(line image, text, line id) for each inscription, opening each page (and taking its paper tone) once."""
+    from models_ml.htr.groundtruth import paper_tone
+
+    images: dict[int, tuple[Any, int]] = {}
     out = []
     for ins in inscriptions:
         page = ins.line.page
         if page.pk not in images:
-            images[page.pk] = page_image(page)
-        out.append((crop_line_image(images[page.pk], ins.line), ins.text, ins.line_id))
+            scan = page_image(page)
+            images[page.pk] = (scan, paper_tone(scan))
+        image, paper = images[page.pk]
+        out.append((crop_line_image(image, ins.line, paper), ins.text, ins.line_id))
     return out
 
 

@@ -19,7 +19,7 @@ from inscription.models import Inscription, Layer
 from inscription.services.inscriptions import write_pages_lines
 from inscription.services.job_params import DEFAULT_PAGES_PER_BATCH
 from inscription.services.layers import machine_layer
-from inscription.services.line_images import crop_line_image, page_image
+from inscription.services.line_images import page_image, page_line_crops
 from inscription.tasks.lines import (
     TASKS,
     job_pages,
@@ -59,7 +59,7 @@ def _prepare(run: JobRun, pages: Sequence[Page], rec) -> list[tuple[Page, list[L
         lines = segment_page_lines(run, page, image)
         if only:
             lines = [ln for ln in lines if ln.pk in only]
-        work.append((page, lines, rec.prepare([crop_line_image(image, ln) for ln in lines])))
+        work.append((page, lines, rec.prepare(page_line_crops(image, lines))))
     return work
 
 

@@ -293,8 +293,11 @@ def grown_charset(base: str, texts: Iterable[str]) -> str:
     return base + "".join(extra)
 
 
-def paper_tone(grey: Image.Image) -> int:
-    """The page's paper grey (75th percentile of a quarter-size copy): what a masked crop is filled with."""
+def paper_tone(page: Image.Image) -> int:
+    """The page's paper grey (75th percentile of a quarter-size copy): what a masked crop is filled with.
+
+    Computed once per page by callers that crop many lines, and passed to ``polygon_crop``."""
+    grey = page if page.mode == "L" else page.convert("L")
     return int(np.percentile(np.asarray(grey.reduce(4)), 75))
 
 

@@ -16,6 +16,9 @@ def transcribe_page(image: Image.Image, recognizer: Recognizer, decoder: str = "
     lines = segment_page(image, method=segmenter)
     if not lines:
         return []
-    crops = [crop_line(image, ln) for ln in lines]
+    from models_ml.htr.groundtruth import paper_tone
+
+    paper = paper_tone(image)  # once per page, not once per line
+    crops = [crop_line(image, ln, paper) for ln in lines]
     readings = recognizer.recognize(crops, decoder=decoder, lm=lm)
     return list(zip(lines, readings, strict=True))

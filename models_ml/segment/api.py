@@ -48,17 +48,24 @@ def segment_layout(image: Image.Image, method: str | None = None, model_dir: str
         layout = classical_layout(segment_page_classical(image), image.width, image.height)
         layout.method = "classical"
         return layout
+    return _trained_layout(image, method, model_dir)[0]
+
+
+def _trained_layout(image: Image.Image, method: str,
+                    model_dir: str | Path | None) -> tuple[PageLayout, list[SegmentedLine] | None]:
+    """The trained segmenter's layout; on a page it reads as empty, the classical one's (and its lines) if it has any."""
     if method != "trained":
         raise ValueError(f"unknown segmentation method {method!r} (one of {', '.join(METHODS)})")
     from models_ml.segment.trained import get_segmenter
 
     layout = get_segmenter(model_dir).segment(image)
     if not layout.lines:  # a page the trained model reads as empty: better the classical lines than none
-        fallback = classical_layout(segment_page_classical(image), image.width, image.height)
-        if fallback.lines:
+        classical = segment_page_classical(image)
+        if classical:
+            fallback = classical_layout(classical, image.width, image.height)
             fallback.method = "classical-fallback"
-            return fallback
-    return layout
+            return fallback, classical
+    return layout, None
 
 
 def segment_page(image: Image.Image, method: str | None = None,
@@ -69,9 +76,9 @@ def segment_page(image: Image.Image, method: str | None = None,
         return segment_page_classical(image)
     if image.width < 8 or image.height < 8:
         return []
-    layout = segment_layout(image, method, model_dir)
-    if layout.method == "classical-fallback":  # the classical lines, cropped as the classical segmenter crops them
-        return segment_page_classical(image)
+    layout, classical = _trained_layout(image, method, model_dir)
+    if classical is not None:  # the classical lines, cropped as the classical segmenter crops them
+        return classical
     out = []
     for ln in layout.lines:
         xs, ys = [p[0] for p in ln.polygon], [p[1] for p in ln.polygon]

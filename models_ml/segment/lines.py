@@ -23,7 +23,7 @@ class SegmentedLine:
     region: int | None = None
 
 
-def crop_line(image: Image.Image, line: SegmentedLine) -> Image.Image:
+def crop_line(image: Image.Image, line: SegmentedLine, paper: int | None = None) -> Image.Image:
     """The line as an upright image.
 
     A quadrilateral (the classical segmenter's rotated box) is mapped to a rectangle; any
@@ -32,7 +32,7 @@ def crop_line(image: Image.Image, line: SegmentedLine) -> Image.Image:
     """
     if len(line.polygon) == 4 and line.region_type is None:
         return _crop_quad(image, line)
-    return crop_polygon(image, line.polygon, line.baseline)
+    return crop_polygon(image, line.polygon, line.baseline, paper)
 
 
 def _crop_quad(image: Image.Image, line: SegmentedLine) -> Image.Image:
@@ -45,12 +45,13 @@ def _crop_quad(image: Image.Image, line: SegmentedLine) -> Image.Image:
                          resample=Image.BILINEAR, fillcolor=255 if src.mode == "L" else (255, 255, 255))
 
 
-def crop_polygon(image: Image.Image, polygon, baseline) -> Image.Image:  # noqa: ANN001 - point lists
+def crop_polygon(image: Image.Image, polygon, baseline, paper: int | None = None) -> Image.Image:  # noqa: ANN001
     """Grey crop of a polygon, outside painted paper, levelled along a sloping baseline.
 
     The recognizer's own crop for archive lines (``htr.groundtruth.polygon_crop``), so a page
-    segmented here is read from the same kind of crops the recognizer was trained on.
+    segmented here is read from the same kind of crops the recognizer was trained on. ``paper``: the
+    page's tone when the caller crops many lines of one page (``groundtruth.paper_tone``).
     """
     from models_ml.htr.groundtruth import polygon_crop
 
-    return polygon_crop(image, list(polygon), list(baseline))
+    return polygon_crop(image, list(polygon), list(baseline), paper)
