@@ -6,28 +6,9 @@ must agree on what a word is, so they all use this module. ``Pâques`` folds to 
 """
 from __future__ import annotations
 
-import re
-import unicodedata
+from models_ml.textfold import TOKEN, fold, fold_char, tokens  # one definition, shared with keyword spotting
 
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ſ": "s", "ß": "ss", "’": "'"})
-TOKEN = re.compile(r"[^\W_]+")
-
-
-def fold_char(ch: str) -> str:
-    """One character folded: lower case, no diacritics, ligatures opened (may give 0–2 characters)."""
-    ch = ch.translate(_LIGATURES)
-    decomposed = unicodedata.normalize("NFKD", ch)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def fold(text: str) -> str:
-    """The whole text folded (what the index stores and the queries are written in)."""
-    return "".join(fold_char(c) for c in text)
-
-
-def tokens(text: str) -> list[str]:
-    """The folded word tokens of a text, in order."""
-    return TOKEN.findall(fold(text))
+__all__ = ["TOKEN", "fold", "fold_char", "token_spans", "tokens"]
 
 
 def token_spans(text: str) -> list[tuple[int, int, str]]:

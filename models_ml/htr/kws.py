@@ -19,8 +19,6 @@ Pure numpy: no torch, no Django.
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,17 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-TOKEN = re.compile(r"[^\W_]+")
+from models_ml.textfold import TOKEN, fold_char
+from models_ml.textfold import tokens as word_tokens  # as search cuts words
+
 RAW_WORD = TOKEN  # original spelling of a token (accents, capitals) is what the lexicon keeps
-BLANK, SEP, OTHER = 0, 1, 2
-_LIGATURES = {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ſ": "s", "ß": "ss", "’": "'"}  # folded columns: CTC blank, any separator, a letter that folds to 2+ letters
-
-
-def fold_char(ch: str) -> str:
-    """As search folds (search/text.py, which models_ml may not import): lower case, no diacritics."""
-    ch = _LIGATURES.get(ch, ch)
-    decomposed = unicodedata.normalize("NFKD", ch)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+BLANK, SEP, OTHER = 0, 1, 2  # folded columns: CTC blank, any separator, a letter that folds to 2+ letters
 
 
 @dataclass
@@ -178,11 +170,6 @@ def candidates(slot_words: Iterable[str], best_text_tokens: Iterable[str], lexic
 
 LEXICON_FILE = "lexicon.txt"
 DEFAULT_LEXICON = Path(__file__).with_name("lexicon-testaments.txt")
-
-
-def word_tokens(text: str) -> list[str]:
-    """The folded word tokens of a text, as search cuts them (letters and digits; the rest separates)."""
-    return TOKEN.findall("".join(fold_char(c) for c in text))
 
 
 def build_lexicon(texts: Iterable[str], min_count: int = 1) -> list[str]:
