@@ -39,7 +39,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     if args.kind == "digits":
-        paths = write_digit_lines(out, args.n, args.seed)
+        paths = write_digit_lines(out, args.n, args.seed, mnist_split=args.mnist_split)
     elif args.kind == "lines":
         paths = write_lines(out, args.n, args.fonts, args.texts, args.seed, script=args.script)
     elif args.kind == "pages":
@@ -395,6 +395,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--script", choices=["ascii", "latin"], default="latin",
                    help="latin: French letters kept (NFC) and French prose added to the train texts")
     p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--mnist-split", choices=["holdout", "train"], default="holdout",
+                   help="digits: held-out MNIST digits (evaluation, the default) or training ones")
     p.set_defaults(func=cmd_synth)
 
     p = subparsers.add_parser("train", help="train or fine-tune the handwriting recognizer")

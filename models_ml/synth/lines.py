@@ -101,8 +101,15 @@ def digit_text(rng: np.random.Generator) -> str:
     return str(int(rng.integers(0, 10 ** int(rng.integers(2, 8)))))
 
 
-def write_digit_lines(out_dir: Path, n: int, seed: int) -> list[Path]:
-    """Lines written only with held-out MNIST digits (never composited into training lines)."""
+def write_digit_lines(out_dir: Path, n: int, seed: int, mnist_split: str = "holdout") -> list[Path]:
+    """Lines written only with MNIST digits: held-out ones (the evaluation set) or training ones.
+
+    ``mnist_split="holdout"`` draws digits never composited into training lines; ``"train"``
+    draws from the training digits only, to teach numbers and dates without touching the
+    evaluation hands.
+    """
+    if mnist_split not in ("holdout", "train"):
+        raise ValueError(f"unknown MNIST split {mnist_split!r}: holdout or train")
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     fonts = fonts_for("train")  # only spaces are measured from it: every digit is an MNIST glyph
@@ -110,8 +117,8 @@ def write_digit_lines(out_dir: Path, n: int, seed: int) -> list[Path]:
     for i in range(n):
         text = digit_text(rng)
         img = render_line(text, fonts[int(rng.integers(0, len(fonts)))], rng, mnist_p=1.0, context_p=0.0,
-                          mnist_split="holdout")
-        name = f"digits-{seed:04d}-{i:06d}"
+                          mnist_split=mnist_split)
+        name = f"digits-{mnist_split}-{seed:04d}-{i:06d}" if mnist_split == "train" else f"digits-{seed:04d}-{i:06d}"
         img.save(out_dir / f"{name}.png")
         (out_dir / f"{name}.gt.txt").write_text(text + "\n", encoding="utf-8")
         paths.append(out_dir / f"{name}.png")

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from models_ml.synth import sources
@@ -95,3 +96,16 @@ def test_digit_lines_hold_only_digits_and_font_drawn_separators(tmp_path) -> Non
     assert len(texts) == 12 and all(texts)
     assert set("".join(texts)) <= set("0123456789/.-")
     assert sum(c.isdigit() for c in "".join(texts)) > 40
+
+
+def test_training_digit_lines_draw_other_digits_than_the_evaluation_lines(tmp_path) -> None:  # noqa: ANN001
+    from models_ml.synth.lines import write_digit_lines
+
+    held = write_digit_lines(tmp_path / "held", 4, seed=3)
+    train = write_digit_lines(tmp_path / "train", 4, seed=3, mnist_split="train")
+    assert [p.read_bytes() != q.read_bytes() for p, q in zip(held, train, strict=True)] == [True] * 4
+    gt = [p.with_name(p.name[:-4] + ".gt.txt").read_text(encoding="utf-8").strip() for p in train]
+    assert set("".join(gt)) <= set("0123456789/.-") and all(gt)
+    assert all(np.asarray(Image.open(p)).size for p in train)
+    with pytest.raises(ValueError, match="MNIST split"):
+        write_digit_lines(tmp_path / "bad", 1, seed=3, mnist_split="test")
