@@ -19,6 +19,13 @@ Prints markdown tables for all query words, words of ≥ 3 letters and words of 
 the CPU cost per line of building the index. Run (takes the model directory, default the shipped
 htr-default):
   nice -n 15 .venv/bin/python bench/prob_search_eval.py [--model DIR] [--index spot|slots] [--json out.json]
+
+Offline studies (bench/prob_search_offline.py; measured, not built): ``--breakdown`` (where the missed
+pairs are), ``--rescore all lev1 lev2`` (query-time scoring of each query word on all lines, or on the
+lines whose index holds a word within 1 or 2 edits of it), ``--topk K`` (those posteriors kept as the
+top K folded columns per frame, float16), and ``--lowo-target P`` (also cross-validate leaving one will
+out, floors chosen for overall precision ≥ P). ``--cache FILE`` keeps the recognizer's output, so a
+rerun of the studies does not read the lines again.
 """
 from __future__ import annotations
 
@@ -30,8 +37,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import prob_search_offline as offline  # noqa: E402
+
 from models_ml import realdata, registry  # noqa: E402
 from models_ml.htr.api import Recognizer  # noqa: E402
+from models_ml.htr.kws import FoldedCharset, spot  # noqa: E402
 from search.query import ALTERNATIVE_FLOOR, threshold_for  # noqa: E402
 from search.text import tokens  # noqa: E402
 
@@ -125,17 +135,16 @@ def print_table(rows: list[dict]) -> None:
         print(f"| {r['method']} | {tau} | {r['found']} | {r['recall']:.3f} | {r['precision']:.3f} | {r['ratio']:.2f}× |")
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", default=None, help="model directory (default: the shipped htr-default)")
-    ap.add_argument("--index", choices=("spot", "slots"), default="spot",
-                    help="spot: keyword-spotting probabilities of many candidate words (default); slots: words.py only")
-    ap.add_argument("--slot-k", type=int, default=None, help="spellings kept per word position (words.py; default its own)")
-    ap.add_argument("--slot-beam", type=int, default=None, help="beam per word position (words.py; default its own)")
-    ap.add_argument("--limit", type=int, default=0, help="read only the first N lines (a quick look)")
-    ap.add_argument("--json", default=None, help="also write the rows here")
-    args = ap.parse_args(argv)
+def read_lines(args: argparse.Namespace) -> dict:
+    """Read the validation lines once (or take them from ``--cache``): texts, 1-best, index, log-posteriors."""
+    import pickle
+
+    if args.cache and Path(args.cache).exists():
+        return pickle.loads(Path(args.cache).read_bytes())  # noqa: S301 - a file this script wrote
     import torch
+
+    from models_ml.htr.api import BATCH_COST_COLUMNS, forward_arrays
+    from models_ml.htr.data import plan_batches
 
     torch.set_num_threads(1)
     model_dir = Path(args.model) if args.model else registry.default_model_dir()
@@ -151,23 +160,96 @@ def main(argv: list[str] | None = None) -> int:
     t1 = time.process_time()
     readings = rec.recognize(images, alternatives=True, batch_size=8)
     t2 = time.process_time()
-    per_line_read, per_line_index = (t1 - t0) / len(lines), (t2 - t1 - (t1 - t0)) / len(lines)
-    truths = [set(tokens(text)) for _, text, _ in lines]
-    onebest = [set(tokens(r.text)) for r in plain]
-    alts = [line_alternatives(r.words) for r in readings]
-    wills = [w for _, _, w in lines]
-    card = rec.card
-    entries = sum(len(r.words) for r in readings) / len(readings)
-    print(f"model: {card.get('name')} {card.get('version')} (sha256 {str(card.get('sha256', ''))[:12]}) from {model_dir}; "
-          f"greedy 1-best; index: {args.index} {rec.word_options or ''}; {len(lines)} lines of {len(set(wills))} validation wills; "
-          f"lexicon {len(rec.lexicon)} words")
-    print(f"CPU per line (1 thread): reading {per_line_read * 1000:.0f} ms, building the index "
-          f"{per_line_index * 1000:.0f} ms more; {entries:.0f} index entries per line")
+    log_probs: list = [None] * len(lines)  # batched as recognize() batches them (padding changes a few frames)
+    prepared = rec.prepare(images)
+    for idx in plan_batches([p.array.shape[1] for p in prepared], 8, BATCH_COST_COLUMNS["cpu"]):
+        for i, lp in zip(idx, forward_arrays(rec.model, [prepared[i].array for i in idx], "cpu"), strict=True):
+            log_probs[i] = lp.astype("float32")
+    data = {"model_dir": str(model_dir), "card": {k: rec.card.get(k) for k in ("name", "version", "sha256")},
+            "index": args.index, "word_options": rec.word_options, "lexicon": len(rec.lexicon),
+            "chars": rec.charset.chars, "texts": [t for _, t, _ in lines], "wills": [w for _, _, w in lines],
+            "plain": [r.text for r in plain], "words": [r.words for r in readings], "log_probs": log_probs,
+            "ms": ((t1 - t0) / len(lines) * 1000, (t2 - t1 - (t1 - t0)) / len(lines) * 1000),
+            "entries": sum(len(r.words) for r in readings) / len(readings)}
+    if args.cache:
+        Path(args.cache).write_bytes(pickle.dumps(data))
+    return data
+
+
+def studies(args: argparse.Namespace, data: dict, truths, onebest, alts, wills) -> dict:  # noqa: ANN001
+    """The offline studies (prob_search_offline.py) asked for; prints their tables, returns their figures."""
+    charset = FoldedCharset.of(data["chars"])
+    folded = [charset.fold(lp) for lp in data["log_probs"]]
+    if args.topk:
+        folded = [offline.compact(f, args.topk) for f in folded]
+
+    def score(i: int, words: list[str]) -> dict[str, float]:
+        return {h.word: h.probability for h in spot(folded[i], words, charset, 1e-7)}
+
+    queries = sorted({w for t in truths for w in t})
+    out: dict = {}
+    n = len(truths)
+    if args.breakdown:
+        full = [score(i, queries) for i in range(n)]
+        rows = offline.breakdown(truths, onebest, alts, full, lambda w: threshold_for(w, 0.0002))
+        print("\nwhere the pairs are (search's rule at τ = 0.0002; 'spotted': keyword spotting of the missed pairs)\n")
+        print("| " + " | ".join(rows[0]) + " |\n|" + "---|" * len(rows[0]))
+        for r in rows:
+            print("| " + " | ".join(str(v) for v in r.values()) + " |")
+        out["breakdown"] = rows
+    if args.rescore:
+        print(f"\nquery-time scoring of words ≥ {args.rescore_min_len} letters"
+              f"{f', posteriors as top-{args.topk} float16' if args.topk else ''} (all query words)\n")
+        print("| scored on | lines sent per query word | search's rule τ=0.0002 | halves CV | leave-one-will-out CV |")
+        print("|---|---|---|---|---|")
+        target = args.lowo_target or 0.81
+        for name in ("index only", *args.rescore):
+            scores, share = (alts, 0.0) if name == "index only" else \
+                offline.rescored(queries, alts, onebest, score, name, args.rescore_min_len)
+            rule = Evaluation(truths, onebest, scores, list(range(n))).row("rule", 0.0002, lambda w: threshold_for(w, 0.0002))
+            cv = cross_validated(truths, onebest, scores, wills, 1)
+            lowo = offline.cross_validated_lowo(truths, onebest, scores, wills, target)
+            print(f"| {name} | {share:.2%} | {rule['ratio']:.3f}× at {rule['precision']:.3f} | {cv['ratio']:.3f}× at "
+                  f"{cv['precision']:.3f} | {lowo['ratio']:.3f}× at {lowo['precision']:.3f} (target {target}) |", flush=True)
+            out[f"rescore {name}"] = {"share": share, "rule": rule, "halves": cv, "lowo": lowo}
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default=None, help="model directory (default: the shipped htr-default)")
+    ap.add_argument("--index", choices=("spot", "slots"), default="spot",
+                    help="spot: keyword-spotting probabilities of many candidate words (default); slots: words.py only")
+    ap.add_argument("--slot-k", type=int, default=None, help="spellings kept per word position (words.py; default its own)")
+    ap.add_argument("--slot-beam", type=int, default=None, help="beam per word position (words.py; default its own)")
+    ap.add_argument("--limit", type=int, default=0, help="read only the first N lines (a quick look)")
+    ap.add_argument("--json", default=None, help="also write the rows here")
+    ap.add_argument("--cache", default=None, help="keep the recognizer's output here (pickle; reused when it exists)")
+    ap.add_argument("--breakdown", action="store_true", help="where the missed pairs are, by word length")
+    ap.add_argument("--rescore", nargs="*", choices=("all", "lev1", "lev2"), default=(),
+                    help="study query-time scoring of words ≥ --rescore-min-len letters: on all lines, or lines whose "
+                         "index or 1-best holds a word within 1 / 2 edits")
+    ap.add_argument("--rescore-min-len", type=int, default=5)
+    ap.add_argument("--topk", type=int, default=0, help="with --rescore: posteriors kept as top-K folded columns, float16")
+    ap.add_argument("--lowo-target", type=float, default=None,
+                    help="also cross-validate leaving one will out, floors tuned for overall precision ≥ this")
+    args = ap.parse_args(argv)
+    data = read_lines(args)
+    truths = [set(tokens(text)) for text in data["texts"]]
+    onebest = [set(tokens(text)) for text in data["plain"]]
+    alts = [line_alternatives(words) for words in data["words"]]
+    wills, card, n = data["wills"], data["card"], len(data["texts"])
+    print(f"model: {card.get('name')} {card.get('version')} (sha256 {str(card.get('sha256', ''))[:12]}) from "
+          f"{data['model_dir']}; greedy 1-best; index: {data['index']} {data['word_options'] or ''}; {n} lines of "
+          f"{len(set(wills))} validation wills; lexicon {data['lexicon']} words")
+    print(f"CPU per line (1 thread): reading {data['ms'][0]:.0f} ms, building the index {data['ms'][1]:.0f} ms more; "
+          f"{data['entries']:.0f} index entries per line")
     print(f"search's floors by word length: {ALTERNATIVE_FLOOR} (6 letters and more: none)")
-    out = {"model": {k: card.get(k) for k in ("name", "version", "sha256")}, "index": args.index, "lines": len(lines),
+    per_line_read, per_line_index = data["ms"][0] / 1000, data["ms"][1] / 1000
+    out = {"model": {k: card.get(k) for k in ("name", "version", "sha256")}, "index": data["index"], "lines": n,
            "ms_per_line": {"read": per_line_read * 1000, "index": per_line_index * 1000}, "sets": {}}
     for min_len in (1, 3, 4):
-        ev = Evaluation(truths, onebest, alts, list(range(len(lines))), min_len)
+        ev = Evaluation(truths, onebest, alts, list(range(n)), min_len)
         rows = ev.rows()
         cv = cross_validated(truths, onebest, alts, wills, min_len)
         print(f"\nquery words of ≥ {min_len} letters: {len(ev.queries)} distinct words, {len(ev.relevant)} relevant "
@@ -181,6 +263,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cross-validated by will (floors tuned on half the wills, measured on the other half): "
               f"{cv['ratio']:.2f}× 1-best at precision {cv['precision']:.3f}; floors {cv['floors']}")
         out["sets"][min_len] = {"rows": rows, "cross_validated": cv}
+        if args.lowo_target is not None:
+            lowo = offline.cross_validated_lowo(truths, onebest, alts, wills, args.lowo_target, min_len)
+            print(f"leave one will out (floors for overall precision ≥ {args.lowo_target} on the 14 others, all "
+                  f"query words): {lowo['ratio']:.2f}× 1-best at precision {lowo['precision']:.3f}; floors on all "
+                  f"wills {lowo['floors_all_wills']}")
+            out["sets"][min_len]["lowo"] = lowo
+    if args.breakdown or args.rescore:
+        out["studies"] = studies(args, data, truths, onebest, alts, wills)
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=1))
     return 0
