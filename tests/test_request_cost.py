@@ -1,0 +1,86 @@
+"""Per-request work that bench/request_cost.py found expensive and that must not come back.
+
+Timings are the bench's business (bench/request_cost.py, bench/load.py); these tests check the
+mechanisms: a request reuses its thread's database connection, and a ModelSerializer's fields are
+built once per class yet never shared between two serializers.
+"""
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.db import close_old_connections, connection
+from rest_framework import serializers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_connection_outlives_a_request():
+    """Django closes the connection at request start and end unless CONN_MAX_AGE keeps it (SQLite had 0: 4.5 ms a request)."""
+    connection.ensure_connection()
+    raw = connection.connection
+    close_old_connections()  # what request_started and request_finished do
+    assert connection.connection is raw
+
+
+def test_connections_persist_on_both_databases(settings):
+    assert settings.DATABASES["default"]["CONN_MAX_AGE"] == settings.DB_CONN_MAX_AGE > 0
+
+
+def _job_serializers():
+    from inscription.api.serializers import JobSerializer
+
+    class Uncached(serializers.ModelSerializer):
+        """The same fields without the cache, to compare against."""
+
+        requested_by = serializers.StringRelatedField(allow_null=True)
+        progress_percent = serializers.IntegerField(read_only=True)
+        url = serializers.SerializerMethodField()
+        children = serializers.SerializerMethodField()
+        download = serializers.SerializerMethodField()
+        get_url = JobSerializer.get_url
+        get_children = JobSerializer.get_children
+        get_download = JobSerializer.get_download
+
+        class Meta(JobSerializer.Meta):
+            pass
+
+    return JobSerializer, Uncached
+
+
+def test_model_serializer_fields_are_built_once_per_class():
+    from inscription.api.serializers import InscriptionSerializer, JobSerializer
+
+    JobSerializer().fields  # noqa: B018 - builds (or already built) the prototypes
+    InscriptionSerializer().fields["model_version"].fields  # noqa: B018
+    rebuilt = AssertionError("fields rebuilt")
+    with mock.patch.object(serializers.ModelSerializer, "build_field", side_effect=rebuilt) as build, \
+         mock.patch.object(serializers.ModelSerializer, "get_uniqueness_extra_kwargs", side_effect=rebuilt) as uniqueness:
+        first, second = JobSerializer(), JobSerializer()
+        assert set(first.fields) == set(JobSerializer.Meta.fields)
+        assert set(second.fields) == set(JobSerializer.Meta.fields)
+        InscriptionSerializer().fields["model_version"].fields  # noqa: B018 - the nested brief serializer too
+    assert build.call_count == 0 and uniqueness.call_count == 0
+    # Fresh copies, each bound to its own serializer (a shared field would carry another request's context).
+    for name in first.fields:
+        assert first.fields[name] is not second.fields[name]
+        assert first.fields[name].parent is first and second.fields[name].parent is second
+
+
+def test_a_subclass_has_its_own_fields():
+    from archive.api.serializers import DocumentSerializer, DocumentUpdateSerializer
+
+    assert DocumentSerializer().fields["collection"].read_only is False
+    assert DocumentUpdateSerializer().fields["collection"].read_only is True
+    assert DocumentUpdateSerializer().fields["kind"].read_only is True
+    assert DocumentSerializer().fields["kind"].read_only is False
+
+
+@pytest.mark.django_db
+def test_cached_fields_represent_a_row_as_uncached_ones_do(users, collection, rf):
+    from jobs.models import Job
+
+    job = Job.objects.create(kind="transcribe", collection=collection, requested_by=users["curator"],
+                             parameters={"model": 1}, result={"pages": [1, 2]})
+    request = rf.get("/api/v1/jobs/")
+    cached, uncached = _job_serializers()
+    assert cached(job, context={"request": request}).data == uncached(job, context={"request": request}).data
