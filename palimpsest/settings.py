@@ -225,7 +225,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "palimpsest.filter_backend.FilterBackend",  # django-filter, skipped when a request has no parameter
         "rest_framework.filters.OrderingFilter",
         "search.filters.ArchiveSearchFilter",
     ],

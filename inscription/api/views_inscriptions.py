@@ -41,6 +41,11 @@ class InscriptionFilter(django_filters.FilterSet):
         fields = ["line", "page", "document", "layer", "kind", "target_key", "job", "model_version"]
 
 
+# The writer's columns an inscription list does not show (it shows the username).
+USER_DETAILS = [f"created_by__{name}" for name in ("password", "last_login", "is_superuser", "first_name", "last_name",
+                                                   "email", "is_staff", "is_active", "date_joined")]
+
+
 def _truthy(value: str | None) -> bool:
     return (value or "").lower() in {"1", "true", "yes"}
 
@@ -65,8 +70,12 @@ class InscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             qs = qs.filter(is_current=True)
         # The model's card, metrics and architecture are JSON decoded per row (32 rows of a page decoded its whole
         # card 32 times, most of the list's time in bench/load.py); the brief model and the layer's name need none.
-        return qs.select_related("layer", "created_by", "model_version", "document__collection").defer(
-            "layer__parameters", *ModelVersion.card_fields("model_version"))
+        deferred = ["layer__parameters", *ModelVersion.card_fields("model_version")]
+        if self.action == "list":
+            # A list shows the document's id only (the collection is for a detail's permission check), and the
+            # writer's name only: each row built a Document, a Collection and a whole User (bench/request_cost.py).
+            return qs.select_related("layer", "created_by", "model_version").defer(*deferred, *USER_DETAILS)
+        return qs.select_related("layer", "created_by", "model_version", "document__collection").defer(*deferred)
 
     @extend_schema(parameters=[OpenApiParameter("history", OpenApiTypes.BOOL, description="Include superseded versions")])
     def list(self, request, *args, **kwargs):
