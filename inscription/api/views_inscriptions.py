@@ -23,6 +23,7 @@ from inscription.models import Inscription, Layer, LayerKind
 from inscription.services import inscriptions as services
 from inscription.services.layers import get_or_create_layer
 from jobs.models import ModelVersion
+from palimpsest.brief import user_details
 from palimpsest.errors import InputError
 from palimpsest.ids import IdFilter, as_id
 from palimpsest.pagination import ScanPageSafePagination
@@ -39,11 +40,6 @@ class InscriptionFilter(django_filters.FilterSet):
     class Meta:
         model = Inscription
         fields = ["line", "page", "document", "layer", "kind", "target_key", "job", "model_version"]
-
-
-# The writer's columns an inscription list does not show (it shows the username).
-USER_DETAILS = [f"created_by__{name}" for name in ("password", "last_login", "is_superuser", "first_name", "last_name",
-                                                   "email", "is_staff", "is_active", "date_joined")]
 
 
 def _truthy(value: str | None) -> bool:
@@ -74,7 +70,7 @@ class InscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         if self.action == "list":
             # A list shows the document's id only (the collection is for a detail's permission check), and the
             # writer's name only: each row built a Document, a Collection and a whole User (bench/request_cost.py).
-            return qs.select_related("layer", "created_by", "model_version").defer(*deferred, *USER_DETAILS)
+            return qs.select_related("layer", "created_by", "model_version").defer(*deferred, *user_details("created_by"))
         return qs.select_related("layer", "created_by", "model_version", "document__collection").defer(*deferred)
 
     @extend_schema(parameters=[OpenApiParameter("history", OpenApiTypes.BOOL, description="Include superseded versions")])
