@@ -1,6 +1,6 @@
 """Load figures: C clients for S seconds over lists, details and the workspace, while a transcribe job runs.
 
-Starts gunicorn (2 workers x 4 threads, as `make web`) and a Celery worker on a throwaway SQLite
+Starts gunicorn (gunicorn.conf.py, as `make web`) and a Celery worker on a throwaway SQLite
 database (or on DATABASE_URL / REDIS_URL: use a scratch database, it is migrated and seeded), seeds
 a collection of scan documents with lines, queues a transcribe job over one of them with the
 shipped recognizer, then lets C client threads request a mix of API lists, API details and the
@@ -100,8 +100,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=45)
     parser.add_argument("--documents", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: as `make web`)")
-    parser.add_argument("--threads", type=int, default=0, help="threads per gunicorn worker (default: as `make web`)")
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: gunicorn.conf.py's, as `make web`)")
+    parser.add_argument("--threads", type=int, default=0, help="threads per gunicorn worker (default: gunicorn.conf.py's)")
     args = parser.parse_args()
 
     import json
@@ -120,9 +120,11 @@ def main() -> None:
     worker = subprocess.Popen([str(BIN / "celery"), "-A", "palimpsest", "worker", "-Q", "gpu,io", "--concurrency", "1",
                                "--loglevel", "WARNING"], cwd=REPO, env=env, stdout=(work / "worker.log").open("w"),
                               stderr=subprocess.STDOUT, start_new_session=True)
-    web = subprocess.Popen([str(BIN / "gunicorn"), "palimpsest.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                            *(["--workers", str(args.workers)] if args.workers else ["--workers", "2"]),
-                            *(["--threads", str(args.threads)] if args.threads else ["--threads", "4"])], cwd=REPO, env=env,
+    # The settings of `make web` (gunicorn.conf.py); --workers/--threads try others (WEB_CONCURRENCY, WEB_THREADS).
+    web_env = {**env, **({"WEB_CONCURRENCY": str(args.workers)} if args.workers else {}),
+               **({"WEB_THREADS": str(args.threads)} if args.threads else {})}
+    web = subprocess.Popen([str(BIN / "gunicorn"), "palimpsest.wsgi:application", "--config", "gunicorn.conf.py",
+                            "--bind", f"127.0.0.1:{port}"], cwd=REPO, env=web_env,
                            stdout=(work / "web.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True)
     try:
         for _ in range(240):
