@@ -32,7 +32,7 @@ demo: $(VENV)/.installed
 	$(BIN)/python manage.py load_demo_wills
 
 web: $(VENV)/.installed
-	$(BIN)/gunicorn palimpsest.wsgi:application --bind $(HOST):$(PORT) --workers 2 --threads 4
+	$(BIN)/gunicorn palimpsest.wsgi:application --config gunicorn.conf.py --bind $(HOST):$(PORT)
 
 bench-api: $(VENV)/.installed
 	$(BIN)/python bench/api_bench.py $(BENCH_ARGS)

@@ -1,6 +1,6 @@
 """Load figures: C clients for S seconds over lists, details and the workspace, while a transcribe job runs.
 
-Starts gunicorn (2 workers x 4 threads, as `make web`) and a Celery worker on a throwaway SQLite
+Starts gunicorn (gunicorn.conf.py, as `make web`) and a Celery worker on a throwaway SQLite
 database (or on DATABASE_URL / REDIS_URL: use a scratch database, it is migrated and seeded), seeds
 a collection of scan documents with lines, queues a transcribe job over one of them with the
 shipped recognizer, then lets C client threads request a mix of API lists, API details and the
@@ -69,6 +69,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def cpu_seconds(root: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its descendants, from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += stats.get(pid, (0, 0.0))[1]
+        todo.extend(child for child, (parent, _) in stats.items() if parent == pid)
+    return total
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -81,6 +100,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=45)
     parser.add_argument("--documents", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: gunicorn.conf.py's, as `make web`)")
+    parser.add_argument("--threads", type=int, default=0, help="threads per gunicorn worker (default: gunicorn.conf.py's)")
     args = parser.parse_args()
 
     import json
@@ -99,8 +120,11 @@ def main() -> None:
     worker = subprocess.Popen([str(BIN / "celery"), "-A", "palimpsest", "worker", "-Q", "gpu,io", "--concurrency", "1",
                                "--loglevel", "WARNING"], cwd=REPO, env=env, stdout=(work / "worker.log").open("w"),
                               stderr=subprocess.STDOUT, start_new_session=True)
-    web = subprocess.Popen([str(BIN / "gunicorn"), "palimpsest.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                            "--workers", "2", "--threads", "4"], cwd=REPO, env=env,
+    # The settings of `make web` (gunicorn.conf.py); --workers/--threads try others (WEB_CONCURRENCY, WEB_THREADS).
+    web_env = {**env, **({"WEB_CONCURRENCY": str(args.workers)} if args.workers else {}),
+               **({"WEB_THREADS": str(args.threads)} if args.threads else {})}
+    web = subprocess.Popen([str(BIN / "gunicorn"), "palimpsest.wsgi:application", "--config", "gunicorn.conf.py",
+                            "--bind", f"127.0.0.1:{port}"], cwd=REPO, env=web_env,
                            stdout=(work / "web.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True)
     try:
         for _ in range(240):
@@ -160,12 +184,15 @@ def main() -> None:
                         errors.append(f"{status} {path}")
 
         threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
+        cpu_before = {"web": cpu_seconds(web.pid), "worker": cpu_seconds(worker.pid), "clients": time.process_time()}
         started = time.monotonic()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         elapsed = time.monotonic() - started
+        cpu = {"web": cpu_seconds(web.pid), "worker": cpu_seconds(worker.pid), "clients": time.process_time()}
+        cpu = {name: cpu[name] - cpu_before[name] for name in cpu}
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         conn.request("GET", f"/api/v1/jobs/{seed['job']}/", headers=api)
         job = json.loads(conn.getresponse().read())
@@ -176,6 +203,10 @@ def main() -> None:
         for kind, values in [*results.items(), ("all", everything)]:
             print(f"  {kind:9s} n={len(values):5d}  p50 {percentile(values, 50):7.0f} ms  p95 {percentile(values, 95):7.0f} ms"
                   f"  p99 {percentile(values, 99):7.0f} ms")
+        # The server's CPU per request does not depend on how much of the machine the server got.
+        print(f"  CPU during the run: web {cpu['web']:.1f} s ({cpu['web'] / max(1, len(everything)) * 1000:.1f} ms a request), "
+              f"worker {cpu['worker']:.1f} s, clients {cpu['clients']:.1f} s, over {elapsed:.0f} s of {os.cpu_count()} cores; "
+              f"load average {os.getloadavg()[0]:.1f}")
         if errors:
             print("  first errors:", errors[:5])
     finally:

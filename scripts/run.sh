@@ -9,7 +9,7 @@ var=${PALIMPSEST_VAR_DIR:-var}
 mkdir -p "$var/log"
 "$bin/celery" -A palimpsest worker -Q gpu,io --concurrency 1 --loglevel INFO >"$var/log/worker.log" 2>&1 &
 worker=$!
-DEBUG=${DEBUG:-1} "$bin/gunicorn" palimpsest.wsgi:application --bind "$host:$port" --workers 2 --threads 4 \
+DEBUG=${DEBUG:-1} "$bin/gunicorn" palimpsest.wsgi:application --config gunicorn.conf.py --bind "$host:$port" \
   --access-logfile "$var/log/access.log" &
 web=$!
 trap 'kill $web $worker 2>/dev/null || true; wait 2>/dev/null || true' EXIT INT TERM

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from archive.api.fields import CollectionSlugField, DocumentField, PageField, UsernameField
 from archive.models import Collection, Document, Line, Membership, Page, Role, Text
+from palimpsest.serializer_cache import CachedFieldsMixin
 
 # Document.year_from/year_to are 32-bit integer columns; a larger number is a 400, not a database error.
 YEAR_MIN, YEAR_MAX = -(2**31), 2**31 - 1
@@ -23,7 +24,7 @@ class TagListField(serializers.ListField):
         return [tag.name for tag in data.all()] if hasattr(data, "all") else list(data)
 
 
-class CollectionSerializer(serializers.ModelSerializer):
+class CollectionSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.username", read_only=True)
     my_role = serializers.SerializerMethodField()
     document_count = serializers.IntegerField(read_only=True)
@@ -62,7 +63,7 @@ class MembershipRoleSerializer(serializers.ModelSerializer):
         fields = ["role"]
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class DocumentSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     collection = CollectionSlugField()
     tags = TagListField(required=False)
     page_count = serializers.IntegerField(read_only=True)
@@ -160,7 +161,7 @@ def job_accepted(request, job, **extra) -> dict:
             "url": request.build_absolute_uri(f"/api/v1/jobs/{job.pk}/"), **extra}
 
 
-class PageSerializer(serializers.ModelSerializer):
+class PageSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     document = serializers.PrimaryKeyRelatedField(read_only=True)
     sha256 = serializers.CharField(source="image_id", read_only=True)
     mime_type = serializers.CharField(source="image.mime_type", read_only=True)
@@ -190,7 +191,7 @@ def points(**kwargs) -> serializers.ListField:
     return serializers.ListField(child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2), **kwargs)
 
 
-class LineSerializer(serializers.ModelSerializer):
+class LineSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     """Geometry checks (self-intersection, inside the image, empty baseline) are the layout services'."""
 
     page = PageField()
@@ -213,7 +214,7 @@ class LineUpdateSerializer(LineSerializer):
     polygon = points(min_length=3, required=False)
 
 
-class TextSerializer(serializers.ModelSerializer):
+class TextSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     document = DocumentField()
 
     class Meta:

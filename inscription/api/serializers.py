@@ -8,15 +8,16 @@ from inscription.models import Inscription, InscriptionKind, Layer
 from jobs import kinds
 from jobs.models import Job, JobKind, JobState, ModelVersion
 from jobs.services.models import plot_path
+from palimpsest.serializer_cache import CachedFieldsMixin
 
 
-class ModelVersionBriefSerializer(serializers.ModelSerializer):
+class ModelVersionBriefSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = ModelVersion
         fields = ["id", "name", "version", "task", "sha256"]
 
 
-class ModelVersionSerializer(serializers.ModelSerializer):
+class ModelVersionSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     parent = ModelVersionBriefSerializer(read_only=True)
     training_job = serializers.PrimaryKeyRelatedField(read_only=True)
     plot_url = serializers.SerializerMethodField()
@@ -34,7 +35,7 @@ class ModelVersionSerializer(serializers.ModelSerializer):
         return reverse("modelversion-plot", args=[obj.pk])
 
 
-class LayerSerializer(serializers.ModelSerializer):
+class LayerSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     model_version = ModelVersionBriefSerializer(read_only=True)
     created_by = serializers.StringRelatedField(allow_null=True)
     collection = serializers.IntegerField(source="document.collection_id", read_only=True)
@@ -54,7 +55,7 @@ class LayerSerializer(serializers.ModelSerializer):
         return sorted({j for j in obj.inscriptions.exclude(job=None).values_list("job_id", flat=True).distinct()})
 
 
-class InscriptionSerializer(serializers.ModelSerializer):
+class InscriptionSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     created_by = serializers.StringRelatedField(allow_null=True)
     model_version = ModelVersionBriefSerializer(read_only=True)
     layer_name = serializers.CharField(source="layer.name", read_only=True)
@@ -93,7 +94,7 @@ class WithdrawSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
-class JobSerializer(serializers.ModelSerializer):
+class JobSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     requested_by = serializers.StringRelatedField(allow_null=True)
     progress_percent = serializers.IntegerField(read_only=True)
     url = serializers.SerializerMethodField()

@@ -23,6 +23,7 @@ from inscription.models import Inscription, Layer, LayerKind
 from inscription.services import inscriptions as services
 from inscription.services.layers import get_or_create_layer
 from jobs.models import ModelVersion
+from palimpsest.brief import user_details
 from palimpsest.errors import InputError
 from palimpsest.ids import IdFilter, as_id
 from palimpsest.pagination import ScanPageSafePagination
@@ -65,8 +66,12 @@ class InscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             qs = qs.filter(is_current=True)
         # The model's card, metrics and architecture are JSON decoded per row (32 rows of a page decoded its whole
         # card 32 times, most of the list's time in bench/load.py); the brief model and the layer's name need none.
-        return qs.select_related("layer", "created_by", "model_version", "document__collection").defer(
-            "layer__parameters", *ModelVersion.card_fields("model_version"))
+        deferred = ["layer__parameters", *ModelVersion.card_fields("model_version")]
+        if self.action == "list":
+            # A list shows the document's id only (the collection is for a detail's permission check), and the
+            # writer's name only: each row built a Document, a Collection and a whole User (bench/request_cost.py).
+            return qs.select_related("layer", "created_by", "model_version").defer(*deferred, *user_details("created_by"))
+        return qs.select_related("layer", "created_by", "model_version", "document__collection").defer(*deferred)
 
     @extend_schema(parameters=[OpenApiParameter("history", OpenApiTypes.BOOL, description="Include superseded versions")])
     def list(self, request, *args, **kwargs):

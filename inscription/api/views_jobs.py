@@ -9,6 +9,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from archive.api.access import CollectionAccess
+from archive.api.views.base import collection_details
 from archive.models import Collection, Document, Page
 from archive.permissions import WRITE, readable_collection_ids, require
 from inscription.api.serializers import JobCreateSerializer, JobSerializer
@@ -16,6 +17,7 @@ from inscription.services.batches import cancel_batch, refresh_batch
 from jobs import kinds
 from jobs.models import Job, JobState
 from jobs.services.jobs import create_job
+from palimpsest.brief import user_details
 from palimpsest.ids import IdFilter, as_id
 from palimpsest.pagination import ScanPageSafePagination
 
@@ -55,11 +57,11 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         return job
 
     def get_queryset(self):
-        return (
-            Job.objects.filter(collection__in=readable_collection_ids(self.request.user))
-            .select_related("collection", "requested_by")
-            .order_by("-created_at", "-id")
-        )
+        queryset = Job.objects.filter(collection__in=readable_collection_ids(self.request.user)).order_by("-created_at", "-id")
+        queryset = queryset.select_related("collection", "requested_by")  # the slug is in an export's download link
+        if self.action == "list":  # a row shows the collection's id and the requester's name (palimpsest.brief)
+            return queryset.defer(*collection_details("collection"), *user_details("requested_by"))
+        return queryset
 
     @extend_schema(request=JobCreateSerializer, responses={202: JobSerializer})
     def create(self, request):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from archive.models import GeometryRevision, Line, Page, Region
 from archive.services.layout.regions import SEGMONTO_ZONES
-from inscription.services.changed_lines import changed_lines
+from inscription.services.changed_lines import count_changed_lines
 from web.render import polygon_points
 
 
@@ -25,7 +25,7 @@ def layout_context(page: Page, lines: list[Line], may_write: bool) -> dict:
         "layout_data": data,
         "regions": [{"region": r, "points": polygon_points(r.polygon)} for r in regions],
         "region_kinds": SEGMONTO_ZONES,
-        "changed_lines": len(changed_lines([page])) if may_write else 0,
+        "changed_lines": count_changed_lines([page]) if may_write else 0,
     }
 
 

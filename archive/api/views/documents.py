@@ -7,10 +7,11 @@ from rest_framework.response import Response
 from archive.api.counts import related_count
 from archive.api.filters import DocumentFilter, TextFilter
 from archive.api.serializers import DocumentSerializer, DocumentUpdateSerializer, TextSerializer, TextUpdateSerializer
-from archive.api.views.base import CollectionScopedViewSet
+from archive.api.views.base import CollectionScopedViewSet, collection_details
 from archive.models import Document, Page, Text
 from archive.permissions import WRITE, require
 from archive.services import documents as document_services
+from palimpsest.brief import user_details
 from palimpsest.errors import InputError
 
 
@@ -28,6 +29,12 @@ class DocumentViewSet(CollectionScopedViewSet):
             .annotate(page_count=related_count(Page, "document"))
             .order_by("title", "id")
         )
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "list":  # a row shows the collection's slug and the creator's name (palimpsest.brief)
+            queryset = queryset.defer(*collection_details("collection"), *user_details("created_by"))
+        return queryset
 
     def get_serializer_class(self):
         return DocumentUpdateSerializer if self.action in ("update", "partial_update") else DocumentSerializer

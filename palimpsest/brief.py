@@ -1,0 +1,16 @@
+"""Columns that API lists never show, for ``defer()`` on the rows they join.
+
+Why: a list row that shows a writer's name or a collection's slug joined the whole User or
+Collection row, and Django built and converted every column of it (dates are parsed per
+column on SQLite): a third of the documents list's CPU (bench/request_cost.py). Detail views
+keep whole rows (their permission check and their writes read more of them).
+"""
+from __future__ import annotations
+
+USER_DETAILS = ("password", "last_login", "is_superuser", "first_name", "last_name", "email", "is_staff", "is_active",
+                "date_joined")
+
+
+def user_details(via: str) -> list[str]:
+    """``defer()`` names of a joined user's columns other than its id and username."""
+    return [f"{via}__{name}" for name in USER_DETAILS]
