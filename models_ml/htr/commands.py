@@ -168,11 +168,16 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def build_lm(path: Path, order: int = 5, max_chars: int = 3_000_000, charset: str | None = None,
-             extra_lines: list[str] | None = None, extra_weight: int = 20) -> None:
+             extra_lines: list[str] | None = None, extra_weight: int = 20, number_lines: int = 0) -> None:
     """Character n-gram LM from the *training* texts (English and French prose), sampled evenly up to
     ``max_chars``, plus ``extra_lines`` (the training wills' own lines) counted ``extra_weight`` times,
-    as they are the register the archive holds."""
+    as they are the register the archive holds, plus ``number_lines`` lines of numbers and dates as
+    the recognizer's digit lines write them (prose alone teaches the LM that a number is short and
+    soon followed by a letter, so beam search broke long numbers and dates)."""
+    import numpy as np
+
     from models_ml.htr.lm import CharLM
+    from models_ml.synth.lines import digit_text
     from models_ml.synth.sources import LATIN_CHARSET, word_stream
 
     words = word_stream("train", None, "latin")
@@ -181,6 +186,8 @@ def build_lm(path: Path, order: int = 5, max_chars: int = 3_000_000, charset: st
     step = max(1, int(len(words) * 6 / max_chars))  # about 6 chars per word
     lines = [" ".join(words[i: i + chunk]) for k, i in enumerate(chunks) if k % step == 0]
     lines += list(extra_lines or []) * extra_weight
+    rng = np.random.default_rng(20261202)
+    lines += [digit_text(rng) for _ in range(number_lines)]
     CharLM.build(lines, charset or LATIN_CHARSET, order=order).save(path)
 
 
@@ -221,7 +228,7 @@ def cmd_lm(args: argparse.Namespace) -> int:
                      for ln in read_ground_truth(p).lines if ln.text]
         except GroundTruthError as exc:
             raise CliError(str(exc)) from exc
-    build_lm(out, args.order, args.max_chars, charset=charset, extra_lines=lines)
+    build_lm(out, args.order, args.max_chars, charset=charset, extra_lines=lines, number_lines=args.number_lines)
     print(json.dumps({"lm": str(out), "bytes": out.stat().st_size}))
     return 0
 
@@ -445,6 +452,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--order", type=int, default=5)
     p.add_argument("--max-chars", type=int, default=3_000_000)
     p.add_argument("--charset-from", metavar="MODEL_DIR", help="the model whose charset the LM covers")
+    p.add_argument("--number-lines", type=int, default=0,
+                   help="add this many lines of numbers and dates (years, d/m/y, ranges) to the LM's texts")
     p.add_argument("--ground-truth", nargs="+", action="extend", metavar="PATH",
                    help="ALTO/PAGE files whose lines join the texts (validation wills left out)")
     p.set_defaults(func=cmd_lm)

@@ -65,3 +65,16 @@ def test_lm_probabilities_normalise_and_prefer_seen_text() -> None:
     total = sum(lm.prob(c, "th") for c in "acehmnost ")
     assert total == pytest.approx(1.0, abs=0.02)
     assert lm.prob("e", "th") > lm.prob("a", "th")
+
+
+def test_lm_number_lines_teach_long_numbers_and_dates(tmp_path) -> None:  # noqa: ANN001
+    """Prose alone makes a number short; the LM's number lines make digits follow digits and dates."""
+    from models_ml.htr.commands import build_lm
+
+    build_lm(tmp_path / "prose.json", order=5, max_chars=60_000)
+    build_lm(tmp_path / "numbers.json", order=5, max_chars=60_000, number_lines=2_000)
+    prose, numbers = CharLM.load(tmp_path / "prose.json"), CharLM.load(tmp_path / "numbers.json")
+    assert numbers.prob("7", "3184") > 2 * prose.prob("7", "3184")
+    assert numbers.prob("1", "12/3/") > 2 * prose.prob("1", "12/3/")
+    # letters after a word are left as prose taught them
+    assert abs(numbers.prob("e", " th") - prose.prob("e", " th")) < 0.1 * prose.prob("e", " th")
