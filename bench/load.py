@@ -8,6 +8,7 @@ curator workspace page (signed in) for S seconds. Prints p50/p95/p99 latency per
 requests/s and errors (any non-2xx or connection failure). A benchmark, not a test.
 
     nice -n 10 .venv/bin/python bench/load.py --clients 20 --seconds 45
+    nice -n 10 .venv/bin/python bench/load.py --clients 20 --seconds 45 --job-pages 40   # job busy throughout
 """
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ pages, docs = [], []
 for d in range(%(documents)d):
     doc = Document.objects.create(collection=coll, title=f"Letter {d}", created_by=user)
     docs.append(doc.pk)
-    for order, (image, lines) in enumerate(rendered[: 2 if d else 4]):
+    for order, (image, lines) in enumerate((rendered * %(job_pages)d)[: 2 if d else %(job_pages)d]):
         page = make_page(doc, image, order=order)
         pages.append(page.pk)
         Line.objects.bulk_create(Line(page=page, polygon=[list(p) for p in ln.polygon], baseline=[list(p) for p in ln.baseline],
@@ -100,6 +101,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=45)
     parser.add_argument("--documents", type=int, default=20)
+    parser.add_argument("--job-pages", type=int, default=4,
+                        help="pages of the transcribed document (40 keeps the job running for the whole run)")
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: gunicorn.conf.py's, as `make web`)")
     parser.add_argument("--threads", type=int, default=0, help="threads per gunicorn worker (default: gunicorn.conf.py's)")
     args = parser.parse_args()
@@ -113,7 +116,7 @@ def main() -> None:
     (work / "var" / "staticfiles").mkdir(parents=True)
     subprocess.run([str(BIN / "python"), "manage.py", "migrate", "--noinput"], cwd=REPO, env=env, check=True,
                    stdout=subprocess.DEVNULL)
-    seeded = subprocess.run([str(BIN / "python"), "manage.py", "shell", "-c", SEED % {"documents": args.documents}],
+    seeded = subprocess.run([str(BIN / "python"), "manage.py", "shell", "-c", SEED % {"documents": args.documents, "job_pages": args.job_pages}],
                             cwd=REPO, env=env, check=True, capture_output=True, text=True)
     seed = json.loads(seeded.stdout.strip().splitlines()[-1])
     port = free_port()
