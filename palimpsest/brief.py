@@ -14,3 +14,13 @@ USER_DETAILS = ("password", "last_login", "is_superuser", "first_name", "last_na
 def user_details(via: str) -> list[str]:
     """``defer()`` names of a joined user's columns other than its id and username."""
     return [f"{via}__{name}" for name in USER_DETAILS]
+
+
+# A collection's columns that a list row does not need (it shows the slug; id, owner and visibility stay for can()).
+COLLECTION_DETAILS = ("title", "description", "creator", "date", "source", "rights", "language", "default_model",
+                      "created_at", "updated_at")
+
+
+def collection_details(via: str) -> list[str]:
+    """``defer()`` names of a joined collection's columns that lists do not show."""
+    return [f"{via}__{name}" for name in COLLECTION_DETAILS]

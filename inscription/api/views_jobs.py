@@ -9,7 +9,6 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from archive.api.access import CollectionAccess
-from archive.api.views.base import collection_details
 from archive.models import Collection, Document, Page
 from archive.permissions import WRITE, readable_collection_ids, require
 from inscription.api.serializers import JobCreateSerializer, JobSerializer
@@ -17,7 +16,7 @@ from inscription.services.batches import cancel_batch, refresh_batch
 from jobs import kinds
 from jobs.models import Job, JobState
 from jobs.services.jobs import create_job
-from palimpsest.brief import user_details
+from palimpsest.brief import collection_details, user_details
 from palimpsest.ids import IdFilter, as_id
 from palimpsest.pagination import ScanPageSafePagination
 

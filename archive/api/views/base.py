@@ -13,15 +13,6 @@ from archive.api.pagination import HoldingsPagination
 from archive.models import Collection
 from archive.permissions import readable_collection_ids
 
-# A collection's columns that a list row does not need (it shows the slug; id, owner and visibility stay for can()).
-COLLECTION_DETAILS = ("title", "description", "creator", "date", "source", "rights", "language", "default_model",
-                      "created_at", "updated_at")
-
-
-def collection_details(via: str) -> list[str]:
-    """``defer()`` names of a joined collection's columns that lists do not show (palimpsest.brief)."""
-    return [f"{via}__{name}" for name in COLLECTION_DETAILS]
-
 
 class CollectionScopedViewSet(viewsets.ModelViewSet):
     """A viewset over objects that belong to a collection through ``collection_path``.

@@ -7,11 +7,11 @@ from rest_framework.response import Response
 from archive.api.counts import related_count
 from archive.api.filters import DocumentFilter, TextFilter
 from archive.api.serializers import DocumentSerializer, DocumentUpdateSerializer, TextSerializer, TextUpdateSerializer
-from archive.api.views.base import CollectionScopedViewSet, collection_details
+from archive.api.views.base import CollectionScopedViewSet
 from archive.models import Document, Page, Text
 from archive.permissions import WRITE, require
 from archive.services import documents as document_services
-from palimpsest.brief import user_details
+from palimpsest.brief import collection_details, user_details
 from palimpsest.errors import InputError
 
 
