@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 GRID = (0.5, 0.3, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 0.0005, 0.0002)
 BUCKETS = (0.5, 0.1, 0.05, 0.01, 0.001, 0.0002, 1e-5, 0.0)
@@ -32,18 +33,8 @@ def length_class(word: str) -> int:
 
 
 def levenshtein(a: str, b: str, cap: int = 9) -> int:
-    """Edit distance (insert, delete, substitute), or ``cap + 1`` as soon as it is sure to exceed ``cap``."""
-    if abs(len(a) - len(b)) > cap:
-        return cap + 1
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        if min(cur) > cap:
-            return cap + 1
-        prev = cur
-    return prev[-1]
+    """Edit distance (insert, delete, substitute), or ``cap + 1`` when it exceeds ``cap`` (rapidfuzz)."""
+    return Levenshtein.distance(a, b, score_cutoff=cap)
 
 
 def near(word: str, vocabulary: set[str], distance: int) -> bool:
