@@ -7,8 +7,12 @@ shipped recognizer, then lets C client threads request a mix of API lists, API d
 curator workspace page (signed in) for S seconds. Prints p50/p95/p99 latency per kind and overall,
 requests/s and errors (any non-2xx or connection failure). A benchmark, not a test.
 
-    nice -n 10 .venv/bin/python bench/load.py --clients 20 --seconds 45
-    nice -n 10 .venv/bin/python bench/load.py --clients 20 --seconds 45 --job-pages 40   # job busy throughout
+    .venv/bin/python bench/load.py --clients 20 --seconds 45
+    .venv/bin/python bench/load.py --clients 20 --seconds 45 --job-pages 40   # job busy throughout
+    WORKER_NICE=0 .venv/bin/python bench/load.py --job-pages 40              # the worker at the web's priority
+
+Not under `nice`: the web server inherits the bench's priority, and the worker lowers its own only to
+WORKER_NICE (10), so a bench at nice 10 puts both at the same priority.
 """
 from __future__ import annotations
 

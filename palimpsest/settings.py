@@ -316,6 +316,9 @@ JOB_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_ste
 WORKER_TORCH_THREADS = env_int("WORKER_TORCH_THREADS", 0)
 # glibc malloc keeps large freed blocks for reuse in workers (models_ml.runtime.keep_freed_memory).
 WORKER_MALLOC_TUNING = env_bool("WORKER_MALLOC_TUNING", True)
+# Worker processes lower their CPU priority to this nice value (never raise it), so a recognition
+# job sharing the machine with the web server yields the CPU to curators' requests (0: leave it).
+WORKER_NICE = env_int("WORKER_NICE", 10)
 
 LOGGING = {
     "version": 1,
