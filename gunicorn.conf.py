@@ -1,4 +1,4 @@
-"""gunicorn settings for `make web`, `make run` and bench/load.py (one place; docs/deploy.md; bench/fuzz.sh keeps 2 x 4 threads).
+"""gunicorn settings for `make web`, `make run` and bench/load.py and bench/fuzz.sh (one place; docs/deploy.md).
 
 Sync workers, one request at a time each, ``cores + 1`` of them (``WEB_CONCURRENCY`` overrides; ``WEB_THREADS``
 above 1 gives threaded workers). Why not the former 2 workers x 4 threads: the requests are CPU-bound Python,

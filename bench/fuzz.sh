@@ -31,8 +31,8 @@ if not coll.documents.exists():
     make_lines(make_page(doc), 3)
 print(Token.objects.get_or_create(user=user)[0].key)
 " | tail -n 1 | tr -d '[:space:]')
-"$bin/gunicorn" palimpsest.wsgi:application --bind 127.0.0.1:$port --workers 2 --threads 4 --timeout 120 \
-  >"$work/web.log" 2>&1 &
+"$bin/gunicorn" palimpsest.wsgi:application --config gunicorn.conf.py --bind 127.0.0.1:$port \
+  >"$work/web.log" 2>&1 &   # the settings of `make web`
 web=$!
 trap 'kill $web 2>/dev/null || true; wait $web 2>/dev/null || true' EXIT
 for _ in $(seq 240); do  # the schema is fetched once (it takes seconds to build on a busy machine)
