@@ -62,6 +62,26 @@ def prefix_beam(log_probs: np.ndarray, beam: int = 10, blank: int = 0, lm: CharL
 
     ``chars`` maps class id i to ``chars[i-1]`` for the LM. Returns the best label sequence.
     """
+    beams = _prefix_beams(log_probs, beam, blank, lm, chars, alpha, beta, prune)
+    best = max(beams.items(), key=lambda kv: _logsumexp(kv[1][0], kv[1][1]) + kv[1][2])
+    return list(best[0])
+
+
+def prefix_beam_nbest(log_probs: np.ndarray, beam: int = 10, blank: int = 0, lm: CharLM | None = None,
+                      chars: str = "", alpha: float = 0.6, beta: float = 1.0,
+                      prune: float = -10.0) -> list[tuple[list[int], float]]:
+    """The same search, but all its final beams: (labels, total score), best first.
+
+    The total score is log P_ctc(prefix) + the LM's alpha·log P_lm + beta per character (0 without
+    ``lm``); the first entry is exactly what :func:`prefix_beam` returns.
+    """
+    beams = _prefix_beams(log_probs, beam, blank, lm, chars, alpha, beta, prune)
+    scored = [(list(p), _logsumexp(v[0], v[1]) + v[2]) for p, v in beams.items()]
+    return sorted(scored, key=lambda h: h[1], reverse=True)  # stable: ties keep max()'s first
+
+
+def _prefix_beams(log_probs: np.ndarray, beam: int, blank: int, lm: CharLM | None, chars: str,
+                  alpha: float, beta: float, prune: float) -> dict[tuple[int, ...], list[float]]:
     T, C = log_probs.shape
     # beams: prefix → (log p ending in blank, log p ending in non-blank, lm score total)
     beams: dict[tuple[int, ...], list[float]] = {(): [0.0, NEG_INF, 0.0]}
@@ -97,8 +117,7 @@ def prefix_beam(log_probs: np.ndarray, beam: int = 10, blank: int = 0, lm: CharL
         scored = sorted(nxt.items(), key=lambda kv: _logsumexp(kv[1][0], kv[1][1]) + kv[1][2],
                         reverse=True)
         beams = dict(scored[:beam])
-    best = max(beams.items(), key=lambda kv: _logsumexp(kv[1][0], kv[1][1]) + kv[1][2])
-    return list(best[0])
+    return beams
 
 
 def align(log_probs: np.ndarray, labels: list[int], blank: int = 0) -> Decoded:

@@ -163,6 +163,26 @@ def _forward(probs: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndar
     return e + done, np.rint(best_start).astype(np.int64), best_end
 
 
+def nbest_word_posteriors(hypotheses: Sequence[tuple[str, float]], scale: float = 1.0) -> dict[str, float]:
+    """P(word in line) from N-best readings: each word's share of the hypotheses' normalised weight.
+
+    ``hypotheses`` are (text, total log score), e.g. the final beams of an LM beam search
+    (decode.prefix_beam_nbest, labels decoded to text). Weights are softmax(``scale`` · score), so a
+    scale below 1 flattens the beam's over-confident spread; a word's probability is the summed
+    weight of the hypotheses whose tokens (folded as search folds them) contain it.
+    """
+    if not hypotheses:
+        return {}
+    scores = np.asarray([score for _, score in hypotheses], dtype=np.float64) * scale
+    weights = np.exp(scores - scores.max())
+    weights /= weights.sum()
+    out: dict[str, float] = {}
+    for (text, _), wt in zip(hypotheses, weights, strict=True):
+        for tok in set(word_tokens(text)):
+            out[tok] = out.get(tok, 0.0) + float(wt)
+    return {tok: min(1.0, p) for tok, p in out.items()}
+
+
 def candidates(slot_words: Iterable[str], best_text_tokens: Iterable[str], lexicon: Iterable[str] = ()) -> list[str]:
     """The words to score for one line: its N-best slot spellings, its 1-best words and a lexicon."""
     return list(dict.fromkeys([*slot_words, *best_text_tokens, *lexicon]))

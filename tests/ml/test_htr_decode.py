@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models_ml.htr.decode import align, beam_decode, greedy, prefix_beam
+from models_ml.htr.decode import align, beam_decode, greedy, prefix_beam, prefix_beam_nbest
 from models_ml.htr.lm import CharLM
 
 CHARS = "abt eh"  # ids 1..6; 0 is blank
@@ -78,3 +78,23 @@ def test_lm_number_lines_teach_long_numbers_and_dates(tmp_path) -> None:  # noqa
     assert numbers.prob("1", "12/3/") > 2 * prose.prob("1", "12/3/")
     # letters after a word are left as prose taught them
     assert abs(numbers.prob("e", " th") - prose.prob("e", " th")) < 0.1 * prose.prob("e", " th")
+
+
+def test_nbest_beam_starts_with_prefix_beams_reading_and_lists_its_rivals() -> None:
+    lp = posteriors([{3: 0.95}, {}, {6: 0.95}, {}, {1: 0.5, 5: 0.4}, {}])
+    lm = CharLM.build(["the the the then bathe the"] * 20, CHARS, order=3)
+    for kwargs in ({}, {"lm": lm, "chars": CHARS, "alpha": 1.0, "beta": 0.0}):
+        hyps = prefix_beam_nbest(lp, beam=8, **kwargs)
+        assert hyps[0][0] == prefix_beam(lp, beam=8, **kwargs)
+        assert [s for _, s in hyps] == sorted((s for _, s in hyps), reverse=True)
+        assert 1 < len(hyps) <= 8 and len({tuple(h) for h, _ in hyps}) == len(hyps)
+    texts = {"".join(CHARS[i - 1] for i in h) for h, _ in prefix_beam_nbest(lp, beam=8)}
+    assert {"tha", "the"} <= texts
+
+
+def test_nbest_beam_scores_are_ctc_log_probabilities_without_lm() -> None:
+    # two frames, "a" 0.6 / blank 0.4 each: P("a") = 0.6·0.6 + 2·0.6·0.4 = 0.84, P("") = 0.16
+    lp = posteriors([{1: 0.6}, {1: 0.6}])
+    hyps = dict((tuple(h), s) for h, s in prefix_beam_nbest(lp, beam=4))
+    assert np.exp(hyps[(1,)]) == pytest.approx(0.84, abs=1e-3)
+    assert np.exp(hyps[()]) == pytest.approx(0.16, abs=1e-3)

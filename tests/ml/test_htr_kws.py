@@ -1,6 +1,8 @@
 """Keyword spotting on CTC posteriors (models_ml.htr.kws): pure logic on hand-made posteriors."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -107,3 +109,18 @@ def test_words_are_cut_and_folded_exactly_as_search_does(text):
     from search.text import tokens  # pure Python: the index and models_ml must agree on what a word is
 
     assert word_tokens(text) == tokens(text)
+
+
+def test_nbest_word_posteriors_share_the_hypotheses_weight() -> None:
+    from models_ml.htr.kws import nbest_word_posteriors
+
+    hyps = [("je lègue à ma femme", math.log(0.5)), ("je legue a ma ferme", math.log(0.3)),
+            ("Je lègue la femme", math.log(0.2))]
+    p = nbest_word_posteriors(hyps)
+    assert p["je"] == pytest.approx(1.0) and p["legue"] == pytest.approx(1.0)  # in every hypothesis, folded
+    assert p["femme"] == pytest.approx(0.7) and p["ferme"] == pytest.approx(0.3)
+    assert p["a"] == pytest.approx(0.8) and p["la"] == pytest.approx(0.2)
+    assert sum(p[w] for w in ("femme", "ferme")) == pytest.approx(1.0)  # weights sum to 1
+    flat = nbest_word_posteriors(hyps, scale=0.0)  # scale 0: every hypothesis weighs the same
+    assert flat["ferme"] == pytest.approx(1 / 3) and flat["je"] == pytest.approx(1.0)
+    assert nbest_word_posteriors([]) == {}
