@@ -37,11 +37,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import prob_search_lm as lmstudy  # noqa: E402
 import prob_search_offline as offline  # noqa: E402
 
 from models_ml import realdata, registry  # noqa: E402
 from models_ml.htr.api import Recognizer  # noqa: E402
-from models_ml.htr.kws import FoldedCharset, spot  # noqa: E402
+from models_ml.htr.kws import FoldedCharset, nbest_word_posteriors, spot  # noqa: E402
 from search.query import ALTERNATIVE_FLOOR, threshold_for  # noqa: E402
 from search.text import tokens  # noqa: E402
 
@@ -150,6 +151,8 @@ def read_lines(args: argparse.Namespace) -> dict:
     model_dir = Path(args.model) if args.model else registry.default_model_dir()
     rec = Recognizer(model_dir, "cpu")
     rec.index_mode = args.index
+    if args.index_lm_beam is not None:
+        rec.index_lm_beam = args.index_lm_beam
     rec.word_options = {k: v for k, v in (("k", args.slot_k), ("beam", args.slot_beam)) if v is not None}
     lines = validation_lines()
     if args.limit:
@@ -166,7 +169,8 @@ def read_lines(args: argparse.Namespace) -> dict:
         for i, lp in zip(idx, forward_arrays(rec.model, [prepared[i].array for i in idx], "cpu"), strict=True):
             log_probs[i] = lp.astype("float32")
     data = {"model_dir": str(model_dir), "card": {k: rec.card.get(k) for k in ("name", "version", "sha256")},
-            "index": args.index, "word_options": rec.word_options, "lexicon": len(rec.lexicon),
+            "index": args.index, "index_lm_beam": rec.index_lm_beam if rec.lm is not None else 0,
+            "word_options": rec.word_options, "lexicon": len(rec.lexicon),
             "chars": rec.charset.chars, "texts": [t for _, t, _ in lines], "wills": [w for _, _, w in lines],
             "plain": [r.text for r in plain], "words": [r.words for r in readings], "log_probs": log_probs,
             "ms": ((t1 - t0) / len(lines) * 1000, (t2 - t1 - (t1 - t0)) / len(lines) * 1000),
@@ -202,16 +206,55 @@ def studies(args: argparse.Namespace, data: dict, truths, onebest, alts, wills) 
               f"{f', posteriors as top-{args.topk} float16' if args.topk else ''} (all query words)\n")
         print("| scored on | lines sent per query word | search's rule τ=0.0002 | halves CV | leave-one-will-out CV |")
         print("|---|---|---|---|---|")
-        target = args.lowo_target or 0.81
         for name in ("index only", *args.rescore):
             scores, share = (alts, 0.0) if name == "index only" else \
                 offline.rescored(queries, alts, onebest, score, name, args.rescore_min_len)
-            rule = Evaluation(truths, onebest, scores, list(range(n))).row("rule", 0.0002, lambda w: threshold_for(w, 0.0002))
-            cv = cross_validated(truths, onebest, scores, wills, 1)
-            lowo = offline.cross_validated_lowo(truths, onebest, scores, wills, target)
-            print(f"| {name} | {share:.2%} | {rule['ratio']:.3f}× at {rule['precision']:.3f} | {cv['ratio']:.3f}× at "
-                  f"{cv['precision']:.3f} | {lowo['ratio']:.3f}× at {lowo['precision']:.3f} (target {target}) |", flush=True)
-            out[f"rescore {name}"] = {"share": share, "rule": rule, "halves": cv, "lowo": lowo}
+            out[f"rescore {name}"] = dict(judged(args, truths, onebest, scores, wills, f"| {name} | {share:.2%} "),
+                                          share=share)
+    if args.lm_nbest:
+        out.update(lm_study(args, data, truths, onebest, alts, wills))
+    return out
+
+
+def judged(args: argparse.Namespace, truths, onebest, scores, wills, head: str) -> dict:  # noqa: ANN001
+    """Search's rule at τ = 0.0002, halves CV and leave-one-will-out CV of some scores; prints the row's rest."""
+    target = args.lowo_target or 0.81
+    rule = Evaluation(truths, onebest, scores, list(range(len(truths)))).row("rule", 0.0002,
+                                                                             lambda w: threshold_for(w, 0.0002))
+    cv = cross_validated(truths, onebest, scores, wills, 1)
+    lowo = offline.cross_validated_lowo(truths, onebest, scores, wills, target)
+    print(f"{head}| {rule['found']}: {rule['ratio']:.3f}× at {rule['precision']:.3f} | {cv['found']}: {cv['ratio']:.3f}× "
+          f"at {cv['precision']:.3f} | {lowo['found']}: {lowo['ratio']:.3f}× at {lowo['precision']:.3f} |", flush=True)
+    return {"rule": rule, "halves": cv, "lowo": lowo}
+
+
+def lm_study(args: argparse.Namespace, data: dict, truths, onebest, alts, wills) -> dict:  # noqa: ANN001
+    """--lm-nbest: word probabilities from the LM beam search's N-best (prob_search_lm.py), alone or with the index."""
+    out: dict = {}
+    n = len(truths)
+    for k in args.lm_nbest:
+        nb = lmstudy.nbest_readings(data, k, args.cache)
+        first = lmstudy.first_readings(nb["hyps"])
+        greedy_row = Evaluation(truths, onebest, [{}] * n, list(range(n))).row("greedy 1-best", None, lambda w: 2.0)
+        beam_row = Evaluation(truths, first, [{}] * n, list(range(n))).row("beam+LM 1-best", None, lambda w: 2.0)
+        union = Evaluation(truths, [a | b for a, b in zip(onebest, first, strict=True)], [{}] * n, list(range(n)))
+        union_row = union.row("greedy ∪ beam+LM 1-best", None, lambda w: 2.0)
+        print(f"\nLM beam search, beam {k} (alpha {nb['alpha']}, beta {nb['beta']}): {nb['ms']:.0f} ms CPU per line; "
+              f"{sum(map(len, nb['hyps'])) / max(1, n):.1f} hypotheses per line\n")
+        print("| reading | found | retrieved | precision | found ÷ greedy 1-best |\n|---|---|---|---|---|")
+        for r in (greedy_row, beam_row, union_row):
+            print(f"| {r['method']} | {r['found']} | {r['retrieved']} | {r['precision']:.3f} | "
+                  f"{r['found'] / max(1, greedy_row['found']):.3f}× |")
+        print(f"\nLM N-best word probabilities (beam {k}), baseline greedy 1-best (all query words; 'found: ratio at "
+              f"precision'; leave-one-will-out target {args.lowo_target or 0.81})\n")
+        print("| scale | combined with the index | search's rule τ=0.0002 | halves CV | leave-one-will-out CV |")
+        print("|---|---|---|---|---|")
+        for scale in args.lm_scale:
+            posts = [nbest_word_posteriors(h, scale) for h in nb["hyps"]]
+            for how in args.lm_combine:
+                scores = [lmstudy.combine(alts[i], posts[i], how) for i in range(n)]
+                out[f"lm k={k} scale={scale} {how}"] = judged(args, truths, onebest, scores, wills, f"| {scale:g} | {how} ")
+        out[f"lm k={k} readings"] = {"greedy": greedy_row, "beam": beam_row, "union": union_row, "ms": nb["ms"]}
     return out
 
 
@@ -220,6 +263,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default=None, help="model directory (default: the shipped htr-default)")
     ap.add_argument("--index", choices=("spot", "slots"), default="spot",
                     help="spot: keyword-spotting probabilities of many candidate words (default); slots: words.py only")
+    ap.add_argument("--index-lm-beam", type=int, default=None,
+                    help="beams of the LM beam search the index weighs in (default the recognizer's, "
+                         "kws.LM_INDEX_BEAM; 0: spotting alone, the index before the LM)")
     ap.add_argument("--slot-k", type=int, default=None, help="spellings kept per word position (words.py; default its own)")
     ap.add_argument("--slot-beam", type=int, default=None, help="beam per word position (words.py; default its own)")
     ap.add_argument("--limit", type=int, default=0, help="read only the first N lines (a quick look)")
@@ -231,6 +277,11 @@ def main(argv: list[str] | None = None) -> int:
                          "index or 1-best holds a word within 1 / 2 edits")
     ap.add_argument("--rescore-min-len", type=int, default=5)
     ap.add_argument("--topk", type=int, default=0, help="with --rescore: posteriors kept as top-K folded columns, float16")
+    ap.add_argument("--lm-nbest", type=int, nargs="*", default=(),
+                    help="study word probabilities from the K final beams of an LM beam search (prob_search_lm.py)")
+    ap.add_argument("--lm-scale", type=float, nargs="*", default=(1.0,), help="with --lm-nbest: softmax scales")
+    ap.add_argument("--lm-combine", nargs="*", choices=lmstudy.COMBINATIONS, default=lmstudy.COMBINATIONS,
+                    help="with --lm-nbest: the beams' probability alone (lm) or combined with the index's")
     ap.add_argument("--lowo-target", type=float, default=None,
                     help="also cross-validate leaving one will out, floors tuned for overall precision ≥ this")
     args = ap.parse_args(argv)
@@ -240,8 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     alts = [line_alternatives(words) for words in data["words"]]
     wills, card, n = data["wills"], data["card"], len(data["texts"])
     print(f"model: {card.get('name')} {card.get('version')} (sha256 {str(card.get('sha256', ''))[:12]}) from "
-          f"{data['model_dir']}; greedy 1-best; index: {data['index']} {data['word_options'] or ''}; {n} lines of "
-          f"{len(set(wills))} validation wills; lexicon {data['lexicon']} words")
+          f"{data['model_dir']}; greedy 1-best; index: {data['index']} {data['word_options'] or ''}"
+          f"(LM beams: {data.get('index_lm_beam', 0)}); {n} lines of {len(set(wills))} validation wills; lexicon "
+          f"{data['lexicon']} words")
     print(f"CPU per line (1 thread): reading {data['ms'][0]:.0f} ms, building the index {data['ms'][1]:.0f} ms more; "
           f"{data['entries']:.0f} index entries per line")
     print(f"search's floors by word length: {ALTERNATIVE_FLOOR} (6 letters and more: none)")
@@ -269,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"query words): {lowo['ratio']:.2f}× 1-best at precision {lowo['precision']:.3f}; floors on all "
                   f"wills {lowo['floors_all_wills']}")
             out["sets"][min_len]["lowo"] = lowo
-    if args.breakdown or args.rescore:
+    if args.breakdown or args.rescore or args.lm_nbest:
         out["studies"] = studies(args, data, truths, onebest, alts, wills)
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=1))

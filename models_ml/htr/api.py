@@ -13,8 +13,19 @@ from PIL import Image
 
 from models_ml import registry
 from models_ml.htr.data import Charset, collate, plan_batches, preprocess
-from models_ml.htr.decode import Decoded, beam_decode, greedy
-from models_ml.htr.kws import KEEP_LONG, FoldedCharset, keep_floor, load_lexicon, spot, word_tokens
+from models_ml.htr.decode import Decoded, beam_decode, greedy, prefix_beam_nbest
+from models_ml.htr.kws import (
+    LM_INDEX_BEAM,
+    LM_INDEX_SCALE,
+    RAW_WORD,
+    FoldedCharset,
+    keep_floor,
+    load_lexicon,
+    nbest_word_posteriors,
+    spot,
+    with_lm_words,
+    word_tokens,
+)
 from models_ml.htr.lm import CharLM
 from models_ml.htr.model import CRNN, CRNNConfig
 from models_ml.htr.words import word_slots
@@ -104,6 +115,9 @@ class Recognizer:
         self.word_options: dict = {}
         # Keyword spotting (kws.py): the index's relevance probabilities. "slots" keeps only word_slots' spellings.
         self.index_mode = "spot"
+        # With the model's LM (lm.json), the index also weighs the LM beam search's N-best readings (kws.with_lm_words);
+        # 0: spotting alone.
+        self.index_lm_beam = LM_INDEX_BEAM
         self._lexicon: list[str] | None = None
         self._folded: FoldedCharset | None = None
         dec = self.card.get("decoding", {})
@@ -141,8 +155,11 @@ class Recognizer:
         Each entry is {"columns": [x0, x1], "alternatives": [[spelling, p], ...]} and, for a spotted
         word, "best" (what the 1-best path reads there). With ``index_mode == "spot"`` (default) every
         candidate word (word_slots' spellings, the 1-best words, the lexicon) gets its keyword-spotting
-        probability P(word in line) and those above kws.keep_floor are kept, one entry each; with
-        "slots" the entries are word_slots' positions and spellings as they come.
+        probability P(word in line) and those above kws.keep_floor are kept, one entry each. With the
+        model's LM and ``index_lm_beam`` > 0 (default kws.LM_INDEX_BEAM) the words of the LM beam search's
+        final beams are candidates too, and each entry's probability is kws.with_lm_words': the mean of
+        spotting's and the beams' share. With "slots" the entries are word_slots' positions and spellings
+        as they come.
         """
         out: list[dict] = []
         if " " not in self.charset.chars:
@@ -156,25 +173,37 @@ class Recognizer:
             return out
         if self._folded is None:
             self._folded = FoldedCharset.of(self.charset.chars)
+        lm_words, lm_texts = self._lm_words(log_probs)
         spellings: dict[str, str] = {}
-        for form in [w for slot in slots for w, _ in slot.alternatives] + self.lexicon:
-            for raw in form.split():
-                toks = word_tokens(raw)
-                if len(toks) == 1:
-                    spellings.setdefault(toks[0], raw)
+        forms = [raw for form in [w for slot in slots for w, _ in slot.alternatives] + self.lexicon for raw in form.split()]
+        for raw in forms + [raw for text in lm_texts for raw in RAW_WORD.findall(text)]:
+            toks = word_tokens(raw)
+            if len(toks) == 1:
+                spellings.setdefault(toks[0], raw)
         path = log_probs.argmax(axis=1)
         for tok in word_tokens(self.charset.decode(greedy(log_probs).labels)):
             spellings.setdefault(tok, tok)
-        for hit in spot(self._folded.fold(log_probs), list(spellings), self._folded, KEEP_LONG):
-            if hit.probability < keep_floor(hit.word):
-                continue
-            a, b = hit.frames
+        # every candidate's span comes from spotting; its probability counts only when spotting would keep it
+        hits = {h.word: h for h in spot(self._folded.fold(log_probs), list(spellings), self._folded)}
+        spotted = {w: h.probability for w, h in hits.items() if h.probability >= keep_floor(w)}
+        probability = with_lm_words(spotted, lm_words) if self.index_lm_beam and self.lm is not None else spotted
+        for word, p in probability.items():
+            a, b = hits[word].frames if word in hits else (0, int(log_probs.shape[0]))
             span = to_columns(a, b) if to_columns else (a, b)
             seen = self.charset.decode([int(c) for i, c in enumerate(path[a:b]) if c and (i == 0 or c != path[a + i - 1])])
             out.append({"columns": [int(span[0]), int(span[1])], "best": seen.strip(),
-                        "alternatives": [[spellings[hit.word], round(hit.probability, 4)]]})
+                        "alternatives": [[spellings.get(word, word), round(p, 4)]]})
         out.sort(key=lambda e: (e["columns"][0], -e["alternatives"][0][1]))
         return out
+
+    def _lm_words(self, log_probs: np.ndarray) -> tuple[dict[str, float], list[str]]:
+        """The LM beam search's N-best word shares (kws.nbest_word_posteriors) and texts; none without an LM."""
+        if not self.index_lm_beam or self.lm is None:
+            return {}, []
+        hyps = [(self.charset.decode(labels), score) for labels, score in
+                prefix_beam_nbest(log_probs, beam=self.index_lm_beam, lm=self.lm, chars=self.charset.chars,
+                                  alpha=self.alpha, beta=self.beta)]
+        return nbest_word_posteriors(hyps, LM_INDEX_SCALE), [text for text, _ in hyps]
 
     def prepare(self, images: Sequence[Image.Image]) -> list[PreparedLine]:
         """The CPU-side preprocessing of :meth:`recognize`, separable so a job can run it on a loader thread."""

@@ -183,6 +183,29 @@ def nbest_word_posteriors(hypotheses: Sequence[tuple[str, float]], scale: float 
     return {tok: min(1.0, p) for tok, p in out.items()}
 
 
+# The LM-informed index (docs/search.md, "An LM-informed index"): each line is also decoded by CTC prefix
+# beam search with the model's character LM, its LM_INDEX_BEAM final beams kept, and a word's probability
+# in the index is the mean of its spotting probability and its share of the beams (nbest_word_posteriors
+# at LM_INDEX_SCALE). Measured on the validation wills with bench/prob_search_eval.py --lm-nbest.
+LM_INDEX_BEAM = 16
+LM_INDEX_SCALE = 1.0
+
+
+def with_lm_words(spotted: dict[str, float], lm_words: dict[str, float]) -> dict[str, float]:
+    """word → the index's probability: the mean of its spotting probability and its LM N-best share.
+
+    ``spotted`` holds the words spotting keeps (≥ :func:`keep_floor`), ``lm_words`` the beams' shares
+    (:func:`nbest_word_posteriors`); a word missing on one side counts 0 there. Kept: ≥ half the
+    word's keep floor (a word only spotted keeps what spotting kept, at half its probability).
+    """
+    out = {}
+    for w in spotted.keys() | lm_words.keys():
+        p = (spotted.get(w, 0.0) + lm_words.get(w, 0.0)) / 2
+        if p >= keep_floor(w) / 2:
+            out[w] = p
+    return out
+
+
 def candidates(slot_words: Iterable[str], best_text_tokens: Iterable[str], lexicon: Iterable[str] = ()) -> list[str]:
     """The words to score for one line: its N-best slot spellings, its 1-best words and a lexicon."""
     return list(dict.fromkeys([*slot_words, *best_text_tokens, *lexicon]))

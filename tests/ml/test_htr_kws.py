@@ -124,3 +124,51 @@ def test_nbest_word_posteriors_share_the_hypotheses_weight() -> None:
     flat = nbest_word_posteriors(hyps, scale=0.0)  # scale 0: every hypothesis weighs the same
     assert flat["ferme"] == pytest.approx(1 / 3) and flat["je"] == pytest.approx(1.0)
     assert nbest_word_posteriors([]) == {}
+
+
+def test_with_lm_words_averages_spotting_and_the_beams_share() -> None:
+    from models_ml.htr.kws import with_lm_words
+
+    spotted = {"testament": 0.0004, "de": 0.6, "ma": 0.2}
+    lm = {"de": 1.0, "la": 0.3, "femme": 0.9, "x": 0.02}
+    p = with_lm_words(spotted, lm)
+    assert p["de"] == pytest.approx(0.8)  # both agree
+    assert p["testament"] == pytest.approx(0.0002)  # spotted only: half, still kept (half its keep floor)
+    assert p["ma"] == pytest.approx(0.1) and p["la"] == pytest.approx(0.15) and p["femme"] == pytest.approx(0.45)
+    assert "x" not in p  # 0.01 < half the keep floor of a 1-letter word (0.025)
+    assert with_lm_words(spotted, {}) == {w: q / 2 for w, q in spotted.items()}
+
+
+def test_the_recognizer_weighs_the_lm_beams_into_its_index(tmp_path) -> None:
+    """With an lm.json beside the weights, the index's words are the spotted ones (at half their probability)
+    and the LM beams' words; with ``index_lm_beam = 0`` it is spotting alone, as before."""
+    from PIL import Image
+
+    from models_ml.htr.api import Recognizer, forward_arrays
+    from models_ml.htr.decode import prefix_beam
+    from models_ml.htr.lm import CharLM
+    from tests.ml.conftest import Tiny
+
+    model, charset = Tiny.model()
+    Tiny.save(model, charset, tmp_path / "m")
+    CharLM.build(["de la maison de ma mere"] * 20, charset.chars, order=3).save(tmp_path / "m" / "lm.json")
+    rec = Recognizer(tmp_path / "m", "cpu")
+    img = Image.fromarray((np.random.default_rng(0).random((40, 300)) * 255).astype("uint8"))
+    rec.index_lm_beam = 0
+    (alone,) = rec.recognize([img], alternatives=True)
+    rec.index_lm_beam = 4
+    (with_lm,) = rec.recognize([img], alternatives=True)
+    assert alone.text == with_lm.text  # the reading stays greedy
+    before = {w: p for e in alone.words for w, p in e["alternatives"]}
+    after = {w: p for e in with_lm.words for w, p in e["alternatives"]}
+    assert before and len(after) >= len(before)
+    for w, p in before.items():
+        assert after[w] == pytest.approx(p / 2, abs=1e-4) or after[w] > p / 2
+    (log_probs,) = forward_arrays(rec.model, [rec.prepare([img])[0].array], "cpu")  # the LM 1-best's words are in
+    best = charset.decode(prefix_beam(log_probs, beam=4, lm=rec.lm, chars=charset.chars, alpha=rec.alpha, beta=rec.beta))
+    assert word_tokens(best)
+    for tok in set(word_tokens(best)):
+        assert any(tok in word_tokens(w) for w in after)
+    for e in with_lm.words:
+        x0, x1 = e["columns"]
+        assert 0 <= x0 <= x1 <= 300
