@@ -2,8 +2,9 @@
 
 For every line of the validation wills (``models_ml.realdata.VALIDATION_WILLS``, never trained
 on) the recognizer reads the line crop once and builds the line's probabilistic index
-(``Recognizer.word_alternatives``: keyword-spotting probabilities, models_ml/htr/kws.py, or with
-``--index slots`` the older per-position spellings of models_ml/htr/words.py). Query words are
+(``Recognizer.word_alternatives``: keyword-spotting probabilities averaged with the LM beam search's
+N-best word shares, models_ml/htr/kws.py; ``--index-lm-beam 0`` spotting alone; or with ``--index slots``
+the older per-position spellings of models_ml/htr/words.py). Query words are
 the distinct words of the true text, folded as search folds them. A (word, line) pair is
 *relevant* when the word is in the line's true text.
 
@@ -24,8 +25,10 @@ Offline studies (bench/prob_search_offline.py; measured, not built): ``--breakdo
 pairs are), ``--rescore all lev1 lev2`` (query-time scoring of each query word on all lines, or on the
 lines whose index holds a word within 1 or 2 edits of it), ``--topk K`` (those posteriors kept as the
 top K folded columns per frame, float16), and ``--lowo-target P`` (also cross-validate leaving one will
-out, floors chosen for overall precision ≥ P). ``--cache FILE`` keeps the recognizer's output, so a
-rerun of the studies does not read the lines again.
+out, floors chosen for overall precision ≥ P). ``--lm-nbest K [K ...]`` (prob_search_lm.py): word
+probabilities from the K final beams of an LM beam search, alone or combined with the index
+(``--lm-scale``, ``--lm-combine``), and what the beam+LM 1-best alone finds. ``--cache FILE`` keeps the
+recognizer's output (and the beams), so a rerun of the studies does not read the lines again.
 """
 from __future__ import annotations
 

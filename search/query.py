@@ -20,7 +20,7 @@ FUZZY_SIMILARITY = 0.5
 # The least probability a word alternative needs, by the word's length in letters, whatever threshold is
 # asked: short words are the ones the recognizer invents, long ones it rarely gives to the wrong line.
 # Measured on the validation wills (bench/prob_search_eval.py, docs/search.md); 6 letters and more: none.
-ALTERNATIVE_FLOOR = {1: 0.5, 2: 0.5, 3: 0.3, 4: 0.05, 5: 0.005}
+ALTERNATIVE_FLOOR = {1: 0.2, 2: 0.5, 3: 0.3, 4: 0.2, 5: 0.1}
 
 
 def threshold_for(token: str, threshold: float) -> float:

@@ -187,7 +187,7 @@ def nbest_word_posteriors(hypotheses: Sequence[tuple[str, float]], scale: float 
 # beam search with the model's character LM, its LM_INDEX_BEAM final beams kept, and a word's probability
 # in the index is the mean of its spotting probability and its share of the beams (nbest_word_posteriors
 # at LM_INDEX_SCALE). Measured on the validation wills with bench/prob_search_eval.py --lm-nbest.
-LM_INDEX_BEAM = 16
+LM_INDEX_BEAM = 32
 LM_INDEX_SCALE = 1.0
 
 
