@@ -8,7 +8,8 @@ the older per-position spellings of models_ml/htr/words.py). Query words are
 the distinct words of the true text, folded as search folds them. A (word, line) pair is
 *relevant* when the word is in the line's true text.
 
-- 1-best: the line is retrieved when the word is in the machine's greedy reading.
+- 1-best: the line is retrieved when the word is in the machine's greedy reading (`--one-best card`: the reading of
+  the card's default decoder, beam+LM for the shipped model, which a transcribe job writes when told no decoder).
 - index, search's rule: 1-best OR an index entry with probability ≥ ``threshold_for(word, τ)``
   (τ, but never below ``search.query.ALTERNATIVE_FLOOR`` for words of 1-5 letters): what
   GET /api/v1/search/?alternatives=τ finds. The server default is τ = 0.0002.
@@ -183,6 +184,27 @@ def read_lines(args: argparse.Namespace) -> dict:
     return data
 
 
+def card_readings(args: argparse.Namespace, data: dict) -> None:
+    """The lines read with the card's default decoder (``data["plain_card"]``), added to the cache once."""
+    import pickle
+
+    if "plain_card" in data:
+        return
+    import torch
+
+    torch.set_num_threads(1)
+    rec = Recognizer(Path(data["model_dir"]), "cpu")
+    default = (rec.card.get("decoding") or {}).get("default", "greedy")
+    images = [img for img, _, _ in validation_lines()[: len(data["texts"])]]
+    t0 = time.process_time()
+    data["plain_card"] = [r.text for r in rec.recognize(images, decoder="beam" if default.startswith("beam") else "greedy",
+                                                        lm=default == "beam+lm", alternatives=False, batch_size=8)]
+    data["card_decoder"] = default
+    data["ms_card"] = (time.process_time() - t0) / len(images) * 1000
+    if args.cache:
+        Path(args.cache).write_bytes(pickle.dumps(data))
+
+
 def studies(args: argparse.Namespace, data: dict, truths, onebest, alts, wills) -> dict:  # noqa: ANN001
     """The offline studies (prob_search_offline.py) asked for; prints their tables, returns their figures."""
     charset = FoldedCharset.of(data["chars"])
@@ -287,14 +309,20 @@ def main(argv: list[str] | None = None) -> int:
                     help="with --lm-nbest: the beams' probability alone (lm) or combined with the index's")
     ap.add_argument("--lowo-target", type=float, default=None,
                     help="also cross-validate leaving one will out, floors tuned for overall precision ≥ this")
+    ap.add_argument("--one-best", choices=("greedy", "card"), default="greedy",
+                    help="the reading 1-best search looks in: greedy, or the card's default decoder (beam+LM for "
+                         "the shipped model), which is what a transcribe job that names no decoder writes")
     args = ap.parse_args(argv)
     data = read_lines(args)
+    if args.one_best == "card":
+        card_readings(args, data)
     truths = [set(tokens(text)) for text in data["texts"]]
-    onebest = [set(tokens(text)) for text in data["plain"]]
+    onebest = [set(tokens(text)) for text in data["plain" if args.one_best == "greedy" else "plain_card"]]
     alts = [line_alternatives(words) for words in data["words"]]
     wills, card, n = data["wills"], data["card"], len(data["texts"])
     print(f"model: {card.get('name')} {card.get('version')} (sha256 {str(card.get('sha256', ''))[:12]}) from "
-          f"{data['model_dir']}; greedy 1-best; index: {data['index']} {data['word_options'] or ''}"
+          f"{data['model_dir']}; 1-best: {data.get('card_decoder', 'greedy') if args.one_best == 'card' else 'greedy'}"
+          f" ({data.get('ms_card', 0):.0f} ms a line); index: {data['index']} {data['word_options'] or ''}"
           f"(LM beams: {data.get('index_lm_beam', 0)}); {n} lines of {len(set(wills))} validation wills; lexicon "
           f"{data['lexicon']} words")
     print(f"CPU per line (1 thread): reading {data['ms'][0]:.0f} ms, building the index {data['ms'][1]:.0f} ms more; "

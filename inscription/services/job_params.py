@@ -80,9 +80,36 @@ def _only_lines(params: dict, document: Document | None, page: Page | None) -> N
     params["pages"] = sorted({line.page_id for line in found})
 
 
+def card_decoder(model: ModelVersion | None) -> str:
+    """The decoder a recognizer's card names as its default (``decoding.default``): "beam+lm" when the card
+    says so and names its LM (``decoding.lm``), "beam" or "greedy" otherwise; None is the shipped default.
+
+    The card's default is the decoder its figures are measured with (docs/model-card-htr.md), so a job
+    that names no decoder writes the reading the card promises.
+    """
+    if model is not None:
+        card = model.card or {}
+    else:
+        from models_ml import registry
+
+        card = registry.read_card(registry.default_model_dir())
+    decoding = card.get("decoding") or {}
+    default = str(decoding.get("default") or "greedy")
+    if default == BEAM_WITH_LM:
+        return BEAM_WITH_LM if decoding.get("lm") else "beam"
+    return default if default in DECODERS else "greedy"
+
+
 def clean_transcribe(check: ParamCheck) -> dict[str, Any]:
-    """Decoder, language model, batch sizes, model (else the collection's default recognizer), pages."""
+    """Model (else the collection's default recognizer), decoder and language model (else the model card's
+    default), batch sizes, pages."""
     params, document, page = check.params, check.document, check.page
+    if params.get("model") in (None, "") and getattr(check.collection, "default_model_id", None):
+        params["model"] = check.collection.default_model_id  # the collection's default recognizer
+    model = _model(params, ModelTask.HTR)
+    params["model"] = model.pk if model else None
+    if params.get("decoder") in (None, "") and "lm" not in params:
+        params["decoder"] = card_decoder(model)  # the recognizer's own default (its card)
     decoder = params.setdefault("decoder", "greedy")
     if decoder == BEAM_WITH_LM:  # the web form's one choice for "beam search with the model's language model"
         decoder = params["decoder"] = "beam"
@@ -99,10 +126,6 @@ def clean_transcribe(check: ParamCheck) -> dict[str, Any]:
     # Keep each line's word alternatives from the CTC posteriors (the probabilistic search index).
     if not isinstance(params.setdefault("word_alternatives", True), bool):
         raise InputError("'word_alternatives' must be true or false.", code="bad_parameters")
-    if params.get("model") in (None, "") and getattr(check.collection, "default_model_id", None):
-        params["model"] = check.collection.default_model_id  # the collection's default recognizer
-    model = _model(params, ModelTask.HTR)
-    params["model"] = model.pk if model else None
     pages = params.get("pages")
     if pages is not None:
         if document is None or not isinstance(pages, list) or not pages:

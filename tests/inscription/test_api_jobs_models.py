@@ -145,3 +145,46 @@ def test_a_transcribe_job_without_a_model_takes_the_collections_default(client_f
     named = client_for("curator").post("/api/v1/jobs/", {"kind": "transcribe", "collection": collection.slug,
                                                          "document": document.pk, "parameters": {"model": ""}}, format="json")
     assert named.json()["parameters"]["model"] == model.pk
+
+
+@pytest.mark.parametrize("decoding, sent, expected", [
+    ({"default": "beam+lm", "lm": "lm.json: character 5-gram"}, {}, ("beam", True)),  # the card's default
+    ({"default": "beam+lm"}, {}, ("beam", False)),            # a card that names no LM: beam search without one
+    ({"default": "beam"}, {}, ("beam", False)),
+    ({}, {}, ("greedy", False)),                              # a card without a decoding section
+    ({"default": "beam+lm", "lm": "lm.json"}, {"decoder": "greedy"}, ("greedy", False)),  # the request wins
+    ({"default": "beam+lm", "lm": "lm.json"}, {"decoder": ""}, ("beam", True)),           # the form's "model's default"
+    ({"default": "greedy"}, {"decoder": "beam+lm"}, ("beam", True)),
+])
+def test_a_transcribe_job_without_a_decoder_reads_with_the_model_cards_default(client_for, collection, document,
+                                                                                decoding, sent, expected):
+    from tests.inscription.helpers import fake_model_version
+
+    model = fake_model_version()
+    model.card = {"decoding": decoding} if decoding else {}
+    model.save(update_fields=["card"])
+    response = client_for("curator").post("/api/v1/jobs/", {"kind": "transcribe", "collection": collection.slug,
+                                                            "document": document.pk, "parameters": {"model": model.pk, **sent}},
+                                          format="json")
+    assert response.status_code == 202, response.content
+    params = response.json()["parameters"]
+    assert (params["decoder"], params["lm"]) == expected
+
+
+def test_a_transcribe_job_with_neither_model_nor_decoder_takes_the_shipped_models_default(client_for, collection, document):
+    from models_ml import registry
+
+    shipped = registry.read_card(registry.default_model_dir()).get("decoding") or {}
+    response = client_for("curator").post("/api/v1/jobs/", {"kind": "transcribe", "collection": collection.slug,
+                                                            "document": document.pk})
+    assert response.status_code == 202, response.content
+    params = response.json()["parameters"]
+    want = ("beam", True) if shipped.get("default") == "beam+lm" and shipped.get("lm") else \
+        ("beam", False) if str(shipped.get("default", "")).startswith("beam") else ("greedy", False)
+    assert (params["decoder"], params["lm"]) == want
+
+
+def test_lm_without_a_decoder_still_needs_the_beam_decoder(client_for, collection, document):
+    response = client_for("curator").post("/api/v1/jobs/", {"kind": "transcribe", "collection": collection.slug,
+                                                            "document": document.pk, "parameters": {"lm": True}}, format="json")
+    assert response.status_code == 400 and "beam" in response.json()["error"]["message"]

@@ -10,6 +10,7 @@ import pytest
 from django.db.models import Count, Q
 
 from inscription.models import Inscription, Layer
+from inscription.services.job_params import card_decoder
 from jobs.models import Job, JobState
 from tests.jobs.conftest import REPO, add_pages, final_job, job_state, render_pages, wait_for
 
@@ -51,13 +52,16 @@ def test_end_to_end_transcription_equals_the_recognizer_cli(start_worker, client
     assert lines and all(ln.source == "machine" and ln.job_id == body["id"] for ln in lines)
     texts = [Inscription.objects.get(line=ln, is_current=True).text for ln in lines]
 
+    # No decoder asked: the job reads with the card's default decoder (beam+lm for the shipped model), as the CLI does.
+    decoding = card_decoder(htr_model)
+    assert decoding == ((htr_model.card.get("decoding") or {}).get("default") or "greedy")
     cli = subprocess.run([sys.executable, "-m", "models_ml", "transcribe", "--page", "--model", htr_model.path,
-                          "--decoder", "greedy", page.image.file.path], cwd=REPO, capture_output=True, text=True, timeout=600)
+                          page.image.file.path], cwd=REPO, capture_output=True, text=True, timeout=600)
     assert cli.returncode == 0, cli.stderr
     expected = [line["text"] for line in json.loads(cli.stdout.strip().splitlines()[-1])["lines"]]
     assert texts == expected
     layer = Layer.objects.get(pk=body["result"]["layers"][0])
-    assert layer.name == f"{htr_model.name} {htr_model.version} (greedy)" and layer.model_version_id == htr_model.pk
+    assert layer.name == f"{htr_model.name} {htr_model.version} ({decoding})" and layer.model_version_id == htr_model.pk
 
 
 def test_provenance_and_lifecycle_of_a_transcribe_job(start_worker, scan_document, htr_model, users):
@@ -66,8 +70,8 @@ def test_provenance_and_lifecycle_of_a_transcribe_job(start_worker, scan_documen
 
     pages = add_pages(scan_document, render_pages(2, 3, seed=3))
     worker = start_worker("prov")
-    job = create_job("transcribe", scan_document.collection, document=scan_document, params={"model": htr_model.pk},
-                     user=users["curator"])
+    job = create_job("transcribe", scan_document.collection, document=scan_document,
+                     params={"model": htr_model.pk, "decoder": "greedy"}, user=users["curator"])
     job = final_job(job.pk, worker)
     assert job.state == JobState.SUCCEEDED, job.error
     assert job.started_at and job.finished_at and job.worker_host and job.attempts == 1

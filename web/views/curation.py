@@ -89,7 +89,7 @@ def batch(request: HttpRequest, slug: str) -> HttpResponse:
             messages.error(request, "The batch was not started: that recognizer does not exist.")
             return redirect(f"/c/{coll.slug}/")
         params["model"] = int(model)
-    if kind == JobKind.TRANSCRIBE and request.POST.get("decoder") in ("greedy", "beam"):
+    if kind == JobKind.TRANSCRIBE and request.POST.get("decoder") in ("greedy", "beam", "beam+lm"):
         params["decoder"] = request.POST["decoder"]
     if kind == JobKind.TRAIN and (request.POST.get("epochs") or "").isdigit():
         params["epochs"] = int(request.POST["epochs"])
