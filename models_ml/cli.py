@@ -14,6 +14,7 @@ import sys
 COMMAND_MODULES = (
     "models_ml.htr.commands",
     "models_ml.htr.tune",
+    "models_ml.htr.soup",
     "models_ml.summarise.commands",
     "models_ml.segment.commands",
 )
