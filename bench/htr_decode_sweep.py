@@ -57,7 +57,8 @@ def _log_probs(model_dir: str, set_name: str, groups: dict, cache: Path) -> tupl
     from models_ml.htr.api import load_recognizer
 
     rec = load_recognizer(model_dir, "cpu")
-    key = hashlib.sha256(f"{rec.card['sha256']}:{set_name}".encode()).hexdigest()[:16]
+    texts = "\n".join(t for pairs in groups.values() for _, t in pairs)  # two folders of one kind differ here
+    key = hashlib.sha256(f"{rec.card['sha256']}:{set_name}:{texts}".encode()).hexdigest()[:16]
     f = cache / f"{set_name}-{key}.npz"
     if f.exists():
         z = np.load(f, allow_pickle=True)
@@ -142,6 +143,11 @@ def _sweep(source: str, args: argparse.Namespace, sets: dict, refs: dict, lms: d
                                dec, grid)
             val_s = time.perf_counter() - t0
             report = cross_fit(table, 2)
+            if args.tables:  # per will and setting, to cross-fit a choice between sources too (e.g. t of a soup)
+                with open(args.tables, "a") as fh:
+                    fh.write(json.dumps({"source": source, "beam": beam, "lm": lm_path, "table": [
+                        {"alpha": a_, "beta": b_, "wills": {w: [sc.errors, sc.chars] for w, sc in per.items()}}
+                        for (a_, b_), per in table.items()]}) + "\n")
             alpha, beta = report["best"]["alpha"], report["best"]["beta"]
             others = {s: cer(s, lps[s], lambda lp, a=alpha, b=beta: dec(lp, a, b)) for s in sets if s != "val"}
             print(json.dumps({**base, "decoder": f"beam{beam}+lm", "lm": lm_path, "lm_order": lm.order,
@@ -152,19 +158,50 @@ def _sweep(source: str, args: argparse.Namespace, sets: dict, refs: dict, lms: d
                   flush=True)
 
 
+def joint_cross_fit(rows: list[dict], n_folds: int = 2) -> dict:
+    """Cross-fit a choice of (source, alpha, beta) together, from ``--tables`` rows: each fold of wills is read
+    with the source and weights best on the other folds (``tune.folds_of``); the CER is over all folds so read."""
+    from models_ml.htr.tune import Scored, _cer, folds_of
+
+    table = {(r["source"], r["beam"], r["lm"], c["alpha"], c["beta"]): {w: Scored(*ec) for w, ec in c["wills"].items()}
+             for r in rows for c in r["table"]}
+    names = sorted(next(iter(table.values())))
+    errors = chars = 0
+    chosen = []
+    for fold in folds_of(names, n_folds):
+        others = [n for n in names if n not in fold]
+        best = min(table, key=lambda k: (_cer(table[k], others), k))
+        errors += sum(table[best][n].errors for n in fold)
+        chars += sum(table[best][n].chars for n in fold)
+        chosen.append({"fold": fold, "choice": best, "cer_on_fold": round(_cer(table[best], fold), 5)})
+    overall = min(table, key=lambda k: (_cer(table[k], names), k))
+    return {"cross_fitted_cer": round(errors / max(1, chars), 5), "folds": chosen,
+            "best": {"choice": overall, "cer": round(_cer(table[overall], names), 5)}, "candidates": len(table)}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--source", action="append", required=True, help="model dir, or ens:DIR1+DIR2")
+    ap.add_argument("--source", action="append", default=[], help="model dir, or ens:DIR1+DIR2")
+    ap.add_argument("--joint", metavar="TABLES", help="only cross-fit (source, alpha, beta) together over the rows of "
+                    "this --tables file whose source is one of --source (all rows if none given), and print it")
     ap.add_argument("--synth", help="folder of synthetic held-out lines")
     ap.add_argument("--digits", help="folder of held-out digit lines")
     ap.add_argument("--cache", default="/tmp/htr-sweep-cache")
-    ap.add_argument("--beam", type=int, nargs="+", default=[10])
+    ap.add_argument("--beam", type=int, nargs="*", default=[10], help="beam widths (none given: greedy only)")
     ap.add_argument("--lm", nargs="+", default=[], help="lm.json files (none: greedy and beam without LM only)")
     ap.add_argument("--alphas", type=float, nargs="+", default=[0.6])
     ap.add_argument("--betas", type=float, nargs="+", default=[2.0])
     ap.add_argument("--greedy", action="store_true", help="also greedy on every set")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--tables", help="append each beam + LM grid's errors per will to this JSON-lines file")
     args = ap.parse_args()
+    if args.joint:
+        rows = [json.loads(line) for line in Path(args.joint).read_text().splitlines() if line.strip()]
+        rows = [r for r in rows if not args.source or r["source"] in args.source]
+        print(json.dumps(joint_cross_fit(rows)))
+        return 0
+    if not args.source:
+        ap.error("give at least one --source")
 
     import torch
 
