@@ -6,6 +6,7 @@ archive can mark doubtful characters and map them back to image columns
 """
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -85,26 +86,36 @@ def _prefix_beams(log_probs: np.ndarray, beam: int, blank: int, lm: CharLM | Non
     T, C = log_probs.shape
     # beams: prefix → (log p ending in blank, log p ending in non-blank, lm score total)
     beams: dict[tuple[int, ...], list[float]] = {(): [0.0, NEG_INF, 0.0]}
+    # The LM's log-probability of a class after a context of classes, kept on the LM per charset across
+    # searches: the same numbers as calling lm.logprob each time, without building the context string again.
+    lm_scores = lm.label_cache(chars) if lm is not None else {}
+    history = lm.order - 1 if lm is not None else 0
     for t in range(T):
         lp = log_probs[t]
         cands = [int(c) for c in np.nonzero(lp > prune)[0]]
         if not cands:
             cands = [int(lp.argmax())]
+        frame = lp.tolist()
         nxt: dict[tuple[int, ...], list[float]] = defaultdict(lambda: [NEG_INF, NEG_INF, 0.0])
         for prefix, (pb, pnb, lms) in beams.items():
+            total = _logsumexp(pb, pnb)
+            last = prefix[-1] if prefix else None
+            context = prefix[-history:] if history > 0 else ()
             for c in cands:
-                p = float(lp[c])
+                p = frame[c]
                 if c == blank:
                     e = nxt[prefix]
-                    e[0] = _logsumexp(e[0], _logsumexp(pb, pnb) + p)
+                    e[0] = _logsumexp(e[0], total + p)
                     e[2] = lms
                     continue
-                last = prefix[-1] if prefix else None
                 new = prefix + (c,)
                 e = nxt[new]
                 if lm is not None and e[0] <= NEG_INF and e[1] <= NEG_INF:
-                    ctx = "".join(chars[i - 1] for i in prefix[-(lm.order - 1):]) if lm.order > 1 else ""
-                    e[2] = lms + alpha * lm.logprob(chars[c - 1], ctx) + beta
+                    key = (context, c)
+                    logprob = lm_scores.get(key)
+                    if logprob is None:
+                        logprob = lm_scores[key] = lm.logprob(chars[c - 1], "".join(chars[i - 1] for i in context))
+                    e[2] = lms + alpha * logprob + beta
                 elif lm is None:
                     e[2] = 0.0
                 if c == last:
@@ -113,10 +124,9 @@ def _prefix_beams(log_probs: np.ndarray, beam: int, blank: int, lm: CharLM | Non
                     same[1] = _logsumexp(same[1], pnb + p)
                     same[2] = lms
                 else:
-                    e[1] = _logsumexp(e[1], _logsumexp(pb, pnb) + p)
-        scored = sorted(nxt.items(), key=lambda kv: _logsumexp(kv[1][0], kv[1][1]) + kv[1][2],
-                        reverse=True)
-        beams = dict(scored[:beam])
+                    e[1] = _logsumexp(e[1], total + p)
+        # heapq.nlargest is sorted(..., reverse=True)[:beam] (same order, ties included), without sorting all
+        beams = dict(heapq.nlargest(beam, nxt.items(), key=lambda kv: _logsumexp(kv[1][0], kv[1][1]) + kv[1][2]))
     return beams
 
 

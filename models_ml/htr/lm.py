@@ -11,6 +11,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
+LABEL_CACHE_SIZE = 500_000  # entries of label_cache per charset (~120 bytes each: ~60 MB at most)
+
 
 class CharLM:
     """P(c | previous order-1 chars), interpolated down to a uniform distribution."""
@@ -22,6 +24,7 @@ class CharLM:
         self.totals = {h: sum(d.values()) for h, d in counts.items()}
         self.types = {h: len(d) for h, d in counts.items()}
         self._cache: dict[tuple[str, str], float] = {}
+        self._label_caches: dict[str, dict[tuple[tuple[int, ...], int], float]] = {}
 
     @classmethod
     def build(cls, lines: Iterable[str], charset: str, order: int = 5, min_count: int = 2) -> CharLM:
@@ -60,6 +63,14 @@ class CharLM:
 
     def logprob(self, c: str, context: str) -> float:
         return math.log(max(self.prob(c, context), 1e-12))
+
+    def label_cache(self, chars: str) -> dict[tuple[tuple[int, ...], int], float]:
+        """A memo of :meth:`logprob` by class ids for decoders of ``chars`` (class i is ``chars[i-1]``):
+        (context ids, class id) → log-probability. Emptied when it outgrows LABEL_CACHE_SIZE."""
+        table = self._label_caches.setdefault(chars, {})
+        if len(table) > LABEL_CACHE_SIZE:
+            table.clear()
+        return table
 
     def to_dict(self) -> dict:
         return {"type": "char-ngram-witten-bell", "order": self.order, "charset": self.charset,

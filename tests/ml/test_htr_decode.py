@@ -98,3 +98,70 @@ def test_nbest_beam_scores_are_ctc_log_probabilities_without_lm() -> None:
     hyps = dict((tuple(h), s) for h, s in prefix_beam_nbest(lp, beam=4))
     assert np.exp(hyps[(1,)]) == pytest.approx(0.84, abs=1e-3)
     assert np.exp(hyps[()]) == pytest.approx(0.16, abs=1e-3)
+
+
+def _reference_nbest(log_probs, beam, lm, chars, alpha, beta, prune=-10.0):  # noqa: ANN001, ANN202
+    """The prefix beam search written plainly (the LM asked at every extension, every candidate sorted):
+    what the optimised search (its LM memo, heapq) must give exactly."""
+    import math
+    from collections import defaultdict
+
+    neg = float("-inf")
+
+    def lse(a: float, b: float) -> float:
+        if a < b:
+            a, b = b, a
+        return a if b <= neg else a + math.log1p(math.exp(b - a))
+
+    beams = {(): [0.0, neg, 0.0]}
+    for t in range(log_probs.shape[0]):
+        lp = log_probs[t]
+        cands = [int(c) for c in np.nonzero(lp > prune)[0]] or [int(lp.argmax())]
+        nxt = defaultdict(lambda: [neg, neg, 0.0])
+        for prefix, (pb, pnb, lms) in beams.items():
+            for c in cands:
+                p = float(lp[c])
+                if c == 0:
+                    e = nxt[prefix]
+                    e[0] = lse(e[0], lse(pb, pnb) + p)
+                    e[2] = lms
+                    continue
+                e = nxt[prefix + (c,)]
+                if lm is not None and e[0] <= neg and e[1] <= neg:
+                    ctx = "".join(chars[i - 1] for i in prefix[-(lm.order - 1):])
+                    e[2] = lms + alpha * lm.logprob(chars[c - 1], ctx) + beta
+                if prefix and c == prefix[-1]:
+                    e[1] = lse(e[1], pb + p)
+                    same = nxt[prefix]
+                    same[1] = lse(same[1], pnb + p)
+                    same[2] = lms
+                else:
+                    e[1] = lse(e[1], lse(pb, pnb) + p)
+        beams = dict(sorted(nxt.items(), key=lambda kv: lse(kv[1][0], kv[1][1]) + kv[1][2], reverse=True)[:beam])
+    return sorted(((list(p), lse(v[0], v[1]) + v[2]) for p, v in beams.items()), key=lambda h: h[1], reverse=True)
+
+
+def test_the_optimised_beam_search_gives_exactly_the_plain_searchs_beams() -> None:
+    chars = "abcde "
+    lm = CharLM.build(["abc de", "bad cab", "ace bed"] * 5, chars, order=3)
+    rng = np.random.default_rng(7)
+    for _trial in range(6):
+        logits = rng.normal(0, 2.0, size=(30, len(chars) + 1))
+        log_probs = (logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))).astype(np.float32)
+        for use_lm in (lm, None):
+            want = _reference_nbest(log_probs, 8, use_lm, chars, 0.6, 1.5)
+            assert prefix_beam_nbest(log_probs, beam=8, lm=use_lm, chars=chars, alpha=0.6, beta=1.5) == want
+            # a second search finds the LM memo warm and must not change a thing
+            assert prefix_beam_nbest(log_probs, beam=8, lm=use_lm, chars=chars, alpha=0.6, beta=1.5) == want
+    assert lm.label_cache(chars)  # the memo was used
+    assert lm.label_cache("other") == {}  # one memo per charset
+
+
+def test_the_lm_memo_is_emptied_when_it_outgrows_its_size(monkeypatch) -> None:  # noqa: ANN001
+    import models_ml.htr.lm as lm_module
+
+    lm = CharLM.build(["ab ba"] * 3, "ab ", order=2)
+    table = lm.label_cache("ab ")
+    table.update({((i,), 1): 0.0 for i in range(5)})
+    monkeypatch.setattr(lm_module, "LABEL_CACHE_SIZE", 3)
+    assert lm.label_cache("ab ") == {}
