@@ -332,7 +332,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         # Page text = lines in reading order joined by spaces, so segmentation misses,
         # splits and order errors all count as character errors.
         refs = [" ".join(t.split()) for _, t in pairs]
-        pages = [transcribe_page(img, rec, decoder=args.decoder, segmenter=args.segmenter) for img in images]
+        pages = [transcribe_page(img, rec, decoder=args.decoder, segmenter=args.segmenter, lm=args.lm) for img in images]
         hyps = [" ".join(r.text for _, r in lines) for lines in pages]
         n_lines = sum(len(lines) for lines in pages)
         extra = {"pages": len(pairs), "gt_lines": sum(len(t.splitlines()) for _, t in pairs)}
@@ -372,7 +372,7 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
         from models_ml.htr.pipeline import transcribe_page
 
         for path, img in zip(args.images, images, strict=True):
-            lines = transcribe_page(img, rec, decoder=args.decoder, segmenter=args.segmenter)
+            lines = transcribe_page(img, rec, decoder=args.decoder, segmenter=args.segmenter, lm=args.lm)
             print(json.dumps({"image": path, "lines": [
                 {"text": r.text, "confidence": round(r.confidence, 4),
                  "polygon": [list(p) for p in seg.polygon], "baseline": [list(p) for p in seg.baseline],

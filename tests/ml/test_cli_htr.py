@@ -109,3 +109,28 @@ def test_missing_model_and_sha_mismatch_fail_cleanly(tmp_path: Path, samples: Pa
     weights.write_bytes(bytes(data))
     assert_clean_error(run_cli("transcribe", "--model", str(corrupt), image), "sha256 mismatch")
     assert_clean_error(run_cli("evaluate", str(tmp_path)), "no NAME.png")
+
+
+def test_transcribe_page_reads_with_the_cards_lm_when_told_no_decoder(samples: Path, tmp_path: Path) -> None:
+    """The card's default decoder is beam + LM: `transcribe --page` must use the LM as line transcription does
+    (it once passed the decoder on without the LM). A heavy LM weight makes the LM's effect certain."""
+    from models_ml.htr.api import Recognizer
+    from models_ml.htr.pipeline import transcribe_page
+
+    model = tmp_path / "lm-heavy"
+    shutil.copytree(default_model_dir(), model)
+    card = json.loads((model / "card.json").read_text())
+    if not (model / "lm.json").exists() or card.get("decoding", {}).get("default") != "beam+lm":
+        pytest.fail("the shipped recognizer's card should default to beam+lm with its lm.json")
+    card["decoding"]["lm_alpha"] = 3.0
+    (model / "card.json").write_text(json.dumps(card))
+    (page,) = sorted((samples / "pages").glob("*.png"))
+    proc = run_cli("transcribe", "--page", "--segmenter", "classical", "--model", str(model), str(page))
+    assert proc.returncode == 0, proc.stderr
+    (row,) = [json.loads(x) for x in proc.stdout.splitlines()]
+    rec = Recognizer(model, "cpu")
+    with Image.open(page) as img:
+        with_lm = [r.text for _, r in transcribe_page(img, rec, decoder="beam", segmenter="classical", lm=True)]
+        without = [r.text for _, r in transcribe_page(img, rec, decoder="beam", segmenter="classical", lm=False)]
+    assert with_lm != without  # the LM changes this page's reading, so the comparison below can tell
+    assert [line["text"] for line in row["lines"]] == with_lm
