@@ -81,23 +81,20 @@ def _only_lines(params: dict, document: Document | None, page: Page | None) -> N
 
 
 def card_decoder(model: ModelVersion | None) -> str:
-    """The decoder a recognizer's card names as its default (``decoding.default``): "beam+lm" when the card
-    says so and names its LM (``decoding.lm``), "beam" or "greedy" otherwise; None is the shipped default.
-
-    The card's default is the decoder its figures are measured with (docs/model-card-htr.md), so a job
-    that names no decoder writes the reading the card promises.
+    """The decoder a recognizer's card names as its default (``models_ml.htr.decode.card_decoding``), as a job's
+    ``decoder`` parameter: "beam+lm" only when the card also names its LM (``decoding.lm``); None is the
+    shipped default model. A job that names no decoder then writes the reading the card's figures promise.
     """
+    from models_ml.htr.decode import card_decoding
+
     if model is not None:
         card = model.card or {}
     else:
         from models_ml import registry
 
         card = registry.read_card(registry.default_model_dir())
-    decoding = card.get("decoding") or {}
-    default = str(decoding.get("default") or "greedy")
-    if default == BEAM_WITH_LM:
-        return BEAM_WITH_LM if decoding.get("lm") else "beam"
-    return default if default in DECODERS else "greedy"
+    decoder, lm = card_decoding(card)
+    return BEAM_WITH_LM if lm and (card.get("decoding") or {}).get("lm") else decoder
 
 
 def clean_transcribe(check: ParamCheck) -> dict[str, Any]:

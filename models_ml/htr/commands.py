@@ -310,9 +310,10 @@ def _evaluation_pairs(args: argparse.Namespace) -> list[tuple[object, str]]:
 def _card_decoder(args: argparse.Namespace, card: dict) -> None:
     """No --decoder given: the model's own default decoder (and LM) from its card."""
     if args.decoder is None:
-        default = card.get("decoding", {}).get("default", "greedy")
-        args.decoder = "beam" if default.startswith("beam") else "greedy"
-        args.lm = args.lm or default == "beam+lm"
+        from models_ml.htr.decode import card_decoding
+
+        args.decoder, lm = card_decoding(card)
+        args.lm = args.lm or lm
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

@@ -27,6 +27,18 @@ class Decoded:
     frames: list[tuple[int, int]] = field(default_factory=list)  # [start, end) frame indices
 
 
+def card_decoding(card: dict) -> tuple[str, bool]:
+    """The decoder a recognizer's card names as its default (``decoding.default``): (decoder, with the LM).
+
+    "beam+lm" is beam search with the model's LM, "beam" without it; anything else is greedy. The card's
+    figures are measured with this decoder, so the CLI and the archive's jobs read with it when told none.
+    """
+    default = str((card.get("decoding") or {}).get("default") or "greedy")
+    if default == "beam+lm":
+        return "beam", True
+    return ("beam", False) if default == "beam" else ("greedy", False)
+
+
 def greedy(log_probs: np.ndarray, blank: int = 0) -> Decoded:
     """Best class per frame, runs collapsed, blanks dropped.
 

@@ -165,3 +165,14 @@ def test_the_lm_memo_is_emptied_when_it_outgrows_its_size(monkeypatch) -> None: 
     table.update({((i,), 1): 0.0 for i in range(5)})
     monkeypatch.setattr(lm_module, "LABEL_CACHE_SIZE", 3)
     assert lm.label_cache("ab ") == {}
+
+
+@pytest.mark.parametrize("decoding, expected", [
+    ({"default": "beam+lm"}, ("beam", True)), ({"default": "beam"}, ("beam", False)),
+    ({"default": "greedy"}, ("greedy", False)), ({}, ("greedy", False)), ({"default": "bogus"}, ("greedy", False)),
+])
+def test_the_cards_default_decoder(decoding: dict, expected: tuple[str, bool]) -> None:
+    from models_ml.htr.decode import card_decoding
+
+    assert card_decoding({"decoding": decoding}) == expected
+    assert card_decoding({}) == ("greedy", False)
