@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "models_ml.htr.commands",
     "models_ml.htr.tune",
     "models_ml.htr.soup",
+    "models_ml.htr.widen",
     "models_ml.summarise.commands",
     "models_ml.segment.commands",
 )
