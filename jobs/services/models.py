@@ -39,9 +39,20 @@ def _created_at(card: dict[str, Any]) -> datetime:
 
 
 def _parent_of(card: dict[str, Any]) -> ModelVersion | None:
+    """The registered model this one was made from: the card's ``parent``, or for a weight
+    interpolation (``parents`` with shares, no single parent) the known parent with the largest share."""
     parent = card.get("parent")
     if not parent:
+        parents = [p for p in card.get("parents") or [] if isinstance(p, dict)]
+        for candidate in sorted(parents, key=lambda p: -float(p.get("share") or 0.0)):
+            found = _lookup_parent(candidate)
+            if found is not None:
+                return found
         return None
+    return _lookup_parent(parent)
+
+
+def _lookup_parent(parent: dict[str, Any] | str) -> ModelVersion | None:
     if isinstance(parent, str):
         parent = {"sha256": parent} if len(parent) == 64 else {"name": parent}
     qs = ModelVersion.objects.all()
