@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import shlex
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 COMMAND_MODULES = (
     "models_ml.htr.commands",
@@ -25,10 +29,31 @@ class CliError(Exception):
     """A user-facing error: printed on stderr without a traceback, exit code 2."""
 
 
+def command_line(name: str) -> str:
+    """The command as it was typed, for the card of the model it writes."""
+    return f"python -m models_ml {name} " + " ".join(shlex.quote(a) for a in sys.argv[2:] if a)
+
+
+def require_model_dirs(*dirs: str) -> None:
+    """A ``CliError`` naming the first of ``dirs`` that is not a folder."""
+    for d in dirs:
+        if not Path(d).is_dir():
+            raise CliError(f"model not found: {d}")
+
+
+@contextmanager
+def model_errors_as_cli_errors() -> Iterator[None]:
+    """A model that cannot be read or an argument it refuses becomes a one-line CLI error."""
+    from models_ml.registry import ModelError
+
+    try:
+        yield
+    except (ValueError, ModelError) as exc:
+        raise CliError(str(exc)) from exc
+
+
 def open_image(path: str, min_side: int = 2, too_small: str = "empty image"):  # noqa: ANN201 - PIL imported lazily
     """The image at ``path``, loaded; a missing, unreadable or too small file is a ``CliError`` saying which."""
-    from pathlib import Path
-
     from PIL import Image, UnidentifiedImageError
 
     p = Path(path)

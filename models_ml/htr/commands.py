@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from models_ml.cli import CliError, open_image
+from models_ml.cli import CliError, command_line, open_image
 
 
 def _open_image(path: str):  # noqa: ANN202 - PIL imported lazily
@@ -149,7 +148,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                       "synth_seed": args.synth_seed, "extra_folders": args.data or [],
                       "validation_folder": args.val, "validation_lines": len(val_set)})
     card = base_card(model.cfg, charset, tcfg, args.name, data_desc, parent,
-                     "python -m models_ml train " + " ".join(shlex.quote(a) for a in sys.argv[2:] if a))
+                     command_line("train"))
     print(f"training {count_parameters(model)} parameters on {len(train_set)} lines "
           f"(more arriving from {pool})" if renderer else "", file=sys.stderr)
     try:

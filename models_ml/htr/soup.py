@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
-import sys
 import time
 from pathlib import Path
 
@@ -72,18 +70,12 @@ def interpolate_models(a_dir: str | Path, b_dir: str | Path, t: float, out_dir: 
 
 
 def cmd_interpolate(args: argparse.Namespace) -> int:
-    from models_ml.cli import CliError
-    from models_ml.registry import ModelError
+    from models_ml.cli import command_line, model_errors_as_cli_errors, require_model_dirs
 
-    for d in (args.a, args.b):
-        if not Path(d).is_dir():
-            raise CliError(f"model not found: {d}")
-    command = "python -m models_ml interpolate " + " ".join(shlex.quote(a) for a in sys.argv[2:] if a)
-    try:
+    require_model_dirs(args.a, args.b)
+    with model_errors_as_cli_errors():
         card = interpolate_models(args.a, args.b, args.weight, args.to, name=args.name, lm_from=args.lm_from,
-                                  command=command)
-    except (ValueError, ModelError) as exc:
-        raise CliError(str(exc)) from exc
+                                  command=command_line("interpolate"))
     print(json.dumps({"exported": args.to, "sha256": card["sha256"], "parents": card["parents"]}))
     return 0
 

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
-import sys
 import time
 from pathlib import Path
 
@@ -115,16 +113,12 @@ def widen_model(model_dir: str | Path, hidden: int, out_dir: str | Path, seed: i
 
 
 def cmd_widen(args: argparse.Namespace) -> int:
-    from models_ml.cli import CliError
-    from models_ml.registry import ModelError
+    from models_ml.cli import command_line, model_errors_as_cli_errors, require_model_dirs
 
-    if not Path(args.model).is_dir():
-        raise CliError(f"model not found: {args.model}")
-    command = "python -m models_ml widen " + " ".join(shlex.quote(a) for a in sys.argv[2:] if a)
-    try:
-        card = widen_model(args.model, args.hidden, args.to, seed=args.seed, name=args.name, command=command)
-    except (ValueError, ModelError) as exc:
-        raise CliError(str(exc)) from exc
+    require_model_dirs(args.model)
+    with model_errors_as_cli_errors():
+        card = widen_model(args.model, args.hidden, args.to, seed=args.seed, name=args.name,
+                           command=command_line("widen"))
     print(json.dumps({"exported": args.to, "sha256": card["sha256"], "widened": card["widened"]}))
     return 0
 
