@@ -92,6 +92,13 @@ def verify(model_dir: str | Path, task: str | None = None, required: tuple[str, 
     return card
 
 
+def version_stamp() -> str:
+    """A new model version: the UTC minute it was written (``YYYY.MM.DD-HHMM``)."""
+    import time
+
+    return time.strftime("%Y.%m.%d-%H%M", time.gmtime())
+
+
 def save_model_dir(out_dir: str | Path, tensors: dict, card: dict, files: dict[str, str] | None = None) -> dict:
     """Write weights (safetensors), the text ``files`` the model needs and a card carrying their sha256."""
     from safetensors.torch import save_file

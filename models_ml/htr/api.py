@@ -26,11 +26,10 @@ from models_ml.htr.kws import (
     with_lm_words,
     word_tokens,
 )
-from models_ml.htr.lm import CharLM
+from models_ml.htr.lm import LM_FILE, CharLM
 from models_ml.htr.model import CRNN, CRNNConfig
 from models_ml.htr.words import word_slots
 
-LM_FILE = "lm.json"
 # The fixed price of one forward call, in padded pixel columns (see data.plan_batches). Measured
 # on CPU (1 thread, bench/htr_bench.py --calibrate): a call costs about as much as 300 columns
 # more of line. On a GPU a call's launch cost dwarfs columns, so batches there are simply filled.

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from models_ml.cli import CliError, command_line, open_image
+from models_ml.htr.lm import LM_FILE, copy_lm
 
 
 def _open_image(path: str):  # noqa: ANN202 - PIL imported lazily
@@ -129,9 +130,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.val_ground_truth:
         val_gt = _ground_truth_lines(args.val_ground_truth, exclude_validation=False)
         val_set.load_pairs(val_gt.pairs)
-    if args.init_from and not gt and (Path(args.init_from) / "lm.json").exists():
+    if args.init_from and not gt:
         # no new text to learn from: the parent's LM still fits (with ground truth, a new one is built)
-        (run_dir / "lm.json").write_bytes((Path(args.init_from) / "lm.json").read_bytes())
+        copy_lm(args.init_from, run_dir)
     data_desc = default_data_description()
     if gt:
         from models_ml.htr.groundtruth import expand_paths
@@ -158,10 +159,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     finally:
         if renderer is not None and renderer.poll() is None:
             renderer.terminate()
-    if args.lm_order > 0 and not (run_dir / "lm.json").exists():
-        build_lm(run_dir / "lm.json", args.lm_order, args.lm_chars, charset=charset.chars, extra_lines=gt_texts)
-    if args.export and (run_dir / "lm.json").exists():
-        (Path(args.export) / "lm.json").write_bytes((run_dir / "lm.json").read_bytes())
+    if args.lm_order > 0 and not (run_dir / LM_FILE).exists():
+        build_lm(run_dir / LM_FILE, args.lm_order, args.lm_chars, charset=charset.chars, extra_lines=gt_texts)
+    if args.export:
+        copy_lm(run_dir, args.export)
     print(json.dumps(result))
     return 0
 

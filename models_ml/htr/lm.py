@@ -11,6 +11,17 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
+LM_FILE = "lm.json"  # the character LM stored beside a recognizer's weights
+
+
+def copy_lm(src_dir: str | Path, out_dir: str | Path) -> bool:
+    """Copy ``src_dir``'s LM file into ``out_dir``, if it has one; True when copied."""
+    src = Path(src_dir) / LM_FILE
+    if not src.exists():
+        return False
+    (Path(out_dir) / LM_FILE).write_bytes(src.read_bytes())
+    return True
+
 LABEL_CACHE_SIZE = 500_000  # entries of label_cache per charset (~120 bytes each: ~60 MB at most)
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 
 import torch
+
+from models_ml.htr.lm import copy_lm
 
 
 def interpolate_states(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor], t: float) -> dict[str, torch.Tensor]:
@@ -54,7 +55,7 @@ def interpolate_models(a_dir: str | Path, b_dir: str | Path, t: float, out_dir: 
     card = {k: v for k, v in cards[1].items() if k not in ("sha256", "weights_bytes", "files", "metrics", "code_version")}
     parents = [{"name": c.get("name"), "version": c.get("version"), "sha256": c.get("sha256"), "share": share}
                for c, share in zip(cards, (round(1.0 - t, 6), round(t, 6)), strict=True)]
-    card.update(name=name or cards[1].get("name"), version=time.strftime("%Y.%m.%d-%H%M", time.gmtime()),
+    card.update(name=name or cards[1].get("name"), version=registry.version_stamp(),
                 parent=None, parents=parents,
                 interpolation={"formula": "(1 - t) * A + t * B, per tensor, in float32 from the stored fp16",
                                "t": t, "A": parents[0], "B": parents[1], "lm_from": lm_from},
@@ -63,9 +64,7 @@ def interpolate_models(a_dir: str | Path, b_dir: str | Path, t: float, out_dir: 
                           "parents_training": [c.get("training") for c in cards]})
     card.setdefault("decoding", {}).pop("lm_tuning", None)  # B's tuning does not describe this model
     out = registry.save_model_dir(out_dir, tensors, card)
-    lm = Path(a_dir if lm_from == "A" else b_dir) / "lm.json"
-    if lm.exists():
-        (Path(out_dir) / "lm.json").write_bytes(lm.read_bytes())
+    copy_lm(a_dir if lm_from == "A" else b_dir, out_dir)
     return out
 
 

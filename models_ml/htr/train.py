@@ -155,7 +155,7 @@ def base_card(cfg: CRNNConfig, charset: Charset, tcfg: TrainConfig, name: str, d
               parent: dict | None, command: str) -> dict:
     return {
         "name": name,
-        "version": time.strftime("%Y.%m.%d-%H%M", time.gmtime()),
+        "version": registry.version_stamp(),
         "task": "htr",
         "architecture": {"type": "CRNN (conv → BiLSTM → linear → CTC)", "config": cfg.to_dict(),
                          "downsample": cfg.downsample},

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 
 import torch
+
+from models_ml.htr.lm import copy_lm
 
 GATES = 4  # torch.nn.LSTM stacks the input, forget, cell and output gates' rows
 
@@ -98,7 +99,7 @@ def widen_model(model_dir: str | Path, hidden: int, out_dir: str | Path, seed: i
                              "interpolation")}
     new_card["architecture"] = {**card["architecture"], "config": config}
     new_card.update(
-        name=name or card.get("name"), version=time.strftime("%Y.%m.%d-%H%M", time.gmtime()),
+        name=name or card.get("name"), version=registry.version_stamp(),
         parent={k: card.get(k) for k in ("name", "version", "sha256")},
         widened={"from_hidden": old, "to_hidden": hidden, "seed": seed,
                  "method": "new units: incoming weights U(±0.05), outgoing weights and biases zero "
@@ -106,9 +107,7 @@ def widen_model(model_dir: str | Path, hidden: int, out_dir: str | Path, seed: i
         command=command or f"widen_model({model_dir!s}, {hidden})",
         training={"note": "no training: the parent's weights, widened", "parent_training": card.get("training")})
     out = registry.save_model_dir(out_dir, tensors, new_card)
-    lm = Path(model_dir) / "lm.json"
-    if lm.exists():
-        (Path(out_dir) / "lm.json").write_bytes(lm.read_bytes())
+    copy_lm(model_dir, out_dir)
     return out
 
 
