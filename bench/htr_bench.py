@@ -100,13 +100,14 @@ def _train_speed(model_dir: Path, images: list, texts: list, device: str, steps:
 
     from models_ml.htr.api import load_model
     from models_ml.htr.data import augment, collate, preprocess
+    from models_ml.htr.widthnorm import WidthNorm
 
-    model, charset, _ = load_model(model_dir, device)
+    model, charset, card = load_model(model_dir, device)
     model.train()
     opt = torch.optim.AdamW(model.parameters(), 1e-4)
     ctc = torch.nn.CTCLoss(zero_infinity=True)
     rng = np.random.default_rng(0)
-    arrays = [preprocess(im, model.cfg.height) for im in images[:24]]
+    arrays = [preprocess(im, model.cfg.height, WidthNorm.from_card(card)) for im in images[:24]]
     targets = [charset.encode(t) for t in texts[:24]]
     n, t0 = 0, 0.0
     for step in range(steps + 1):

@@ -24,7 +24,6 @@ def main() -> None:
 
     from models_ml import registry
     from models_ml.htr.api import load_recognizer
-    from models_ml.htr.data import preprocess
     from models_ml.htr.trace import compute_trace
     from models_ml.synth.render import render_line, sample_text
     from models_ml.synth.sources import fonts_for, word_stream
@@ -52,13 +51,13 @@ def main() -> None:
             rec.recognize([img])
 
         def trace(img=img) -> int:  # noqa: ANN001
-            arr = preprocess(img, rec.height)
+            arr = rec.preprocess(img)
             return len(compute_trace(rec.model, arr, rec.charset.chars).to_bytes())
 
         recognise(), trace()  # warm-up
         r = statistics.median(_timed(recognise) for _ in range(args.repeat))
         t = statistics.median(_timed(trace) for _ in range(args.repeat))
-        arr = preprocess(img, rec.height)
+        arr = rec.preprocess(img)
         tr = compute_trace(rec.model, arr, rec.charset.chars)
         sizes.append(len(tr.to_bytes()))
         frames.append(tr.frames)

@@ -18,6 +18,7 @@ from pathlib import Path
 COMMAND_MODULES = (
     "models_ml.htr.commands",
     "models_ml.htr.tune",
+    "models_ml.htr.tune_width",
     "models_ml.htr.soup",
     "models_ml.htr.widen",
     "models_ml.summarise.commands",

@@ -111,7 +111,6 @@ def compute_line_trace(inscription: Inscription) -> dict[str, Any]:
     """
     from models_ml import registry
     from models_ml.htr.api import load_recognizer
-    from models_ml.htr.data import preprocess
     from models_ml.htr.trace import compute_trace
 
     model = inscription.model_version
@@ -124,7 +123,7 @@ def compute_line_trace(inscription: Inscription) -> dict[str, Any]:
     rec = load_recognizer(path, "cpu")  # verifies the weights' sha256 against the card on load
     line = inscription.line
     crop = crop_line_image(page_image(line.page), line)
-    arr = preprocess(crop, rec.height)
+    arr = rec.preprocess(crop)
     trace = compute_trace(rec.model, arr, rec.charset.chars)
     x, y, _, _ = line.bbox()
     x, y = crop.info.get("origin", (x, y))  # a polygon crop starts at its padded box

@@ -28,6 +28,7 @@ from models_ml.htr.kws import (
 )
 from models_ml.htr.lm import LM_FILE, CharLM
 from models_ml.htr.model import CRNN, CRNNConfig
+from models_ml.htr.widthnorm import WidthNorm
 from models_ml.htr.words import word_slots
 
 # The fixed price of one forward call, in padded pixel columns (see data.plan_batches). Measured
@@ -108,6 +109,7 @@ class Recognizer:
         self.device = auto_device(device)
         self.model, self.charset, self.card = load_model(self.model_dir, self.device)
         self.height = self.model.cfg.height
+        self.width_norm = WidthNorm.from_card(self.card)  # lines are read as the model was trained to see them
         self.downsample = self.model.cfg.downsample
         self._lm: CharLM | None = None
         # word_slots() options (k, beam, min_prob, ...); empty: its defaults (bench/prob_search_eval.py varies them)
@@ -206,7 +208,11 @@ class Recognizer:
 
     def prepare(self, images: Sequence[Image.Image]) -> list[PreparedLine]:
         """The CPU-side preprocessing of :meth:`recognize`, separable so a job can run it on a loader thread."""
-        return [PreparedLine(preprocess(img, self.height), img.width) for img in images]
+        return [PreparedLine(self.preprocess(img), img.width) for img in images]
+
+    def preprocess(self, image: Image.Image) -> np.ndarray:
+        """One line image as this model reads it: its height, and its card's width normalisation."""
+        return preprocess(image, self.height, self.width_norm)
 
     def recognize(self, images: list[Image.Image], decoder: str = "greedy", batch_size: int = 16,
                   lm: bool = False, alternatives: bool = False) -> list[LineReading]:

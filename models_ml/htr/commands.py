@@ -54,11 +54,11 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- train
-def _val_set(args: argparse.Namespace, height: int):  # noqa: ANN202
+def _val_set(args: argparse.Namespace, height: int, width_norm=None):  # noqa: ANN001, ANN202
     from models_ml.htr.data import LineSet
     from models_ml.synth.lines import write_lines
 
-    val = LineSet(height)
+    val = LineSet(height, width_norm)
     if args.val:
         vdir = Path(args.val)
         if not vdir.is_dir() or not any(vdir.glob("*.gt.txt")):
@@ -77,6 +77,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from models_ml.htr.groundtruth import grown_charset
     from models_ml.htr.model import count_parameters
     from models_ml.htr.train import TrainConfig, base_card, default_data_description, fit, grow_charset, new_model
+    from models_ml.htr.widthnorm import WidthNorm
     from models_ml.registry import ModelError
     from models_ml.synth.sources import LATIN_CHARSET
 
@@ -84,7 +85,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     run_dir = Path(args.out)
     run_dir.mkdir(parents=True, exist_ok=True)
-    parent = None
+    parent = base = None
     gt = _ground_truth_lines(args.ground_truth, not args.allow_validation_wills)
     gt_texts = [t for _, t in gt.pairs] if gt else []
     if args.init_from:
@@ -104,7 +105,11 @@ def cmd_train(args: argparse.Namespace) -> int:
                        time_budget_min=args.time_budget, eval_every=args.eval_every,
                        checkpoint_every=args.checkpoint_every, patience=args.patience, seed=args.seed,
                        threads=args.threads, warmup_steps=min(300, max(10, args.max_steps // 20)))
-    train_set = LineSet(model.cfg.height)
+    try:  # --width-norm TARGET [MIN MAX], else the parent's
+        width_norm = WidthNorm(*args.width_norm) if args.width_norm else WidthNorm.from_card(base or {})
+    except (TypeError, ValueError) as exc:
+        raise CliError(f"--width-norm: {exc}") from exc
+    train_set = LineSet(model.cfg.height, width_norm)
     for d in args.data or []:
         if not Path(d).is_dir():
             raise CliError(f"data folder not found: {d}")
@@ -126,7 +131,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         train_set.load_shards(pool)
     if not len(train_set):
         raise CliError("no training lines: give --ground-truth FILE|DIR, --data DIR and/or --pool DIR")
-    val_set = _val_set(args, model.cfg.height)
+    val_set = _val_set(args, model.cfg.height, width_norm)
     if args.val_ground_truth:
         val_gt = _ground_truth_lines(args.val_ground_truth, exclude_validation=False)
         val_set.load_pairs(val_gt.pairs)
@@ -150,6 +155,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                       "validation_folder": args.val, "validation_lines": len(val_set)})
     card = base_card(model.cfg, charset, tcfg, args.name, data_desc, parent,
                      command_line("train"))
+    if width_norm:
+        card["preprocessing"]["width_norm"] = width_norm.to_dict()
     print(f"training {count_parameters(model)} parameters on {len(train_set)} lines "
           f"(more arriving from {pool})" if renderer else "", file=sys.stderr)
     try:
@@ -435,6 +442,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--channels", default="16,32,48,64,96,128", help="conv channels, one conv each")
     p.add_argument("--pools", default="2x2,2x2,1x1,2x1,2x1,2x1", help="pooling (h x w) after each conv")
     p.add_argument("--dropout", type=float, default=0.25)
+    p.add_argument("--width-norm", type=float, nargs="+", metavar="X",
+                   help="TARGET [MIN MAX]: stretch lines to this stroke period (widthnorm.py); default: the parent's")
     p.add_argument("--batch-size", type=int, default=24)
     p.add_argument("--lr", type=float, default=1.5e-3)
     p.add_argument("--max-steps", type=int, default=20000)

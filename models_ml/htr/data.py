@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
+from models_ml.htr.widthnorm import WidthNorm
+
 MAX_WIDTH = 1600  # pixels at model height; longer lines are squeezed
 
 
@@ -63,11 +65,16 @@ def normalise(arr: np.ndarray, height: int) -> np.ndarray:
     return np.clip(out, 0.0, 1.0).astype(np.float32)
 
 
-def preprocess(img: Image.Image, height: int) -> np.ndarray:
-    """PIL line image → normalised (height, W) float32 array for the model."""
+def preprocess(img: Image.Image, height: int, width_norm: WidthNorm | None = None) -> np.ndarray:
+    """PIL line image → normalised (height, W) float32 array for the model.
+
+    With ``width_norm`` (a model card's ``preprocessing.width_norm``) compact writing is stretched
+    to the model's stroke period after the height is set.
+    """
     if img.width < 1 or img.height < 1:
         raise ValueError("empty image")
-    return normalise(to_grey_array(img), height)
+    arr = normalise(to_grey_array(img), height)
+    return width_norm.apply(arr, MAX_WIDTH) if width_norm else arr
 
 
 def augment(arr: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -101,8 +108,9 @@ def augment(arr: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 class LineSet:
     """Lines held in memory as uint8 arrays at model height, with their texts."""
 
-    def __init__(self, height: int) -> None:
+    def __init__(self, height: int, width_norm: WidthNorm | None = None) -> None:
         self.height = height
+        self.width_norm = width_norm  # applied to every line added, as the model will read them
         self.images: list[np.ndarray] = []
         self.texts: list[str] = []
         self.repeats: list[int] = []  # times a line is drawn per epoch (real lines can outweigh synthetic)
@@ -114,6 +122,8 @@ class LineSet:
     def add(self, arr: np.ndarray, text: str, repeat: int = 1) -> None:
         if arr.dtype != np.uint8:
             arr = (np.clip(arr, 0, 1) * 255).astype(np.uint8)
+        if self.width_norm:
+            arr = self.width_norm.apply(arr, MAX_WIDTH)
         self.images.append(arr)
         self.texts.append(text)
         self.repeats.append(max(1, int(repeat)))
@@ -145,7 +155,7 @@ class LineSet:
 
     def load_pairs(self, pairs: Sequence[tuple[Image.Image, str]], repeat: int = 1) -> None:
         for img, text in pairs:
-            self.add(preprocess(img, self.height), text, repeat)
+            self.add(preprocess(img, self.height), text, repeat)  # add() applies the width norm
 
     def load_folder(self, folder: Path) -> int:
         pairs = list(read_folder(folder))

@@ -28,6 +28,7 @@ from models_ml.htr.augment import augment_line
 from models_ml.htr.data import Charset, LineSet, bucket_batches, collate
 from models_ml.htr.metrics import cer, wer
 from models_ml.htr.model import CRNN, CRNNConfig, count_parameters
+from models_ml.htr.widthnorm import WidthNorm
 from models_ml.synth.sources import HELDOUT_AUSTEN, HELDOUT_FONTS, LATIN_CHARSET, SOTU_HELDOUT_FROM_YEAR
 
 Progress = Callable[[int, int, dict], None]
@@ -359,12 +360,12 @@ def finetune(base_model_dir: str | Path, pairs: list[tuple[Image.Image, str]], o
     base_chars = charset.chars
     texts = [t for _, t in pairs] + [t for _, t in (val_pairs or [])]
     charset = grow_charset(model, charset, grown_charset(charset.chars, texts))
-    height = model.cfg.height
-    train_set = LineSet(height)
+    height, width_norm = model.cfg.height, WidthNorm.from_card(base)  # read as the base model reads
+    train_set = LineSet(height, width_norm)
     train_set.load_pairs(pairs)
     if not len(train_set):
         raise ValueError("finetune needs at least one (image, text) pair")
-    val_set = LineSet(height)
+    val_set = LineSet(height, width_norm)
     if val_pairs:
         val_set.load_pairs(val_pairs)
     before = evaluate_arrays(model, charset, val_set.images, val_set.texts, "cpu") if len(val_set) else None

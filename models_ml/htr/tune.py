@@ -59,8 +59,11 @@ def folds_of(names: Sequence[str], n_folds: int) -> list[list[str]]:
     return [ordered[i::n_folds] for i in range(n_folds)]
 
 
-def cross_fit(table: dict[tuple[float, float], dict[str, Scored]], n_folds: int = 2) -> dict:
-    """The cross-fitted CER (each fold scored with the setting best on the others) and the best setting overall."""
+def cross_fit(table: dict[tuple[float, float], dict[str, Scored]], n_folds: int = 2,
+              keys: tuple[str, str] = ("alpha", "beta")) -> dict:
+    """The cross-fitted CER (each fold scored with the setting best on the others) and the best setting overall.
+
+    ``keys`` name the setting's two values in the report (the LM's weights by default)."""
     names = list(next(iter(table.values())).keys())
     folds = folds_of(names, n_folds)
     errors = chars = 0
@@ -70,13 +73,13 @@ def cross_fit(table: dict[tuple[float, float], dict[str, Scored]], n_folds: int 
         best = min(table, key=lambda s: (_cer(table[s], others), s))
         errors += sum(table[best][n].errors for n in fold)
         chars += sum(table[best][n].chars for n in fold)
-        chosen.append({"fold": fold, "alpha": best[0], "beta": best[1], "cer_on_fold": round(_cer(table[best], fold), 5)})
+        chosen.append({"fold": fold, **dict(zip(keys, best, strict=True)), "cer_on_fold": round(_cer(table[best], fold), 5)})
     overall = min(table, key=lambda s: (_cer(table[s], names), s))
     return {
         "cross_fitted_cer": round(errors / max(1, chars), 5),
         "folds": chosen,
-        "best": {"alpha": overall[0], "beta": overall[1], "cer": round(_cer(table[overall], names), 5)},
-        "grid": [{"alpha": s[0], "beta": s[1], "cer": round(_cer(table[s], names), 5)} for s in sorted(table)],
+        "best": {**dict(zip(keys, overall, strict=True)), "cer": round(_cer(table[overall], names), 5)},
+        "grid": [{**dict(zip(keys, s, strict=True)), "cer": round(_cer(table[s], names), 5)} for s in sorted(table)],
     }
 
 
@@ -84,7 +87,7 @@ def cmd_tune_lm(args: argparse.Namespace) -> int:
     from models_ml.cli import CliError
     from models_ml.htr.api import BATCH_COST_COLUMNS, forward_arrays
     from models_ml.htr.commands import _recognizer
-    from models_ml.htr.data import plan_batches, preprocess
+    from models_ml.htr.data import plan_batches
     from models_ml.htr.decode import beam_decode
     from models_ml.htr.groundtruth import GroundTruthError, expand_paths, load_training_lines
     from models_ml.realdata import will_of
@@ -98,7 +101,7 @@ def cmd_tune_lm(args: argparse.Namespace) -> int:
             lines = load_training_lines([path], exclude_validation=False).pairs
         except GroundTruthError as exc:
             raise CliError(str(exc)) from exc
-        arrays = [preprocess(img, rec.height) for img, _ in lines]
+        arrays = [rec.preprocess(img) for img, _ in lines]
         outs: list[np.ndarray | None] = [None] * len(arrays)
         cost = BATCH_COST_COLUMNS.get(str(rec.device).split(":")[0], BATCH_COST_COLUMNS["cuda"])
         for idx in plan_batches([a.shape[1] for a in arrays], 16, cost):  # batched as the archive reads them

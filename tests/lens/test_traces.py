@@ -15,7 +15,7 @@ def _model_input(inscription):
     from models_ml.htr.data import preprocess
 
     rec = load_recognizer(inscription.model_version.path, "cpu")
-    return rec, preprocess(_line_crop(inscription), rec.height)
+    return rec, preprocess(_line_crop(inscription), rec.height, rec.width_norm)
 
 
 def _line_crop(inscription):
