@@ -158,3 +158,29 @@ def test_train_records_its_width_norm_and_a_child_inherits_it(tmp_path: Path) ->
     assert child["preprocessing"]["width_norm"] == card["preprocessing"]["width_norm"]
     bad = run_cli("train", "--out", str(tmp_path / "run3"), "--ground-truth", str(hands), "--width-norm", "12", "2")
     assert_clean_error(bad, "--width-norm")
+
+
+
+def test_the_archives_fine_tune_reads_lines_as_its_base_model_reads_them(tmp_path: Path) -> None:
+    from models_ml.htr.api import load_model
+    from models_ml.htr.groundtruth import load_training_lines
+    from models_ml.htr.train import evaluate_arrays, finetune
+
+    base = tmp_path / "base"
+    shutil.copytree(default_model_dir(), base)
+    card = json.loads((base / "card.json").read_text())
+    card["preprocessing"]["width_norm"] = {"target": 30.0, "min_scale": 1.0, "max_scale": 2.0}
+    (base / "card.json").write_text(json.dumps(card))
+    pairs = load_training_lines([FIX / "will_0001-0.xml"], exclude_validation=False).pairs
+    tuned = finetune(base, pairs, tmp_path / "tuned", epochs=1, batch_size=2, val_pairs=pairs)  # the archive's job
+    assert tuned["preprocessing"]["width_norm"] == card["preprocessing"]["width_norm"]
+    model, charset, _ = load_model(base)
+    texts = [t for _, t in pairs]
+
+    def score(norm: WidthNorm | None) -> dict:
+        return evaluate_arrays(model, charset, [(preprocess(img, 32, norm) * 255).astype(np.uint8) for img, _ in pairs],
+                               texts, "cpu")
+
+    stretched, plain = score(WidthNorm.from_card(card)), score(None)
+    assert stretched != plain  # the setting changes the reading, so the next line can tell which one was used
+    assert tuned["metrics"]["validation_before"] == stretched
