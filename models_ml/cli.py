@@ -17,6 +17,7 @@ from pathlib import Path
 
 COMMAND_MODULES = (
     "models_ml.htr.commands",
+    "models_ml.htr.train_commands",
     "models_ml.htr.tune",
     "models_ml.htr.tune_width",
     "models_ml.htr.soup",

@@ -69,7 +69,7 @@ def test_lm_probabilities_normalise_and_prefer_seen_text() -> None:
 
 def test_lm_number_lines_teach_long_numbers_and_dates(tmp_path) -> None:  # noqa: ANN001
     """Prose alone makes a number short; the LM's number lines make digits follow digits and dates."""
-    from models_ml.htr.commands import build_lm
+    from models_ml.htr.train_commands import build_lm
 
     build_lm(tmp_path / "prose.json", order=5, max_chars=60_000)
     build_lm(tmp_path / "numbers.json", order=5, max_chars=60_000, number_lines=2_000)
