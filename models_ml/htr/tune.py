@@ -135,14 +135,19 @@ def cmd_tune_lm(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("tune-lm", help="choose beam search's LM weight and bonus on held-out hands, cross-fitted")
+def add_held_out_arguments(p: argparse.ArgumentParser, written: str) -> None:
+    """The arguments every cross-fitted tuning command shares: the hands, the model, the folds, --write-card."""
     p.add_argument("--ground-truth", nargs="+", action="extend", metavar="PATH", required=True,
                    help="ALTO/PAGE files of hands the model did not train on (one hand per will)")
     p.add_argument("--model")
+    p.add_argument("--folds", type=int, default=2)
+    p.add_argument("--write-card", action="store_true", help=f"store {written} in the model's card.json")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("tune-lm", help="choose beam search's LM weight and bonus on held-out hands, cross-fitted")
+    add_held_out_arguments(p, "the best weights")
     p.add_argument("--alphas", nargs="+", type=float, default=list(DEFAULT_ALPHAS))
     p.add_argument("--betas", nargs="+", type=float, default=list(DEFAULT_BETAS))
-    p.add_argument("--folds", type=int, default=2)
-    p.add_argument("--write-card", action="store_true", help="store the best weights in the model's card.json")
     p.set_defaults(func=cmd_tune_lm)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
-from models_ml.htr.tune import Scored, cross_fit
+from models_ml.htr.tune import Scored, add_held_out_arguments, cross_fit
 
 NONE = (0.0, 1.0)  # (target, max_scale) meaning "no width normalisation"
 
@@ -93,13 +93,8 @@ def cmd_tune_width(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("tune-width", help="choose the writing-width normalisation on held-out hands, cross-fitted")
-    p.add_argument("--ground-truth", nargs="+", action="extend", metavar="PATH", required=True,
-                   help="ALTO/PAGE files of hands the model did not train on (one hand per will)")
-    p.add_argument("--model")
+    add_held_out_arguments(p, "the best setting (with a new model version if it changed)")
     p.add_argument("--targets", nargs="+", type=float, default=[10.0, 11.0, 12.0, 13.0, 14.0],
                    help="stroke periods (columns at model height) to stretch compact writing to")
     p.add_argument("--max-scales", nargs="+", type=float, default=[1.4], help="the most a line is stretched")
-    p.add_argument("--folds", type=int, default=2)
-    p.add_argument("--write-card", action="store_true",
-                   help="store the best setting in the model's card.json, with a new version if it changed")
     p.set_defaults(func=cmd_tune_width)

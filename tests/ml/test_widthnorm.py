@@ -80,24 +80,22 @@ def test_preprocess_and_training_lines_apply_the_same_stretch() -> None:
 def test_a_recognizer_reads_with_its_cards_setting_and_maps_columns_back(tmp_path: Path) -> None:
     from models_ml.htr.api import Recognizer
 
-    model = tmp_path / "model"
-    shutil.copytree(default_model_dir(), model)
-    card = json.loads((model / "card.json").read_text())
-    card["preprocessing"]["width_norm"] = {"target": 14.0, "min_scale": 1.0, "max_scale": 1.6}
-    (model / "card.json").write_text(json.dumps(card))
+    model = _shipped_model_reading_with(tmp_path / "model", {"target": 14.0, "min_scale": 1.0, "max_scale": 1.6})
     img = Image.fromarray((strokes(7, width=300, height=48) * 255).astype(np.uint8))
-    plain, normed = Recognizer(_model_without_width_norm(tmp_path / "plain")), Recognizer(model)
+    plain, normed = Recognizer(_shipped_model_reading_with(tmp_path / "plain", None)), Recognizer(model)
     assert normed.width_norm == WidthNorm(14.0, 1.0, 1.6)
     assert normed.prepare([img])[0].array.shape[1] > plain.prepare([img])[0].array.shape[1]
     reading = normed.recognize([img])[0]
     assert all(0 <= a < b <= img.width for a, b in reading.char_columns)  # columns of the source image, not the stretched one
 
 
-def _model_without_width_norm(folder: Path) -> Path:
-    """A copy of the shipped recognizer whose card has no width normalisation (a model made before it)."""
+def _shipped_model_reading_with(folder: Path, width_norm: dict | None) -> Path:
+    """A copy of the shipped recognizer whose card has this width normalisation (None: none, a model made before it)."""
     shutil.copytree(default_model_dir(), folder)
     card = json.loads((folder / "card.json").read_text())
     card["preprocessing"].pop("width_norm", None)
+    if width_norm:
+        card["preprocessing"]["width_norm"] = width_norm
     (folder / "card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
     return folder
 
@@ -112,7 +110,7 @@ def _two_hands(tmp_path: Path) -> Path:
 
 
 def test_tune_width_reports_and_writes_a_new_version_only_when_the_setting_changes(tmp_path: Path) -> None:
-    model = _model_without_width_norm(tmp_path / "model")
+    model = _shipped_model_reading_with(tmp_path / "model", None)
     original = json.loads((model / "card.json").read_text())
     hands = _two_hands(tmp_path)
     args = ("tune-width", "--ground-truth", str(hands), "--model", str(model), "--targets", "12", "30",
@@ -174,11 +172,8 @@ def test_the_archives_fine_tune_reads_lines_as_its_base_model_reads_them(tmp_pat
     from models_ml.htr.groundtruth import load_training_lines
     from models_ml.htr.train import evaluate_arrays, finetune
 
-    base = tmp_path / "base"
-    shutil.copytree(default_model_dir(), base)
+    base = _shipped_model_reading_with(tmp_path / "base", {"target": 30.0, "min_scale": 1.0, "max_scale": 2.0})
     card = json.loads((base / "card.json").read_text())
-    card["preprocessing"]["width_norm"] = {"target": 30.0, "min_scale": 1.0, "max_scale": 2.0}
-    (base / "card.json").write_text(json.dumps(card))
     pairs = load_training_lines([FIX / "will_0001-0.xml"], exclude_validation=False).pairs
     tuned = finetune(base, pairs, tmp_path / "tuned", epochs=1, batch_size=2, val_pairs=pairs)  # the archive's job
     assert tuned["preprocessing"]["width_norm"] == card["preprocessing"]["width_norm"]
