@@ -107,7 +107,8 @@ def _train_speed(model_dir: Path, images: list, texts: list, device: str, steps:
     opt = torch.optim.AdamW(model.parameters(), 1e-4)
     ctc = torch.nn.CTCLoss(zero_infinity=True)
     rng = np.random.default_rng(0)
-    arrays = [preprocess(im, model.cfg.height, WidthNorm.from_card(card)) for im in images[:24]]
+    width_norm = WidthNorm.from_card(card)  # the lines as the model reads them
+    arrays = [preprocess(im, model.cfg.height, width_norm) for im in images[:24]]
     targets = [charset.encode(t) for t in texts[:24]]
     n, t0 = 0, 0.0
     for step in range(steps + 1):

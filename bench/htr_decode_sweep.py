@@ -161,7 +161,7 @@ def _sweep(source: str, args: argparse.Namespace, sets: dict, refs: dict, lms: d
 def joint_cross_fit(rows: list[dict], n_folds: int = 2) -> dict:
     """Cross-fit a choice of (source, alpha, beta) together, from ``--tables`` rows: each fold of wills is read
     with the source and weights best on the other folds (``tune.folds_of``); the CER is over all folds so read."""
-    from models_ml.htr.tune import Scored, _cer, folds_of
+    from models_ml.htr.tune import Scored, folds_of, pooled_cer
 
     table = {(r["source"], r["beam"], r["lm"], c["alpha"], c["beta"]): {w: Scored(*ec) for w, ec in c["wills"].items()}
              for r in rows for c in r["table"]}
@@ -170,13 +170,13 @@ def joint_cross_fit(rows: list[dict], n_folds: int = 2) -> dict:
     chosen = []
     for fold in folds_of(names, n_folds):
         others = [n for n in names if n not in fold]
-        best = min(table, key=lambda k: (_cer(table[k], others), k))
+        best = min(table, key=lambda k: (pooled_cer(table[k], others), k))
         errors += sum(table[best][n].errors for n in fold)
         chars += sum(table[best][n].chars for n in fold)
-        chosen.append({"fold": fold, "choice": best, "cer_on_fold": round(_cer(table[best], fold), 5)})
-    overall = min(table, key=lambda k: (_cer(table[k], names), k))
+        chosen.append({"fold": fold, "choice": best, "cer_on_fold": round(pooled_cer(table[best], fold), 5)})
+    overall = min(table, key=lambda k: (pooled_cer(table[k], names), k))
     return {"cross_fitted_cer": round(errors / max(1, chars), 5), "folds": chosen,
-            "best": {"choice": overall, "cer": round(_cer(table[overall], names), 5)}, "candidates": len(table)}
+            "best": {"choice": overall, "cer": round(pooled_cer(table[overall], names), 5)}, "candidates": len(table)}
 
 
 def main() -> int:

@@ -26,6 +26,7 @@ from models_ml import registry
 from models_ml.htr.api import forward_arrays, load_model
 from models_ml.htr.augment import augment_line
 from models_ml.htr.data import Charset, LineSet, bucket_batches, collate
+from models_ml.htr.lm import copy_lm
 from models_ml.htr.metrics import cer, wer
 from models_ml.htr.model import CRNN, CRNNConfig, count_parameters
 from models_ml.htr.widthnorm import WidthNorm
@@ -146,9 +147,7 @@ def export_best(run_dir: Path, export_dir: Path, card: dict, checkpoint: str = "
     card["metrics"] = {**card.get("metrics", {}), **ckpt.get("metrics", {})}
     card["training"] = {**card.get("training", {}), **ckpt.get("training_state", {})}
     out = registry.save_model_dir(export_dir, tensors, card)
-    lm = run_dir / "lm.json"
-    if lm.exists():
-        (export_dir / "lm.json").write_bytes(lm.read_bytes())
+    copy_lm(run_dir, export_dir)
     return out
 
 
@@ -397,8 +396,7 @@ def finetune(base_model_dir: str | Path, pairs: list[tuple[Image.Image, str]], o
     for f in run_dir.iterdir():
         f.unlink()
     run_dir.rmdir()
-    if (Path(base_model_dir) / "lm.json").exists():
-        (out_dir / "lm.json").write_bytes((Path(base_model_dir) / "lm.json").read_bytes())
+    copy_lm(base_model_dir, out_dir)
     return card
 
 

@@ -45,7 +45,8 @@ def score_grid(groups: dict[str, list[tuple[np.ndarray, str]]], decode: Callable
     return table
 
 
-def _cer(scores: dict[str, Scored], names: Iterable[str]) -> float:
+def pooled_cer(scores: dict[str, Scored], names: Iterable[str]) -> float:
+    """CER over the named groups together (errors and characters summed, not a mean of rates)."""
     names = list(names)
     chars = sum(scores[n].chars for n in names)
     return sum(scores[n].errors for n in names) / max(1, chars)
@@ -70,16 +71,16 @@ def cross_fit(table: dict[tuple[float, float], dict[str, Scored]], n_folds: int 
     chosen = []
     for fold in folds:
         others = [n for n in names if n not in fold]
-        best = min(table, key=lambda s: (_cer(table[s], others), s))
+        best = min(table, key=lambda s: (pooled_cer(table[s], others), s))
         errors += sum(table[best][n].errors for n in fold)
         chars += sum(table[best][n].chars for n in fold)
-        chosen.append({"fold": fold, **dict(zip(keys, best, strict=True)), "cer_on_fold": round(_cer(table[best], fold), 5)})
-    overall = min(table, key=lambda s: (_cer(table[s], names), s))
+        chosen.append({"fold": fold, **dict(zip(keys, best, strict=True)), "cer_on_fold": round(pooled_cer(table[best], fold), 5)})
+    overall = min(table, key=lambda s: (pooled_cer(table[s], names), s))
     return {
         "cross_fitted_cer": round(errors / max(1, chars), 5),
         "folds": chosen,
-        "best": {**dict(zip(keys, overall, strict=True)), "cer": round(_cer(table[overall], names), 5)},
-        "grid": [{**dict(zip(keys, s, strict=True)), "cer": round(_cer(table[s], names), 5)} for s in sorted(table)],
+        "best": {**dict(zip(keys, overall, strict=True)), "cer": round(pooled_cer(table[overall], names), 5)},
+        "grid": [{**dict(zip(keys, s, strict=True)), "cer": round(pooled_cer(table[s], names), 5)} for s in sorted(table)],
     }
 
 

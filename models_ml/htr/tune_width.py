@@ -21,7 +21,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
-from models_ml.htr.tune import Scored, add_held_out_arguments, cross_fit
+from models_ml.htr.tune import Scored, add_held_out_arguments, cross_fit, pooled_cer
 
 NONE = (0.0, 1.0)  # (target, max_scale) meaning "no width normalisation"
 
@@ -69,20 +69,18 @@ def cmd_tune_width(args: argparse.Namespace) -> int:
     report.update(decoder=decoder + ("+lm" if lm else ""), hands=len(groups), lines=sum(map(len, groups.values())),
                   seconds=round(time.perf_counter() - t0, 1), model=rec.card.get("name"),
                   model_version=rec.card.get("version"), model_sha256=rec.card.get("sha256"),
-                  without=round(sum(v.errors for v in table[NONE].values()) / max(1, sum(v.chars for v in table[NONE].values())), 5))
+                  without=round(pooled_cer(table[NONE], groups), 5))
     if args.write_card:
         best = (report["best"]["target"], report["best"]["max_scale"])
         card_path = Path(rec.model_dir) / "card.json"
         card = json.loads(card_path.read_text())
+        before = WidthNorm.from_card(card)
         preprocessing = card.setdefault("preprocessing", {})
-        before = preprocessing.pop("width_norm", None)
+        preprocessing.pop("width_norm", None)
         if norms[best]:
             preprocessing["width_norm"] = {**norms[best].to_dict(), "tuning": {k: report[k] for k in (
                 "cross_fitted_cer", "best", "without", "hands", "lines", "folds", "decoder")}}
-        def chosen(spec: dict | None) -> tuple:
-            return (spec or {}).get("target"), (spec or {}).get("min_scale"), (spec or {}).get("max_scale")
-
-        if chosen(preprocessing.get("width_norm")) != chosen(before):
+        if norms[best] != before:  # the model now reads differently: a new version
             card["parent"] = {k: card.get(k) for k in ("name", "version", "sha256")}
             card["version"] = registry.version_stamp()
         card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
