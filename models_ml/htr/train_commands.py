@@ -32,6 +32,21 @@ def _val_set(args: argparse.Namespace, height: int, width_norm=None):  # noqa: A
     return val
 
 
+def _segmenter_crops(args: argparse.Namespace):  # noqa: ANN202 - SegmenterCrops
+    """The training pages' lines as the segmenter crops them (``--segmenter-crops``), with a count of what matched."""
+    from models_ml.htr.groundtruth import GroundTruthError
+    from models_ml.htr.segcrops import segmenter_crops
+
+    try:
+        crops = segmenter_crops(args.ground_truth, exclude_validation=not args.allow_validation_wills)
+    except GroundTruthError as exc:
+        raise CliError(str(exc)) from exc
+    print(json.dumps({"segmenter_crops": crops.summary()}), flush=True)
+    if not crops.pairs:
+        raise CliError("--segmenter-crops: the segmenter found no line matching the ground truth (polygon IoU >= 0.5)")
+    return crops
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     import torch
 
@@ -80,6 +95,11 @@ def cmd_train(args: argparse.Namespace) -> int:
             raise CliError(f"no NAME.png + NAME.gt.txt pairs in {d}")
     if gt:
         train_set.load_pairs(gt.pairs, repeat=args.real_repeat)
+    if args.segmenter_crops > 0 and not gt:
+        raise CliError("--segmenter-crops needs --ground-truth pages to segment")
+    seg_crops = _segmenter_crops(args) if gt and args.segmenter_crops > 0 else None
+    if seg_crops is not None:
+        train_set.load_pairs(seg_crops.pairs, repeat=args.segmenter_crops)
     renderer = None
     pool = Path(args.pool) if args.pool else None
     if pool is not None and args.synth_lines > 0:
@@ -111,6 +131,9 @@ def cmd_train(args: argparse.Namespace) -> int:
                                    "credit": CREDIT if wills else None,
                                    "validation_wills_never_trained_on": list(VALIDATION_WILLS),
                                    "validation_ground_truth": args.val_ground_truth or []}})
+        if seg_crops is not None:
+            data_desc["real"]["segmenter_crops"] = {**seg_crops.summary(), "repeat_per_epoch": args.segmenter_crops,
+                                                    "min_iou": 0.5}
         if args.val_ground_truth:
             data_desc["validation"] = "the --val-ground-truth lines (polygon crops, levelled); they also choose the checkpoint"
     data_desc.update({"pool": str(pool) if pool else None, "synth_lines": args.synth_lines,
@@ -265,6 +288,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-validation-wills", action="store_true",
                    help="do not leave out the project's validation wills from --ground-truth")
     p.add_argument("--real-repeat", type=int, default=1, help="draws of each ground-truth line per epoch")
+    p.add_argument("--segmenter-crops", type=int, default=0, metavar="N",
+                   help="also train on each ground-truth page's lines as the segmenter crops them, N draws per epoch")
     p.add_argument("--script", choices=["ascii", "latin"], default="latin", help="synthetic lines' script")
     p.add_argument("--height", type=int, default=64)
     p.add_argument("--hidden", type=int, default=192)

@@ -32,7 +32,7 @@ class VectoriseConfig:
     join_gap: float = 2.5         # × line spacing: largest horizontal gap joined
     join_step: float = 0.35       # × line spacing: largest vertical step joined
     ascent: float = 0.65          # polygon above the baseline, × spacing (tuned on training pages)
-    descent: float = 0.3          # polygon below the baseline, × spacing
+    descent: float = 0.2          # polygon below the baseline, × spacing (tuned on training pages)
     default_spacing: float = 12.0  # label px, when a page has a single line
     region_threshold: float = 0.5
     min_region_area: float = 30.0  # label px²
