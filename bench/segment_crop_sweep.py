@@ -3,7 +3,7 @@
 For each ground-truth page: the trained segmenter's probabilities once, then, for each
 (ascent, descent) of the line band, the page read from the image alone (segment, crop,
 recognise). Beside it, a split of the page's errors: segmenter lines matched one-to-one to
-ground-truth lines (polygon IoU ≥ 0.3, shapely), read from the segmenter's crop and from the
+ground-truth lines (polygon IoU ≥ 0.3, ``segment.metrics.polygon_matches``), read from the segmenter's crop and from the
 ground-truth crop of the same line, and the characters of ground-truth lines no segmenter line
 matched. Tune on training pages (``--split train``); report on the validation wills.
 
@@ -19,32 +19,6 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-
-def _polygon(points):  # noqa: ANN001, ANN202 - shapely polygon, repaired
-    from shapely.geometry import Polygon
-
-    p = Polygon(points)
-    return p if p.is_valid else p.buffer(0)
-
-
-def _match(hyp_polys: list, gt_polys: list, min_iou: float = 0.3) -> dict[int, int]:
-    """One-to-one matches, best IoU first: hypothesis index → ground-truth index."""
-    pairs = []
-    for i, h in enumerate(hyp_polys):
-        for j, g in enumerate(gt_polys):
-            if h.intersects(g):
-                inter = h.intersection(g).area
-                iou = inter / max(1e-9, h.union(g).area)
-                if iou >= min_iou:
-                    pairs.append((iou, i, j))
-    out, used_h, used_g = {}, set(), set()
-    for _, i, j in sorted(pairs, reverse=True):
-        if i not in used_h and j not in used_g:
-            out[i] = j
-            used_h.add(i)
-            used_g.add(j)
-    return out
 
 
 def main() -> int:
@@ -64,6 +38,7 @@ def main() -> int:
     from models_ml.htr.metrics import cer
     from models_ml.realdata import ground_truth_files
     from models_ml.segment.api import SegmentedLine, crop_line
+    from models_ml.segment.metrics import polygon_matches
     from models_ml.segment.trained import get_segmenter
     from models_ml.segment.vectorise import vectorise
 
@@ -83,7 +58,7 @@ def main() -> int:
         gt_read = [r.text for r in rec.recognize([c for c, _ in pairs], decoder=args.decoder)]
         pages.append({"image": image, "probs": seg.probabilities(image), "paper": paper_tone(image),
                       "gt_texts": gt_texts, "gt_read": gt_read,
-                      "gt_polys": [_polygon(ln.polygon) for _, ln in pairs]})
+                      "gt_polys": [ln.polygon for _, ln in pairs]})
     print(json.dumps({"pages": len(pages), "lines": sum(len(p["gt_texts"]) for p in pages),
                       "prepared_s": round(time.perf_counter() - t0, 1)}), flush=True)
 
@@ -101,7 +76,7 @@ def main() -> int:
                 n_hyp += len(hyps)
                 page_refs.append(" ".join(p["gt_texts"]))
                 page_hyps.append(" ".join(" ".join(h.split()) for h in hyps if h.strip()))
-                match = _match([_polygon(ln.polygon) for ln in lines], p["gt_polys"])
+                match = {i: j for i, j, _ in polygon_matches([ln.polygon for ln in lines], p["gt_polys"], 0.3)}
                 for i, j in match.items():
                     m_refs.append(p["gt_texts"][j])
                     m_seg.append(hyps[i])
