@@ -16,6 +16,8 @@ from pathlib import Path
 
 from PIL import Image
 
+MIN_IOU = 0.5  # a segmenter line and a ground-truth line are the same line from this polygon overlap on
+
 
 @dataclass
 class SegmenterCrops:
@@ -36,7 +38,7 @@ class SegmenterCrops:
                 "skipped_validation_files": self.skipped_validation_files}
 
 
-def page_segmenter_pairs(path: str | Path, min_iou: float = 0.5,
+def page_segmenter_pairs(path: str | Path, min_iou: float = MIN_IOU,
                          segmenter: str | None = None) -> tuple[list[tuple[Image.Image, str]], int, int, int]:
     """One page: (pairs, its transcribed lines, unmatched ground-truth lines, unmatched segmenter lines)."""
     from models_ml.htr.groundtruth import paper_tone, read_ground_truth
@@ -54,7 +56,7 @@ def page_segmenter_pairs(path: str | Path, min_iou: float = 0.5,
     return pairs, len(gt), len(gt) - len(matches), len(lines) - len(matches)
 
 
-def segmenter_crops(paths: Iterable[str | Path], exclude_validation: bool = True, min_iou: float = 0.5,
+def segmenter_crops(paths: Iterable[str | Path], exclude_validation: bool = True, min_iou: float = MIN_IOU,
                     segmenter: str | None = None) -> SegmenterCrops:
     """Every page's matched segmenter crops; validation wills are left out unless asked."""
     from models_ml.htr.groundtruth import expand_paths

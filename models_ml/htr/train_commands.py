@@ -97,7 +97,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         train_set.load_pairs(gt.pairs, repeat=args.real_repeat)
     if args.segmenter_crops > 0 and not gt:
         raise CliError("--segmenter-crops needs --ground-truth pages to segment")
-    seg_crops = _segmenter_crops(args) if gt and args.segmenter_crops > 0 else None
+    seg_crops = _segmenter_crops(args) if args.segmenter_crops > 0 else None
     if seg_crops is not None:
         train_set.load_pairs(seg_crops.pairs, repeat=args.segmenter_crops)
     renderer = None
@@ -132,8 +132,10 @@ def cmd_train(args: argparse.Namespace) -> int:
                                    "validation_wills_never_trained_on": list(VALIDATION_WILLS),
                                    "validation_ground_truth": args.val_ground_truth or []}})
         if seg_crops is not None:
+            from models_ml.htr.segcrops import MIN_IOU
+
             data_desc["real"]["segmenter_crops"] = {**seg_crops.summary(), "repeat_per_epoch": args.segmenter_crops,
-                                                    "min_iou": 0.5}
+                                                    "min_iou": MIN_IOU}
         if args.val_ground_truth:
             data_desc["validation"] = "the --val-ground-truth lines (polygon crops, levelled); they also choose the checkpoint"
     data_desc.update({"pool": str(pool) if pool else None, "synth_lines": args.synth_lines,
