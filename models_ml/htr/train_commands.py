@@ -35,7 +35,7 @@ def _val_set(args: argparse.Namespace, height: int, width_norm=None):  # noqa: A
 def _segmenter_crops(args: argparse.Namespace):  # noqa: ANN202 - SegmenterCrops
     """The training pages' lines as the segmenter crops them (``--segmenter-crops``), with a count of what matched."""
     from models_ml.htr.groundtruth import GroundTruthError
-    from models_ml.htr.segcrops import segmenter_crops
+    from models_ml.htr.segcrops import MIN_IOU, segmenter_crops
 
     try:
         crops = segmenter_crops(args.ground_truth, exclude_validation=not args.allow_validation_wills)
@@ -43,7 +43,7 @@ def _segmenter_crops(args: argparse.Namespace):  # noqa: ANN202 - SegmenterCrops
         raise CliError(str(exc)) from exc
     print(json.dumps({"segmenter_crops": crops.summary()}), flush=True)
     if not crops.pairs:
-        raise CliError("--segmenter-crops: the segmenter found no line matching the ground truth (polygon IoU >= 0.5)")
+        raise CliError(f"--segmenter-crops: the segmenter found no line matching the ground truth (polygon IoU >= {MIN_IOU})")
     return crops
 
 
