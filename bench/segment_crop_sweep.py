@@ -8,6 +8,9 @@ ground-truth crop of the same line, and the characters of ground-truth lines no 
 matched. Tune on training pages (``--split train``); report on the validation wills.
 
     OMP_NUM_THREADS=1 python bench/segment_crop_sweep.py --split train --every 5 --ascent 0.55 0.65 0.75 --descent 0.2 0.3 0.4
+
+``--seams`` adds the ink-following polygons of ``segment.seams`` (one run per set of ``SeamConfig``
+overrides, e.g. ``--seams "" add_own=0 keep_band=0``), and each row the mean IoU of the matched polygons.
 """
 from __future__ import annotations
 
@@ -29,6 +32,10 @@ def main() -> int:
     ap.add_argument("--decoder", default="greedy")
     ap.add_argument("--ascent", type=float, nargs="+", default=None)
     ap.add_argument("--descent", type=float, nargs="+", default=None)
+    ap.add_argument("--seams", nargs="*", default=None, metavar="KEY=VALUE[,KEY=VALUE]",
+                    help="also the seam polygons (segment.seams), once per given set of SeamConfig "
+                         "overrides; no value: the defaults")
+    ap.add_argument("--no-bands", action="store_true", help="only the seam polygons")
     args = ap.parse_args()
 
     from PIL import Image
@@ -39,6 +46,7 @@ def main() -> int:
     from models_ml.realdata import ground_truth_files
     from models_ml.segment.api import SegmentedLine, crop_line
     from models_ml.segment.metrics import polygon_matches
+    from models_ml.segment.seams import SeamConfig, ink_polygons
     from models_ml.segment.trained import get_segmenter
     from models_ml.segment.vectorise import vectorise
 
@@ -62,36 +70,50 @@ def main() -> int:
     print(json.dumps({"pages": len(pages), "lines": sum(len(p["gt_texts"]) for p in pages),
                       "prepared_s": round(time.perf_counter() - t0, 1)}), flush=True)
 
-    for a in ascents:
-        for d in descents:
-            cfg = replace(seg.vcfg, ascent=a, descent=d)
-            page_refs, page_hyps = [], []
-            m_refs, m_seg, m_gt, missed_chars, extra_chars, n_hyp = [], [], [], 0, 0, 0
-            for p in pages:
-                layout = vectorise(p["probs"], p["image"].width, p["image"].height, cfg)
-                lines = [SegmentedLine(polygon=list(ln.polygon), baseline=list(ln.baseline),
-                                       bbox=(0, 0, 0, 0), region_type="main") for ln in layout.lines]
-                crops = [crop_line(p["image"], ln, p["paper"]) for ln in lines]
-                hyps = [r.text for r in rec.recognize(crops, decoder=args.decoder)] if crops else []
-                n_hyp += len(hyps)
-                page_refs.append(" ".join(p["gt_texts"]))
-                page_hyps.append(" ".join(" ".join(h.split()) for h in hyps if h.strip()))
-                match = {i: j for i, j, _ in polygon_matches([ln.polygon for ln in lines], p["gt_polys"], 0.3)}
-                for i, j in match.items():
-                    m_refs.append(p["gt_texts"][j])
-                    m_seg.append(hyps[i])
-                    m_gt.append(p["gt_read"][j])
-                missed_chars += sum(len(t) for j, t in enumerate(p["gt_texts"]) if j not in match.values())
-                extra_chars += sum(len(h) for i, h in enumerate(hyps) if i not in match)
-            all_chars = sum(len(r) for r in page_refs)
-            print(json.dumps({
-                "ascent": a, "descent": d, "page_cer": round(cer(page_refs, page_hyps), 4),
-                "matched_lines": len(m_refs), "hyp_lines": n_hyp,
-                "matched_cer_segmenter_crop": round(cer(m_refs, m_seg), 4),
-                "matched_cer_gt_crop": round(cer(m_refs, m_gt), 4),
-                "missed_gt_chars_share": round(missed_chars / max(1, all_chars), 4),
-                "unmatched_hyp_chars_share": round(extra_chars / max(1, all_chars), 4),
-            }), flush=True)
+    variants: list[tuple[dict, object]] = []
+    if not args.no_bands:
+        variants += [({"polygons": "band", "ascent": a, "descent": d}, replace(seg.vcfg, ascent=a, descent=d))
+                     for a in ascents for d in descents]
+    for spec in ([] if args.seams is None else (args.seams or [""])):
+        overrides = dict(kv.split("=", 1) for kv in spec.split(",") if kv)
+        seam_cfg = replace(SeamConfig(), **{k: float(v) for k, v in overrides.items()})
+        variants.append(({"polygons": "seams", **{k: float(v) for k, v in overrides.items()}}, seam_cfg))
+    for label, cfg in variants:
+        seam_cfg = cfg if label["polygons"] == "seams" else None
+        vcfg = seg.vcfg if seam_cfg else cfg
+        ious: list[float] = []
+        page_refs, page_hyps = [], []
+        m_refs, m_seg, m_gt, missed_chars, extra_chars, n_hyp = [], [], [], 0, 0, 0
+        for p in pages:
+            layout = vectorise(p["probs"], p["image"].width, p["image"].height, vcfg)
+            if seam_cfg is not None:
+                ink_polygons(layout, p["image"], seam_cfg)
+            lines = [SegmentedLine(polygon=list(ln.polygon), baseline=list(ln.baseline),
+                                   bbox=(0, 0, 0, 0), region_type="main") for ln in layout.lines]
+            crops = [crop_line(p["image"], ln, p["paper"]) for ln in lines]
+            hyps = [r.text for r in rec.recognize(crops, decoder=args.decoder)] if crops else []
+            n_hyp += len(hyps)
+            page_refs.append(" ".join(p["gt_texts"]))
+            page_hyps.append(" ".join(" ".join(h.split()) for h in hyps if h.strip()))
+            matches = polygon_matches([ln.polygon for ln in lines], p["gt_polys"], 0.3)
+            ious += [iou for _, _, iou in matches]
+            match = {i: j for i, j, _ in matches}
+            for i, j in match.items():
+                m_refs.append(p["gt_texts"][j])
+                m_seg.append(hyps[i])
+                m_gt.append(p["gt_read"][j])
+            missed_chars += sum(len(t) for j, t in enumerate(p["gt_texts"]) if j not in match.values())
+            extra_chars += sum(len(h) for i, h in enumerate(hyps) if i not in match)
+        all_chars = sum(len(r) for r in page_refs)
+        print(json.dumps({
+            **label, "page_cer": round(cer(page_refs, page_hyps), 4),
+            "matched_lines": len(m_refs), "hyp_lines": n_hyp,
+            "matched_mean_iou": round(sum(ious) / max(1, len(ious)), 4),
+            "matched_cer_segmenter_crop": round(cer(m_refs, m_seg), 4),
+            "matched_cer_gt_crop": round(cer(m_refs, m_gt), 4),
+            "missed_gt_chars_share": round(missed_chars / max(1, all_chars), 4),
+            "unmatched_hyp_chars_share": round(extra_chars / max(1, all_chars), 4),
+        }), flush=True)
     return 0
 
 

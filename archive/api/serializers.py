@@ -195,8 +195,11 @@ class LineSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     """Geometry checks (self-intersection, inside the image, empty baseline) are the layout services'."""
 
     page = PageField()
-    polygon = points(min_length=3)
-    baseline = points(required=False, help_text="[[x, y], ...]; derived from the polygon when omitted, never empty")
+    polygon = points(min_length=3, required=False,
+                     help_text="[[x, y], ...]; when omitted, fitted to the baseline on the scan (the segmenter's band "
+                               "at the page's line spacing, less the neighbour lines' ink)")
+    baseline = points(required=False, help_text="[[x, y], ...]; derived from the polygon when omitted, never empty. "
+                                                "A polygon, a baseline or both are required")
     region = serializers.IntegerField(source="region_id", required=False, allow_null=True,
                                       help_text="A region of the same page, or null")
     created_by = UsernameField()

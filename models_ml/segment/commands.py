@@ -141,13 +141,26 @@ def cmd_train(args: argparse.Namespace) -> int:
     if not train_files:
         raise CliError("no training pages left once the validation wills are set aside")
     cfg = SegConfig(channels=tuple(args.channels), scale=args.scale)
+    parent = None
+    if args.init:
+        from models_ml.registry import ModelError
+        from models_ml.segment.trained import load_segnet
+
+        try:
+            model, parent_card = load_segnet(args.init)
+        except (OSError, ValueError, ModelError) as exc:
+            raise CliError(f"--init {args.init}: {exc}") from exc
+        model.train()
+        cfg = model.cfg  # the parent's architecture: --channels and --scale do not apply
+        parent = {k: parent_card.get(k) for k in ("name", "version", "sha256")}
+    else:
+        model = SegNet(cfg)
     try:
         train = [load_page(f, cfg) for f in train_files]
         val = [load_page(f, cfg) for f in val_files]
     except (OSError, ValueError) as exc:
         raise CliError(f"cannot load ground truth: {exc}") from exc
     run_dir = Path(args.out)
-    model = SegNet(cfg)
     tcfg = SegTrainConfig(batch_size=args.batch_size, crop=args.crop, lr=args.lr, time_budget_min=args.time_budget,
                           max_steps=args.max_steps, eval_every=args.eval_every, seed=args.seed, threads=args.threads,
                           checkpoint_every=args.checkpoint_every)
@@ -164,7 +177,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         "training_data": {"pages": len(train_files), "wills": len(wills), "source": CREDIT if any(will_of(f) for f in
                           train_files) else "user ground truth", "excluded_validation_wills": list(VALIDATION_WILLS)},
         "validation_data": {"pages": len(val_files), "wills": sorted({will_of(f) or f.stem for f in val_files})},
-        "vectorise": asdict(VectoriseConfig()),
+        "vectorise": (dict(parent_card.get("vectorise", {})) if parent else asdict(VectoriseConfig())),
+        **({"parent": parent} if parent else {}),
         "preprocessing": "grey, resized by `scale` (long side clamped to [min_side, max_side]), contrast stretched "
                          "between the 1st and 99th percentile; labels at half that scale",
         "licence": "weights: same licence as the repository; training data " + CREDIT,
@@ -202,6 +216,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--export", help="model folder to write (default OUT/model)")
     p.add_argument("--name", default="segment-default")
     p.add_argument("--version", default="1")
+    p.add_argument("--init", metavar="MODEL_DIR",
+                   help="start from this segmenter's weights (its architecture and line-band settings; the card "
+                        "names it as parent)")
     p.add_argument("--channels", type=int, nargs="+", default=[16, 32, 48, 64, 96])
     p.add_argument("--scale", type=float, default=0.25)
     p.add_argument("--batch-size", type=int, default=8)

@@ -108,10 +108,11 @@
   function setTool(tool) {
     st.tool = tool;
     bar.querySelectorAll(".ltool").forEach(function (b) { b.setAttribute("aria-pressed", String(b.dataset.ltool === tool)); });
-    V().setTool(tool === "add-line" || tool === "region" ? "polygon" : "pan");
+    V().setTool(tool === "add-line" || tool === "region" ? "polygon" : tool === "add-baseline" ? "polyline" : "pan");
     viewer.dataset.ltool = tool;
     var hints = { select: "Click a line or region to select it.", split: "Click a line where it should be cut in two.",
                   "add-line": "Click the corners of the missing line; double-click or Enter to finish.",
+                  "add-baseline": "Click along the missing line's baseline, left to right; double-click or Enter to finish. Its polygon is fitted on the scan.",
                   region: "Click the corners of the region; double-click or Enter to finish." };
     say(hints[tool]);
   }
@@ -155,6 +156,12 @@
 
   /* Drawing a missing line or a region (the viewer's polygon tool emits the closed polygon). */
   viewer.addEventListener("region-selected", function (ev) {
+    if (st.on && ev.detail.kind === "polyline" && st.tool === "add-baseline") {
+      say("Adding the line and fitting its polygon…");
+      api("POST", "lines/", { page: data.page, baseline: ev.detail.points }).then(function (line) { reload(line.id); },
+        function (err) { V().clearDrawing(); say("Line not added: " + err.message, true); });
+      return;
+    }
     if (!st.on || ev.detail.kind !== "polygon") return;
     var body = { page: data.page, polygon: ev.detail.points };
     if (st.tool === "add-line") {
@@ -257,7 +264,7 @@
   bar.querySelectorAll("[data-lact]").forEach(function (b) { b.addEventListener("click", function () { act(b.dataset.lact); }); });
 
   /* Keyboard: L toggles layout mode; in it Alt+↑/↓ move the selected line, M merges, Delete deletes,
-     S/A/R pick the split, add-line and region tools, Esc goes back to selecting. */
+     S/A/B/R pick the split, add-line, add-baseline and region tools, Esc goes back to selecting. */
   document.addEventListener("keydown", function (ev) {
     var typing = ev.target.closest && ev.target.closest("input, textarea, select");
     if (typing) return;
@@ -270,6 +277,7 @@
     else if (ev.key === "m") act("merge");
     else if (ev.key === "s") setTool("split");
     else if (ev.key === "a") setTool("add-line");
+    else if (ev.key === "b") setTool("add-baseline");
     else if (ev.key === "r") setTool("region");
     else if (ev.key === "Escape") setTool("select");
     else handled = false;

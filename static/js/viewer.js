@@ -80,7 +80,7 @@
   /* Pan and rectangle drag. */
   var drag = null, poly = [];
   viewer.addEventListener("pointerdown", function (ev) {
-    if (ev.button !== 0 || state.tool === "polygon") return;
+    if (ev.button !== 0 || tracing()) return;
     viewer.setPointerCapture(ev.pointerId);
     if (state.tool === "pan") {
       drag = { kind: "pan", x: ev.clientX, y: ev.clientY, tx: state.tx, ty: state.ty, moved: false };
@@ -134,17 +134,20 @@
       drawing.appendChild(c);
     });
   }
+  /* Polyline (a baseline): the same clicks, at least 2 points, left open. */
+  function tracing() { return state.tool === "polygon" || state.tool === "polyline"; }
   function closePoly() {
-    if (poly.length < 3) return;
-    drawPoly(true);
-    emit({ kind: "polygon", points: poly.map(function (p) { return [Math.round(p[0]), Math.round(p[1])]; }) });
+    var open = state.tool === "polyline";
+    if (poly.length < (open ? 2 : 3)) return;
+    drawPoly(!open);
+    emit({ kind: state.tool, points: poly.map(function (p) { return [Math.round(p[0]), Math.round(p[1])]; }) });
   }
   viewer.addEventListener("click", function (ev) {
-    if (state.tool !== "polygon" || ev.detail > 1) return;
+    if (!tracing() || ev.detail > 1) return;
     poly.push(toPage(ev)); drawPoly(false);
   });
   viewer.addEventListener("dblclick", function (ev) {
-    if (state.tool !== "polygon") return;
+    if (!tracing()) return;
     ev.preventDefault(); closePoly();
   });
 
@@ -157,7 +160,7 @@
     else if (ev.key === "ArrowRight") { state.tx -= step; apply(); }
     else if (ev.key === "ArrowUp") { state.ty += step; apply(); }
     else if (ev.key === "ArrowDown") { state.ty -= step; apply(); }
-    else if (ev.key === "Enter" && state.tool === "polygon") closePoly();
+    else if (ev.key === "Enter" && tracing()) closePoly();
     else if (ev.key === "Escape") clearDrawing();
     else return;
     ev.preventDefault();

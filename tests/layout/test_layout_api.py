@@ -89,7 +89,48 @@ def test_viewer_and_strangers_are_refused(client_for, laid_out, who, status):
     assert counts() == before
 
 
+def test_a_line_drawn_as_a_baseline_gets_a_polygon_fitted_on_the_scan(client_for, laid_out):
+    """eScriptorium's way: draw the baseline, the polygon is found (the segmenter's band at the page's spacing)."""
+    from shapely.geometry import Point, Polygon
+
+    from archive.models import Line
+
+    api = client_for("curator")
+    page, (a, b, _) = laid_out["page"], laid_out["lines"]
+    baseline = [[20, 55], [380, 57]]                          # between lines a (baseline y 35) and b (y 75)
+    added = api.post("/api/v1/lines/", {"page": page.pk, "baseline": baseline}, format="json")
+    assert added.status_code == 201, added.json()
+    line = added.json()
+    assert line["baseline"] == baseline and line["order"] == 1 and line["source"] == "human"
+    ids = list(Line.objects.filter(page=page).order_by("order").values_list("pk", flat=True))
+    assert ids[:3] == [a.pk, line["id"], b.pk]
+    shape = Polygon(line["polygon"])
+    assert shape.is_valid and shape.contains(Point(200, 52))
+    ys = [y for _, y in line["polygon"]]
+    assert 55 - 0.65 * 20 - 1 <= min(ys) and max(ys) <= 57 + 0.2 * 20 + 1   # the band between its neighbours
+    xs = [x for x, _ in line["polygon"]]
+    assert min(xs) >= 19 and max(xs) <= 381
+    revisions = api.get(f"/api/v1/lines/{line['id']}/revisions/").json()
+    assert [r["action"] for r in revisions] == ["create"] and revisions[0]["polygon"] == line["polygon"]
+
+
+def test_fitting_a_line_on_an_unreadable_scan_is_a_400_that_stores_nothing(client_for, laid_out):
+    page = laid_out["page"]
+    with page.image.file.open("wb") as handle:
+        handle.write(b"not an image any more")
+    before = counts()
+    response = client_for("curator").post("/api/v1/lines/", {"page": page.pk, "baseline": [[20, 55], [380, 57]]},
+                                          format="json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "scan_unreadable" and "draw its polygon" in error["message"]
+    assert counts() == before
+
+
 @pytest.mark.parametrize(("method", "url", "body", "message"), [
+    ("post", "/api/v1/lines/", {"page": "{page}"}, "polygon, its baseline, or both"),
+    ("post", "/api/v1/lines/", {"page": "{page}", "baseline": [[10, 10], [9000, 10]]}, "outside the image"),
+    ("post", "/api/v1/lines/", {"page": "{page}", "baseline": [[10, 10]]}, "at least 2"),
     ("post", "/api/v1/lines/", {"page": "{page}", "polygon": SELF_CROSSING}, "crosses itself"),
     ("post", "/api/v1/lines/", {"page": "{page}", "polygon": [[10, 10], [9000, 10], [10, 40]]}, "outside the image"),
     ("post", "/api/v1/lines/", {"page": "{page}", "polygon": [[10, 10], [90, 10], [90, 40]], "baseline": []}, "empty"),

@@ -104,3 +104,39 @@ def test_broken_alto_is_a_clear_error(tmp_path: Path, bad: str, capsys) -> None:
                  "--max-steps", "1"])
     assert code == 2 and "cannot load ground truth" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+def _tiny_run(tmp_path: Path, name: str, *extra: str) -> tuple[int, Path]:
+    from models_ml.cli import main
+
+    gt = tmp_path / "gt"
+    if not gt.exists():
+        gt.mkdir()
+        for xml in TRAIN_PAGES:
+            shutil.copy(xml, gt / xml.name)
+            shutil.copy(xml.with_suffix(".jpg"), gt / xml.with_suffix(".jpg").name)
+    run = tmp_path / name
+    code = main(["train-segmenter", "--ground-truth", str(gt), "--out", str(run), "--crop", "64",
+                 "--batch-size", "2", "--max-steps", "2", "--no-record-argv", *extra])
+    return code, run
+
+
+def test_fine_tuning_starts_from_a_segmenter_and_names_it_parent(tmp_path: Path) -> None:
+    code, first = _tiny_run(tmp_path, "first", "--channels", "4", "8", "8")
+    assert code == 0
+    parent = json.loads((first / "model" / "card.json").read_text())
+    parent["vectorise"]["ascent"] = 0.7  # line-band settings tuned for the parent travel with it
+    (first / "model" / "card.json").write_text(json.dumps(parent))
+    code, second = _tiny_run(tmp_path, "second", "--init", str(first / "model"), "--channels", "16", "32")
+    assert code == 0
+    card = json.loads((second / "model" / "card.json").read_text())
+    assert card["architecture"]["channels"] == parent["architecture"]["channels"] == [4, 8, 8]
+    assert card["parent"] == {"name": parent["name"], "version": parent["version"], "sha256": parent["sha256"]}
+    assert card["vectorise"] == parent["vectorise"] and card["vectorise"]["ascent"] == 0.7
+    assert card["sha256"] != parent["sha256"]  # it trained
+
+
+def test_fine_tuning_from_a_folder_that_is_no_segmenter_is_refused(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    code, run = _tiny_run(tmp_path, "run", "--init", str(REPO / "models_ml" / "store" / "htr-default"))
+    assert code == 2 and "--init" in capsys.readouterr().err
+    assert not run.exists()

@@ -196,3 +196,43 @@ def test_real_will_layout_screenshots(transactional_db, sessions, collection, us
     expect(page.locator('#history-panel .geometry-rev[data-action="initial"] .geom-baseline')).to_have_text(old)
     page.locator("#history-panel").scroll_into_view_if_needed()
     s.shot("layout-history-real-will")
+
+
+def test_a_missing_line_drawn_as_its_baseline_gets_a_polygon_fitted_on_the_scan(transactional_db, sessions, collection,
+                                                                                  users):
+    """A curator retires a line of a real will, then draws it again as a baseline only (the "Add baseline" tool,
+    two clicks and Enter): the server fits its polygon on the scan, close to the one the ALTO had."""
+    from shapely.geometry import Point, Polygon
+
+    from archive.models import Line, Page
+    from archive.services.layout.lines import delete_line
+    from exchange.formats.xml_import import import_xml
+
+    result = import_xml(collection, users["curator"], [(f"{WILL}.xml", (FIXTURES / f"{WILL}.xml").read_bytes())],
+                        [(f"{WILL}.jpg", (FIXTURES / f"{WILL}.jpg").read_bytes())], ground_truth=True,
+                        title="Testament (Testaments de Poilus AN_0063)")
+    scan = Page.objects.get(document=result.document)
+    lines = list(scan.lines.order_by("order"))
+    gone = lines[3]
+    delete_line(gone, user=users["curator"])
+    s = sessions()
+    s.force_login(users["curator"])
+    page = s.page
+    page.goto(f"/p/{scan.pk}/?layout=1")
+    expect(page.locator("li.line")).to_have_count(len(lines) - 1)
+    page.get_by_role("button", name="Add baseline").click()
+    expect(page.locator("#layout-status")).to_contain_text("baseline")
+    first, last = gone.baseline[0], gone.baseline[-1]
+    show_page_point(page, *first)
+    page.mouse.click(*screen_point(page, *first))
+    page.mouse.click(*screen_point(page, *last))
+    page.keyboard.press("Enter")
+    expect(page.locator("li.line")).to_have_count(len(lines))
+    expect(page.locator("#layout-status")).not_to_contain_text("not added")
+    added = Line.objects.filter(page=scan).exclude(pk__in=[ln.pk for ln in lines]).get()
+    assert len(added.baseline) == 2 and abs(added.baseline[0][0] - first[0]) <= 8  # a screen pixel is ~3 page pixels
+    fitted, before = Polygon(added.polygon), Polygon(gone.polygon).buffer(0)
+    assert fitted.is_valid and fitted.contains(Point((first[0] + last[0]) / 2, (first[1] + last[1]) / 2 - 5))
+    assert fitted.intersection(before).area / fitted.union(before).area >= 0.4
+    assert list(scan.lines.order_by("order").values_list("pk", flat=True)).index(added.pk) == 3  # back in its place
+    s.shot("layout-add-baseline-real-will")

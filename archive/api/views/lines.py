@@ -53,7 +53,8 @@ class LineViewSet(CollectionScopedViewSet):
         data = dict(serializer.validated_data)
         page = data.pop("page")
         require(request.user, page.document.collection, WRITE)
-        line = layout_lines.add_line(page=page, user=request.user, polygon=data["polygon"], baseline=data.get("baseline"),
+        line = layout_lines.add_line(page=page, user=request.user, polygon=data.get("polygon"),
+                                     baseline=data.get("baseline"),
                                      order=data.get("order"), region=data.get("region_id"),
                                      external_id=data.get("external_id", ""))
         return Response(LineSerializer(line, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED)

@@ -11,6 +11,7 @@ from archive.models import GeometrySource, Line, Page, Region, RevisionAction
 from archive.permissions import WRITE, require
 from archive.services.layout import order as reading_order
 from archive.services.layout import revisions
+from archive.services.layout.fit import fitted_polygon
 from archive.services.layout.order import lock_page
 from archive.services.layout.validation import baseline_from_polygon, check_baseline, check_polygon
 from palimpsest.errors import InputError
@@ -26,13 +27,21 @@ def _region_on(page: Page, region: Region | int | None) -> Region | None:
     return found
 
 
-def add_line(*, page: Page, user: AbstractBaseUser, polygon: Any, baseline: Any = None, order: int | None = None,
-             region: Region | int | None = None, external_id: str = "") -> Line:
-    """Draw a missing line. Without a baseline one is derived from the polygon; without an order the line is
-    placed in reading order by its height on the page (a missing line drawn between two lands between them)."""
+def add_line(*, page: Page, user: AbstractBaseUser, polygon: Any = None, baseline: Any = None,
+             order: int | None = None, region: Region | int | None = None, external_id: str = "") -> Line:
+    """Draw a missing line. Without a baseline one is derived from the polygon; without a polygon one is fitted
+    to the baseline on the scan (``fit.fitted_polygon``); without an order the line is placed in reading order by
+    its height on the page (a missing line drawn between two lands between them)."""
     require(user, page.document.collection, WRITE)
-    polygon = check_polygon(page, polygon)
-    baseline = baseline_from_polygon(polygon) if baseline is None else check_baseline(page, baseline)
+    if polygon is None and baseline is None:
+        raise InputError("Give the line's polygon, its baseline, or both.", code="invalid_geometry",
+                         detail={"field": "polygon"})
+    if polygon is None:
+        baseline = check_baseline(page, baseline)
+        polygon = check_polygon(page, fitted_polygon(page, baseline))
+    else:
+        polygon = check_polygon(page, polygon)
+        baseline = baseline_from_polygon(polygon) if baseline is None else check_baseline(page, baseline)
     with transaction.atomic():
         lock_page(page)
         region_obj = _region_on(page, region)

@@ -1,0 +1,43 @@
+"""The polygon of a line drawn as a baseline only, cut from the scan as the segmenter cuts its lines.
+
+eScriptorium's and kraken's way of drawing a missing line: the curator draws its baseline and
+the machine finds the polygon. Here it is the segmenter's band around the baseline at the page's
+line spacing, less the ink regions of the lines above and below (``models_ml.segment.seams``), so
+the recognizer reads the line as it reads the segmenter's.
+"""
+from __future__ import annotations
+
+from archive.models import Page
+from archive.services.layout.order import live_lines
+from palimpsest.errors import InputError
+
+
+def fitted_polygon(page: Page, baseline: list[list[float]]) -> list[list[float]]:
+    """A polygon for ``baseline`` (already checked) on ``page``, from its scan and its other lines."""
+    from PIL import Image, UnidentifiedImageError
+
+    from models_ml.segment.seams import polygon_for_baseline
+    from models_ml.segment.vectorise import VectoriseConfig
+
+    try:
+        with page.image.file.open("rb") as handle, Image.open(handle) as image:
+            grey = image.convert("L")
+    except (OSError, UnidentifiedImageError) as exc:
+        raise InputError(f"The page's scan cannot be read to fit the line ({exc}); draw its polygon instead.",
+                         code="scan_unreadable") from exc
+    others = [ln.baseline for ln in live_lines(page) if ln.baseline and len(ln.baseline) >= 2]
+    polygon = polygon_for_baseline(grey, baseline, others, band=_shipped_band(VectoriseConfig))
+    return [[float(x), float(y)] for x, y in polygon]
+
+
+def _shipped_band(config_class):  # noqa: ANN001, ANN202 - VectoriseConfig, imported lazily
+    """The line band of the shipped segmenter's card (its tuned ascent and descent), or the defaults."""
+    import json
+
+    from models_ml.segment.trained import default_segmenter_dir
+
+    try:
+        vec = json.loads((default_segmenter_dir() / "card.json").read_text(encoding="utf-8")).get("vectorise", {})
+    except (OSError, ValueError):
+        vec = {}
+    return config_class(**{k: v for k, v in vec.items() if k in config_class.__dataclass_fields__})
