@@ -252,6 +252,10 @@
       if (!next) { say("The last line has no next line to merge with.", true); return; }
       api("POST", "lines/" + line.id + "/merge/", { other: next.id }).then(function (kept) { reload(kept.id); },
         function (err) { say("Not merged: " + err.message, true); });
+    } else if (name === "fit") {
+      say("Fitting the polygon…");
+      api("POST", "lines/" + line.id + "/fit/", {}).then(function (l) { reload(l.id); },
+        function (err) { say("Not fitted: " + err.message, true); });
     } else if (name === "delete") {
       api("DELETE", "lines/" + line.id + "/").then(function () { reload(null); }, function (err) { say("Not deleted: " + err.message, true); });
     } else if (name === "up" || name === "down") {
@@ -263,7 +267,7 @@
   }
   bar.querySelectorAll("[data-lact]").forEach(function (b) { b.addEventListener("click", function () { act(b.dataset.lact); }); });
 
-  /* Keyboard: L toggles layout mode; in it Alt+↑/↓ move the selected line, M merges, Delete deletes,
+  /* Keyboard: L toggles layout mode; in it Alt+↑/↓ move the selected line, M merges, F fits its polygon, Delete deletes,
      S/A/B/R pick the split, add-line, add-baseline and region tools, Esc goes back to selecting. */
   document.addEventListener("keydown", function (ev) {
     var typing = ev.target.closest && ev.target.closest("input, textarea, select");
@@ -275,6 +279,7 @@
     else if (ev.altKey && ev.key === "ArrowDown") act("down");
     else if (ev.key === "Delete") act("delete");
     else if (ev.key === "m") act("merge");
+    else if (ev.key === "f") act("fit");
     else if (ev.key === "s") setTool("split");
     else if (ev.key === "a") setTool("add-line");
     else if (ev.key === "b") setTool("add-baseline");

@@ -76,6 +76,8 @@ def test_viewer_and_strangers_are_refused(client_for, laid_out, who, status):
         ("post", "/api/v1/lines/", {"page": page.pk, "polygon": [[20, 42], [380, 42], [380, 58]]}),
         ("patch", f"/api/v1/lines/{line.pk}/", {"baseline": [[0, 30], [300, 30]]}),
         ("post", f"/api/v1/lines/{line.pk}/split/", {"x": 100}),
+        ("post", "/api/v1/lines/", {"page": page.pk, "baseline": [[20, 55], [380, 57]]}),
+        ("post", f"/api/v1/lines/{line.pk}/fit/", {}),
         ("post", f"/api/v1/lines/{line.pk}/merge/", {"other": laid_out["lines"][1].pk}),
         ("post", "/api/v1/lines/reorder/", {"page": page.pk, "lines": [ln.pk for ln in reversed(laid_out["lines"])]}),
         ("delete", f"/api/v1/lines/{line.pk}/", None),
@@ -114,16 +116,45 @@ def test_a_line_drawn_as_a_baseline_gets_a_polygon_fitted_on_the_scan(client_for
     assert [r["action"] for r in revisions] == ["create"] and revisions[0]["polygon"] == line["polygon"]
 
 
+def test_fit_refits_a_lines_polygon_to_its_baseline_as_a_new_version(client_for, laid_out):
+    from shapely.geometry import Polygon
+
+    api = client_for("curator")
+    a = laid_out["lines"][0]                         # a 40 px rectangle, baseline at y 35, the next line's at 75
+    fitted = api.post(f"/api/v1/lines/{a.pk}/fit/", {}, format="json")
+    assert fitted.status_code == 200, fitted.json()
+    line = fitted.json()
+    assert line["version"] == 2 and line["baseline"] == a.baseline and line["source"] == "human"
+    ys = [y for _, y in line["polygon"]]
+    assert abs(min(ys) - (35 - 0.65 * 40)) <= 1 and abs(max(ys) - (35 + 0.2 * 40)) <= 1   # the band, no longer the box
+    assert Polygon(line["polygon"]).is_valid
+    revisions = api.get(f"/api/v1/lines/{a.pk}/revisions/").json()
+    assert revisions[0]["polygon"] == a.polygon and revisions[-1]["polygon"] == line["polygon"]
+
+
+def test_fitting_a_line_without_a_baseline_is_refused(client_for, laid_out):
+    from archive.models import Line
+
+    a = laid_out["lines"][0]
+    Line.objects.filter(pk=a.pk).update(baseline=[])   # as an old import might have left it
+    before = counts()
+    response = client_for("curator").post(f"/api/v1/lines/{a.pk}/fit/", {}, format="json")
+    assert response.status_code == 400 and "no baseline" in response.json()["error"]["message"]
+    assert counts() == before
+
+
 def test_fitting_a_line_on_an_unreadable_scan_is_a_400_that_stores_nothing(client_for, laid_out):
     page = laid_out["page"]
     with page.image.file.open("wb") as handle:
         handle.write(b"not an image any more")
     before = counts()
-    response = client_for("curator").post("/api/v1/lines/", {"page": page.pk, "baseline": [[20, 55], [380, 57]]},
-                                          format="json")
-    assert response.status_code == 400
-    error = response.json()["error"]
-    assert error["code"] == "scan_unreadable" and "draw its polygon" in error["message"]
+    api = client_for("curator")
+    for url, body in [("/api/v1/lines/", {"page": page.pk, "baseline": [[20, 55], [380, 57]]}),
+                      (f"/api/v1/lines/{laid_out['lines'][0].pk}/fit/", {})]:
+        response = api.post(url, body, format="json")
+        assert response.status_code == 400
+        error = response.json()["error"]
+        assert error["code"] == "scan_unreadable" and "draw its polygon" in error["message"]
     assert counts() == before
 
 
@@ -157,7 +188,7 @@ def test_layout_operations_are_in_openapi(client_for):
     schema = client_for("anonymous").get("/api/schema/", HTTP_ACCEPT="application/json").json()
     paths = schema["paths"]
     for path, method in [("/api/v1/lines/{id}/split/", "post"), ("/api/v1/lines/{id}/merge/", "post"),
-                         ("/api/v1/lines/reorder/", "post"), ("/api/v1/lines/{id}/revisions/", "get"),
+                         ("/api/v1/lines/reorder/", "post"), ("/api/v1/lines/{id}/fit/", "post"), ("/api/v1/lines/{id}/revisions/", "get"),
                          ("/api/v1/regions/", "post"), ("/api/v1/regions/{id}/", "patch"), ("/api/v1/regions/{id}/", "delete"),
                          ("/api/v1/geometry-revisions/", "get")]:
         assert method in paths[path], (path, method)

@@ -8,6 +8,7 @@ imported from its ALTO and writes the screenshots in docs/screenshots.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -236,3 +237,14 @@ def test_a_missing_line_drawn_as_its_baseline_gets_a_polygon_fitted_on_the_scan(
     assert fitted.intersection(before).area / fitted.union(before).area >= 0.4
     assert list(scan.lines.order_by("order").values_list("pk", flat=True)).index(added.pk) == 3  # back in its place
     s.shot("layout-add-baseline-real-will")
+
+    # "Fit polygon" on an imported line: its ALTO polygon becomes the fitted one, as a new version
+    other = Line.objects.get(pk=lines[5].pk)  # renumbered by the deletion and the addition: its version moved
+    page.locator(f"#line-{other.pk} .ln").click()
+    with page.expect_navigation():  # fitted, then the workspace reloads with the line selected
+        page.get_by_role("button", name="Fit polygon").click()
+    expect(page.locator(f"#line-{other.pk}")).to_have_class(re.compile("selected"))
+    refitted = Line.objects.get(pk=other.pk)
+    assert refitted.version == other.version + 1 and refitted.polygon != other.polygon and refitted.baseline == other.baseline
+    now, then = Polygon(refitted.polygon), Polygon(other.polygon).buffer(0)
+    assert now.intersection(then).area / now.union(then).area >= 0.4

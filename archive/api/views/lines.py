@@ -106,6 +106,14 @@ class LineViewSet(CollectionScopedViewSet):
         kept = split_merge.merge_lines(line, other, user=request.user)
         return Response(LineSerializer(kept, context=self.get_serializer_context()).data)
 
+    @extend_schema(request=None, responses={200: LineSerializer, 400: BAD_GEOMETRY})
+    @action(detail=True, methods=["post"])
+    def fit(self, request, pk=None):
+        """Fit the polygon to the line's baseline on the scan (the segmenter's band at the page's line spacing,
+        less the neighbour lines' ink): a new geometry version, the old polygon kept in the revisions."""
+        line = layout_lines.refit_line(self.get_object(), user=request.user)
+        return Response(LineSerializer(line, context=self.get_serializer_context()).data)
+
     @extend_schema(request=ReorderSerializer, responses={200: LineSerializer(many=True)})
     @action(detail=False, methods=["post"])
     def reorder(self, request):

@@ -12,8 +12,9 @@ from archive.services.layout.order import live_lines
 from palimpsest.errors import InputError
 
 
-def fitted_polygon(page: Page, baseline: list[list[float]]) -> list[list[float]]:
-    """A polygon for ``baseline`` (already checked) on ``page``, from its scan and its other lines."""
+def fitted_polygon(page: Page, baseline: list[list[float]], exclude: int | None = None) -> list[list[float]]:
+    """A polygon for ``baseline`` (already checked) on ``page``, from its scan and its other lines
+    (all live lines but ``exclude``, the line being refitted)."""
     from PIL import Image, UnidentifiedImageError
 
     from models_ml.segment.seams import polygon_for_baseline
@@ -25,7 +26,7 @@ def fitted_polygon(page: Page, baseline: list[list[float]]) -> list[list[float]]
     except (OSError, UnidentifiedImageError) as exc:
         raise InputError(f"The page's scan cannot be read to fit the line ({exc}); draw its polygon instead.",
                          code="scan_unreadable") from exc
-    others = [ln.baseline for ln in live_lines(page) if ln.baseline and len(ln.baseline) >= 2]
+    others = [ln.baseline for ln in live_lines(page) if ln.pk != exclude and ln.baseline and len(ln.baseline) >= 2]
     polygon = polygon_for_baseline(grey, baseline, others, band=_shipped_band(VectoriseConfig))
     return [[float(x), float(y)] for x, y in polygon]
 

@@ -99,6 +99,17 @@ def set_line_region(line: Line, region: Region | int | None, *, user: AbstractBa
     return line
 
 
+def refit_line(line: Line, *, user: AbstractBaseUser) -> Line:
+    """Fit the line's polygon to its baseline on the scan again (after its baseline or its neighbours moved),
+    as ``add_line`` fits a line drawn as a baseline. A new geometry version; the old polygon is kept."""
+    require(user, line.page.document.collection, WRITE)
+    if not line.baseline or len(line.baseline) < 2:
+        raise InputError("The line has no baseline to fit a polygon to; draw its baseline first.",
+                         code="invalid_geometry", detail={"field": "baseline"})
+    polygon = fitted_polygon(line.page, line.baseline, exclude=line.pk)
+    return edit_line(line, user=user, polygon=polygon)
+
+
 def delete_line(line: Line, *, user: AbstractBaseUser) -> Line:
     """Retire the line: it leaves the page and the reading order; its revisions, texts and annotations stay,
     and annotations anchored to it are flagged orphaned (they point at a line no longer on the page)."""
