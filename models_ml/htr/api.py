@@ -13,7 +13,7 @@ from PIL import Image
 
 from models_ml import registry
 from models_ml.htr.data import Charset, collate, plan_batches, preprocess
-from models_ml.htr.decode import Decoded, beam_decode, greedy, prefix_beam_nbest
+from models_ml.htr.decode import Decoded, align, beam_decode, greedy, prefix_beam_nbest
 from models_ml.htr.kws import (
     LM_INDEX_BEAM,
     LM_INDEX_SCALE,
@@ -150,7 +150,8 @@ class Recognizer:
             self._lexicon = load_lexicon(self.model_dir)
         return self._lexicon
 
-    def word_alternatives(self, log_probs: np.ndarray, to_columns=None) -> list[dict]:  # noqa: ANN001
+    def word_alternatives(self, log_probs: np.ndarray, to_columns=None,  # noqa: ANN001
+                          nbest: list[tuple[list[int], float]] | None = None) -> list[dict]:
         """The line's probabilistic index (image columns when ``to_columns`` maps frames).
 
         Each entry is {"columns": [x0, x1], "alternatives": [[spelling, p], ...]} and, for a spotted
@@ -160,7 +161,8 @@ class Recognizer:
         model's LM and ``index_lm_beam`` > 0 (default kws.LM_INDEX_BEAM) the words of the LM beam search's
         final beams are candidates too, and each entry's probability is kws.with_lm_words': the mean of
         spotting's and the beams' share. With "slots" the entries are word_slots' positions and spellings
-        as they come.
+        as they come. ``nbest``: the LM beam search's final beams when the caller already ran it
+        (the reading shares it, :meth:`recognize_prepared`).
         """
         out: list[dict] = []
         if " " not in self.charset.chars:
@@ -174,7 +176,7 @@ class Recognizer:
             return out
         if self._folded is None:
             self._folded = FoldedCharset.of(self.charset.chars)
-        lm_words, lm_texts = self._lm_words(log_probs)
+        lm_words, lm_texts = self._lm_words(log_probs, nbest)
         spellings: dict[str, str] = {}
         forms = [raw for form in [w for slot in slots for w, _ in slot.alternatives] + self.lexicon for raw in form.split()]
         for raw in forms + [raw for text in lm_texts for raw in RAW_WORD.findall(text)]:
@@ -197,14 +199,23 @@ class Recognizer:
         out.sort(key=lambda e: (e["columns"][0], -e["alternatives"][0][1]))
         return out
 
-    def _lm_words(self, log_probs: np.ndarray) -> tuple[dict[str, float], list[str]]:
+    def _lm_words(self, log_probs: np.ndarray,
+                  nbest: list[tuple[list[int], float]] | None = None) -> tuple[dict[str, float], list[str]]:
         """The LM beam search's N-best word shares (kws.nbest_word_posteriors) and texts; none without an LM."""
         if not self.index_lm_beam or self.lm is None:
             return {}, []
-        hyps = [(self.charset.decode(labels), score) for labels, score in
-                prefix_beam_nbest(log_probs, beam=self.index_lm_beam, lm=self.lm, chars=self.charset.chars,
-                                  alpha=self.alpha, beta=self.beta)]
+        hyps = [(self.charset.decode(labels), score) for labels, score in (nbest or self._lm_nbest(log_probs))]
         return nbest_word_posteriors(hyps, LM_INDEX_SCALE), [text for text, _ in hyps]
+
+    def _lm_nbest(self, log_probs: np.ndarray) -> list[tuple[list[int], float]]:
+        return prefix_beam_nbest(log_probs, beam=self.index_lm_beam, lm=self.lm, chars=self.charset.chars,
+                                 alpha=self.alpha, beta=self.beta)
+
+    def _shares_lm_beam(self, decoder: str, lm: bool, alternatives: bool) -> bool:
+        """Whether a beam + LM reading and the index's LM beams are one search (same width, same LM weights):
+        then each line is searched once, and the reading is its best beam."""
+        return (alternatives and decoder == "beam" and lm and self.index_mode == "spot"
+                and self.index_lm_beam == self.beam and self.lm is not None)
 
     def prepare(self, images: Sequence[Image.Image]) -> list[PreparedLine]:
         """The CPU-side preprocessing of :meth:`recognize`, separable so a job can run it on a loader thread."""
@@ -232,8 +243,10 @@ class Recognizer:
         results: list[LineReading | None] = [None] * len(lines)
         for idx in plan_batches([line.array.shape[1] for line in lines], batch_size, cost):
             outs = forward_arrays(self.model, [lines[i].array for i in idx], self.device)
+            shared = self._shares_lm_beam(decoder, lm, alternatives)
             for i, lp in zip(idx, outs, strict=False):
-                d = self.decode(lp, decoder, lm)
+                nbest = self._lm_nbest(lp) if shared else None
+                d = align(lp, nbest[0][0]) if nbest else self.decode(lp, decoder, lm)
                 scale = lines[i].source_width / max(1, lines[i].array.shape[1])
                 k = self.downsample
                 cols = [(int(math.floor(a * k * scale)), min(lines[i].source_width, int(math.ceil(b * k * scale))))
@@ -246,7 +259,7 @@ class Recognizer:
                                          confidence=geometric_mean(d.confidences),
                                          char_confidences=[round(c, 4) for c in d.confidences],
                                          char_frames=list(d.frames), char_columns=cols, frames=int(lp.shape[0]),
-                                         words=self.word_alternatives(lp, to_columns) if alternatives else [])
+                                         words=self.word_alternatives(lp, to_columns, nbest) if alternatives else [])
         return [r for r in results if r is not None]
 
 

@@ -172,3 +172,43 @@ def test_the_recognizer_weighs_the_lm_beams_into_its_index(tmp_path) -> None:
     for e in with_lm.words:
         x0, x1 = e["columns"]
         assert 0 <= x0 <= x1 <= 300
+
+
+def test_a_beam_lm_reading_and_the_index_share_one_beam_search(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """When the reading's beam and the index's LM beams are the same search, each line is searched once and
+    the reading is that search's best beam: the same text and spans as the reading alone."""
+    from PIL import Image
+
+    import models_ml.htr.api as api
+    from models_ml.htr.api import Recognizer
+    from models_ml.htr.lm import CharLM
+    from tests.ml.conftest import Tiny
+
+    model, charset = Tiny.model()
+    Tiny.save(model, charset, tmp_path / "m")
+    CharLM.build(["de la maison de ma mere"] * 20, charset.chars, order=3).save(tmp_path / "m" / "lm.json")
+    rec = Recognizer(tmp_path / "m", "cpu")
+    rng = np.random.default_rng(1)
+    imgs = [Image.fromarray((rng.random((40, w)) * 255).astype("uint8")) for w in (180, 300, 240)]
+    rec.beam = rec.index_lm_beam = 4
+    alone = rec.recognize(imgs, decoder="beam", lm=True)
+    calls = {"beam_decode": 0, "nbest": 0}
+    real_beam, real_nbest = api.beam_decode, api.prefix_beam_nbest
+
+    def counting(name, fn):  # noqa: ANN001, ANN202
+        def wrapped(*a, **k):  # noqa: ANN002, ANN003, ANN202
+            calls[name] += 1
+            return fn(*a, **k)
+        return wrapped
+
+    monkeypatch.setattr(api, "beam_decode", counting("beam_decode", real_beam))
+    monkeypatch.setattr(api, "prefix_beam_nbest", counting("nbest", real_nbest))
+    shared = rec.recognize(imgs, decoder="beam", lm=True, alternatives=True)
+    assert calls == {"beam_decode": 0, "nbest": len(imgs)}
+    assert [r.text for r in shared] == [r.text for r in alone]
+    assert [r.char_frames for r in shared] == [r.char_frames for r in alone]
+    assert [r.char_confidences for r in shared] == [r.char_confidences for r in alone]
+    rec.index_lm_beam = 6  # not the same search: two per line, as before
+    calls.update(beam_decode=0, nbest=0)
+    rec.recognize(imgs, decoder="beam", lm=True, alternatives=True)
+    assert calls == {"beam_decode": len(imgs), "nbest": len(imgs)}
