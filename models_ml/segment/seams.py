@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from models_ml.segment.layout import PageLayout
-from models_ml.segment.vectorise import VectoriseConfig
+from models_ml.segment.vectorise import VectoriseConfig, neighbour_gap
 
 # A seam may move this many rows per column up or down: steep enough to pass an ascender.
 SEAM_OFFSETS = [(-2, 1), (-1, 1), (0, 1), (1, 1), (2, 1)]
@@ -57,23 +57,6 @@ def _baseline_y(baseline: np.ndarray, xs: np.ndarray) -> np.ndarray:
     return np.interp(xs, baseline[order, 0], baseline[order, 1])
 
 
-def _gap(lines: list[np.ndarray], i: int, direction: int) -> float | None:
-    """Distance to the nearest baseline above (-1) or below (+1) that overlaps line ``i`` in x."""
-    a = lines[i]
-    best = None
-    for j, b in enumerate(lines):
-        if j == i:
-            continue
-        lo, hi = max(a[0, 0], b[0, 0]), min(a[-1, 0], b[-1, 0])
-        if hi - lo < 0.2 * min(a[-1, 0] - a[0, 0], b[-1, 0] - b[0, 0]):
-            continue
-        xs = np.linspace(lo, hi, 8)
-        d = float(np.median(_baseline_y(b, xs) - _baseline_y(a, xs))) * direction
-        if d > 1 and (best is None or d < best):
-            best = d
-    return best
-
-
 def _seam(ink: np.ndarray, xs: np.ndarray, start_y: np.ndarray, sign: int, rows: int,
           cfg: SeamConfig) -> np.ndarray:
     """The cheapest path's y per column: rows counted from ``start_y`` upwards (sign -1) or downwards (+1)."""
@@ -106,8 +89,8 @@ def seam_polygon(ink: np.ndarray, lines: list[np.ndarray], i: int, spacing: floa
     """The polygon (k, 2) of baseline ``i`` between its two seams, in the ink map's pixels."""
     h, w = ink.shape
     base = lines[i]
-    up = min(_gap(lines, i, -1) or spacing, 1.5 * spacing)
-    down = min(_gap(lines, i, 1) or spacing, 1.5 * spacing)
+    up = min(neighbour_gap(lines, i, -1) or spacing, 1.5 * spacing)
+    down = min(neighbour_gap(lines, i, 1) or spacing, 1.5 * spacing)
     margin = cfg.margin * spacing
     x0 = int(max(0, np.floor(base[:, 0].min() - margin)))
     x1 = int(min(w - 1, np.ceil(base[:, 0].max() + margin)))

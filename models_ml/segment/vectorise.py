@@ -77,7 +77,7 @@ def _simplify(pts: np.ndarray, tol: float = 0.75) -> np.ndarray:
 
 def page_spacing(lines: list[np.ndarray], default: float) -> float:
     """Median vertical distance between x-overlapping neighbour baselines."""
-    ds = [d for i in range(len(lines)) for d in (_neighbour_gap(lines, i, -1), _neighbour_gap(lines, i, 1)) if d]
+    ds = [d for i in range(len(lines)) for d in (neighbour_gap(lines, i, -1), neighbour_gap(lines, i, 1)) if d]
     return float(np.median(ds)) if ds else default
 
 
@@ -85,7 +85,7 @@ def _y_at(line: np.ndarray, x: np.ndarray) -> np.ndarray:
     return np.interp(x, line[:, 0], line[:, 1])
 
 
-def _neighbour_gap(lines: list[np.ndarray], i: int, direction: int) -> float | None:
+def neighbour_gap(lines: list[np.ndarray], i: int, direction: int) -> float | None:
     """Distance to the nearest baseline above (-1) or below (+1) that overlaps in x."""
     a = lines[i]
     best = None
@@ -138,8 +138,8 @@ def join_pieces(pieces: list[np.ndarray], spacing: float, cfg: VectoriseConfig) 
 def line_polygon(lines: list[np.ndarray], i: int, spacing: float, cfg: VectoriseConfig,
                  w: float, h: float) -> np.ndarray:
     """A band around baseline ``i``: ascent above and descent below, × the local spacing."""
-    up = _neighbour_gap(lines, i, -1) or spacing
-    down = _neighbour_gap(lines, i, 1) or spacing
+    up = neighbour_gap(lines, i, -1) or spacing
+    down = neighbour_gap(lines, i, 1) or spacing
     up, down = min(up, 1.5 * spacing), min(down, 1.5 * spacing)
     base = lines[i]
     top = np.stack([base[:, 0], base[:, 1] - cfg.ascent * up], axis=1)
