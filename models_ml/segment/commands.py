@@ -167,12 +167,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(json.dumps({"train_pages": len(train), "val_pages": len(val), "parameters": count_parameters(model)}),
           flush=True)
     summary = fit(model, train, val, run_dir, tcfg, log=lambda s: print(s, flush=True))
-    model.load_state_dict(torch.load(run_dir / "best.pt", map_location="cpu"))
+    model.load_state_dict(torch.load(run_dir / f"{args.keep}.pt", map_location="cpu"))
     wills = sorted({will_of(f) or f.stem for f in train_files})
     card = {
         "name": args.name, "version": args.version, "task": "segment",
         "architecture": {"kind": "SegNet (U-Net, stride-2 stem)", **cfg.to_dict(), "parameters": count_parameters(model)},
-        "training": {**summary, "command": "python -m models_ml " + " ".join(sys.argv[1:]) if args.record_argv
+        "training": {**summary, "checkpoint": args.keep, "command": "python -m models_ml " + " ".join(sys.argv[1:]) if args.record_argv
                      else None},
         "training_data": {"pages": len(train_files), "wills": len(wills), "source": CREDIT if any(will_of(f) for f in
                           train_files) else "user ground truth", "excluded_validation_wills": list(VALIDATION_WILLS)},
@@ -216,6 +216,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--export", help="model folder to write (default OUT/model)")
     p.add_argument("--name", default="segment-default")
     p.add_argument("--version", default="1")
+    p.add_argument("--keep", choices=["best", "last"], default="best",
+                   help="export the weights of lowest validation loss (best) or the last ones (last: nothing is "
+                        "chosen on the validation pages)")
     p.add_argument("--init", metavar="MODEL_DIR",
                    help="start from this segmenter's weights (its architecture and line-band settings; the card "
                         "names it as parent)")

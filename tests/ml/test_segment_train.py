@@ -127,13 +127,20 @@ def test_fine_tuning_starts_from_a_segmenter_and_names_it_parent(tmp_path: Path)
     parent = json.loads((first / "model" / "card.json").read_text())
     parent["vectorise"]["ascent"] = 0.7  # line-band settings tuned for the parent travel with it
     (first / "model" / "card.json").write_text(json.dumps(parent))
-    code, second = _tiny_run(tmp_path, "second", "--init", str(first / "model"), "--channels", "16", "32")
+    code, second = _tiny_run(tmp_path, "second", "--init", str(first / "model"), "--channels", "16", "32",
+                             "--keep", "last")
     assert code == 0
     card = json.loads((second / "model" / "card.json").read_text())
     assert card["architecture"]["channels"] == parent["architecture"]["channels"] == [4, 8, 8]
     assert card["parent"] == {"name": parent["name"], "version": parent["version"], "sha256": parent["sha256"]}
     assert card["vectorise"] == parent["vectorise"] and card["vectorise"]["ascent"] == 0.7
     assert card["sha256"] != parent["sha256"]  # it trained
+    assert card["training"]["checkpoint"] == "last" and parent["training"]["checkpoint"] == "best"
+    from safetensors.torch import load_file
+
+    last = torch.load(second / "last.pt", map_location="cpu")
+    shipped = load_file(str(second / "model" / "model.safetensors"))
+    assert all(torch.equal(shipped[k], v.half() if v.is_floating_point() else v) for k, v in last.items())
 
 
 def test_fine_tuning_from_a_folder_that_is_no_segmenter_is_refused(tmp_path: Path, capsys) -> None:  # noqa: ANN001
