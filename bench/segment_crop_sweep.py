@@ -75,9 +75,10 @@ def main() -> int:
         variants += [({"polygons": "band", "ascent": a, "descent": d}, replace(seg.vcfg, ascent=a, descent=d))
                      for a in ascents for d in descents]
     for spec in ([] if args.seams is None else (args.seams or [""])):
-        overrides = dict(kv.split("=", 1) for kv in spec.split(",") if kv)
-        seam_cfg = replace(SeamConfig(), **{k: float(v) for k, v in overrides.items()})
-        variants.append(({"polygons": "seams", **{k: float(v) for k, v in overrides.items()}}, seam_cfg))
+        defaults = SeamConfig()
+        overrides = {k: type(getattr(defaults, k))(float(v))  # add_own=0 is False, ink_cost=50 is 50.0
+                     for k, v in (kv.split("=", 1) for kv in spec.split(",") if kv)}
+        variants.append(({"polygons": "seams", **overrides}, replace(defaults, **overrides)))
     for label, cfg in variants:
         seam_cfg = cfg if label["polygons"] == "seams" else None
         vcfg = seg.vcfg if seam_cfg else cfg

@@ -241,9 +241,9 @@ class Recognizer:
         """
         cost = BATCH_COST_COLUMNS.get(str(self.device).split(":")[0], BATCH_COST_COLUMNS["cuda"])
         results: list[LineReading | None] = [None] * len(lines)
+        shared = self._shares_lm_beam(decoder, lm, alternatives)
         for idx in plan_batches([line.array.shape[1] for line in lines], batch_size, cost):
             outs = forward_arrays(self.model, [lines[i].array for i in idx], self.device)
-            shared = self._shares_lm_beam(decoder, lm, alternatives)
             for i, lp in zip(idx, outs, strict=False):
                 nbest = self._lm_nbest(lp) if shared else None
                 d = align(lp, nbest[0][0]) if nbest else self.decode(lp, decoder, lm)

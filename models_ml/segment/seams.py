@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from models_ml.segment.layout import PageLayout
-from models_ml.segment.vectorise import VectoriseConfig, neighbour_gap
+from models_ml.segment.layout import Line, PageLayout
+from models_ml.segment.vectorise import VectoriseConfig, line_polygon, neighbour_gap, page_spacing, y_at
 
 # A seam may move this many rows per column up or down: steep enough to pass an ascender.
 SEAM_OFFSETS = [(-2, 1), (-1, 1), (0, 1), (1, 1), (2, 1)]
@@ -38,8 +38,8 @@ class SeamConfig:
     lean: float = 0.05        # each row away from the line costs this much per column
     ink_floor: float = 0.25   # ink below this (rule lines, show-through) counts as paper
     margin: float = 0.15      # × spacing: the polygon reaches this far past the baseline's ends
-    keep_band: float = 1.0    # 1: the band (less the neighbours' seam regions) plus the seam region; 0: seams only
-    add_own: float = 1.0      # with keep_band: 1 adds the line's own seam region to the band, 0 only cuts it
+    keep_band: bool = True    # the band (less the neighbours' seam regions) plus the seam region; False: seams only
+    add_own: bool = True      # with keep_band: add the line's own seam region to the band; False: only cut it
 
 
 def ink_map(grey: np.ndarray) -> np.ndarray:
@@ -50,11 +50,6 @@ def ink_map(grey: np.ndarray) -> np.ndarray:
     from scipy import ndimage
 
     return ndimage.grey_dilation(ink, size=(3, 3))  # a thin or faint stroke is still a wall
-
-
-def _baseline_y(baseline: np.ndarray, xs: np.ndarray) -> np.ndarray:
-    order = np.argsort(baseline[:, 0])
-    return np.interp(xs, baseline[order, 0], baseline[order, 1])
 
 
 def _seam(ink: np.ndarray, xs: np.ndarray, start_y: np.ndarray, sign: int, rows: int,
@@ -97,7 +92,7 @@ def seam_polygon(ink: np.ndarray, lines: list[np.ndarray], i: int, spacing: floa
     if x1 - x0 < 2:
         x1 = min(w - 1, x0 + 2)
     xs = np.arange(x0, x1 + 1)
-    yb = _baseline_y(base, xs.astype(np.float64))
+    yb = y_at(base, xs.astype(np.float64))
     core = cfg.core * up
     up_rows = max(1, int(cfg.reach * up - core))
     top = _seam(ink, xs, yb - core, -1, up_rows, cfg)
@@ -127,8 +122,6 @@ def ink_polygons(layout: PageLayout, grey, cfg: SeamConfig | None = None) -> Pag
     """
     from PIL import Image
     from shapely.geometry import Polygon
-
-    from models_ml.segment.vectorise import page_spacing
 
     cfg = cfg or SeamConfig()
     if not layout.lines:
@@ -187,12 +180,9 @@ def polygon_for_baseline(grey, baseline: list, others: list[list], cfg: SeamConf
     the lines above and below (their descenders and ascenders). A page with no other line takes a spacing
     of ``LONE_LINE_SPACING`` × its height.
     """
-    from models_ml.segment.layout import Line
-    from models_ml.segment.vectorise import line_polygon, page_spacing
-
     grey = grey if grey.mode == "L" else grey.convert("L")
     band = band or VectoriseConfig()
-    cfg = replace(cfg or SeamConfig(), keep_band=1.0, add_own=0.0)
+    cfg = replace(cfg or SeamConfig(), keep_band=True, add_own=False)
     own = np.asarray(baseline, dtype=np.float64)
     own = own[np.argsort(own[:, 0])]
     rest = [np.asarray(b, dtype=np.float64) for b in others if len(b) >= 2]
@@ -215,4 +205,4 @@ def _vertical_distance(a: np.ndarray, b: np.ndarray) -> float:
     if hi <= lo:
         return float("inf")
     xs = np.linspace(lo, hi, 8)
-    return float(np.median(np.abs(_baseline_y(b, xs) - _baseline_y(a, xs))))
+    return float(np.median(np.abs(y_at(b, xs) - y_at(a, xs))))

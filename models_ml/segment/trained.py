@@ -11,6 +11,21 @@ def default_segmenter_dir() -> Path:
     return STORE_DIR / "segment-default"
 
 
+def card_vectorise_config(model_dir: str | Path | None = None):  # noqa: ANN201 - VectoriseConfig, imported lazily
+    """The line band and thresholds a segmenter's card records, without loading its weights; the defaults
+    when the card cannot be read."""
+    import json
+
+    from models_ml.segment.vectorise import VectoriseConfig
+
+    d = Path(model_dir) if model_dir else default_segmenter_dir()
+    try:
+        card = json.loads((d / "card.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        card = {}
+    return VectoriseConfig.from_card(card)
+
+
 def export_model(model, out_dir: Path, card: dict) -> dict:  # noqa: ANN001 - a SegNet
     """Weights in fp16 (BatchNorm statistics included) and the card, via the registry."""
     tensors = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
@@ -42,9 +57,7 @@ class Segmenter:
 
         self.model_dir = Path(model_dir) if model_dir else default_segmenter_dir()
         self.model, self.card = load_segnet(self.model_dir)
-        vec = dict(self.card.get("vectorise", {}))
-        self.vcfg = vectorise_cfg or VectoriseConfig(**{k: v for k, v in vec.items()
-                                                        if k in VectoriseConfig.__dataclass_fields__})
+        self.vcfg = vectorise_cfg or VectoriseConfig.from_card(self.card)
 
     def probabilities(self, image):  # noqa: ANN001, ANN201 - PIL image → (C, h, w) numpy
         import numpy as np

@@ -37,6 +37,11 @@ class VectoriseConfig:
     region_threshold: float = 0.5
     min_region_area: float = 30.0  # label px²
 
+    @classmethod
+    def from_card(cls, card: dict) -> VectoriseConfig:
+        """The settings a segmenter's card records under ``vectorise`` (unknown keys ignored, missing ones default)."""
+        return cls(**{k: v for k, v in card.get("vectorise", {}).items() if k in cls.__dataclass_fields__})
+
 
 def baseline_pieces(prob: np.ndarray, cfg: VectoriseConfig) -> list[np.ndarray]:
     """Polylines (k, 2) of (x, y) label coordinates, one per connected baseline piece."""
@@ -81,7 +86,8 @@ def page_spacing(lines: list[np.ndarray], default: float) -> float:
     return float(np.median(ds)) if ds else default
 
 
-def _y_at(line: np.ndarray, x: np.ndarray) -> np.ndarray:
+def y_at(line: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The baseline's y at columns ``x`` (its points in x order)."""
     return np.interp(x, line[:, 0], line[:, 1])
 
 
@@ -96,7 +102,7 @@ def neighbour_gap(lines: list[np.ndarray], i: int, direction: int) -> float | No
         if hi - lo < 0.2 * min(a[-1, 0] - a[0, 0], b[-1, 0] - b[0, 0]):
             continue
         xs = np.linspace(lo, hi, 8)
-        d = float(np.median(_y_at(b, xs) - _y_at(a, xs))) * direction
+        d = float(np.median(y_at(b, xs) - y_at(a, xs))) * direction
         if d > 1 and (best is None or d < best):
             best = d
     return best

@@ -76,7 +76,7 @@ def test_baselines_order_and_count_are_kept() -> None:
 def test_seams_alone_hug_the_writing() -> None:
     """Without the band the polygon is the seam region: tight above the letters, around the strokes."""
     image, layout = _page()
-    a, b = ink_polygons(layout, image, replace(SeamConfig(), keep_band=0.0)).lines
+    a, b = ink_polygons(layout, image, replace(SeamConfig(), keep_band=False)).lines
     top_a = min(y for _, y in a.polygon)
     assert top_a <= A_ASCENDER[1] + 2                      # over the ascender
     assert _contains(a.polygon, (A_ASCENDER[0] + 2, A_ASCENDER[1] + 3))

@@ -15,30 +15,18 @@ from palimpsest.errors import InputError
 def fitted_polygon(page: Page, baseline: list[list[float]], exclude: int | None = None) -> list[list[float]]:
     """A polygon for ``baseline`` (already checked) on ``page``, from its scan and its other lines
     (all live lines but ``exclude``, the line being refitted)."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     from models_ml.segment.seams import polygon_for_baseline
-    from models_ml.segment.vectorise import VectoriseConfig
+    from models_ml.segment.trained import card_vectorise_config
 
     try:
         with page.image.file.open("rb") as handle, Image.open(handle) as image:
             grey = image.convert("L")
-    except (OSError, UnidentifiedImageError) as exc:
+    except OSError as exc:  # PIL's UnidentifiedImageError is one
         raise InputError(f"The page's scan cannot be read to fit the line ({exc}); draw its polygon instead.",
                          code="scan_unreadable") from exc
     others = [ln.baseline for ln in live_lines(page) if ln.pk != exclude and ln.baseline and len(ln.baseline) >= 2]
-    polygon = polygon_for_baseline(grey, baseline, others, band=_shipped_band(VectoriseConfig))
+    polygon = polygon_for_baseline(grey, baseline, others, band=card_vectorise_config())  # the shipped segmenter's band
     return [[float(x), float(y)] for x, y in polygon]
 
-
-def _shipped_band(config_class):  # noqa: ANN001, ANN202 - VectoriseConfig, imported lazily
-    """The line band of the shipped segmenter's card (its tuned ascent and descent), or the defaults."""
-    import json
-
-    from models_ml.segment.trained import default_segmenter_dir
-
-    try:
-        vec = json.loads((default_segmenter_dir() / "card.json").read_text(encoding="utf-8")).get("vectorise", {})
-    except (OSError, ValueError):
-        vec = {}
-    return config_class(**{k: v for k, v in vec.items() if k in config_class.__dataclass_fields__})
