@@ -24,8 +24,8 @@ from tqdm import tqdm
 
 from models_ml import registry
 from models_ml.htr.api import forward_arrays, load_model
-from models_ml.htr.augment import augment_line
-from models_ml.htr.data import Charset, LineSet, bucket_batches, collate
+from models_ml.htr.batches import EpochBatches, as_float, epoch_batches, to_device
+from models_ml.htr.data import Charset, LineSet, bucket_batches
 from models_ml.htr.lm import copy_lm
 from models_ml.htr.metrics import cer, wer
 from models_ml.htr.model import CRNN, CRNNConfig, count_parameters
@@ -53,6 +53,9 @@ class TrainConfig:
     seed: int = 1234
     augment: bool = True
     threads: int = 0
+    workers: int = 0  # processes that augment and collate batches (batches.py); 0: the training loop does
+    amp: str = "fp16"  # mixed precision on CUDA: fp16 (with loss scaling), bf16 or off; the CPU trains in fp32
+    keep: str = "best"  # what --export holds: the best checkpoint on the validation lines, or the last one
 
 
 def seed_everything(seed: int) -> None:
@@ -77,11 +80,6 @@ def evaluate_arrays(model: CRNN, charset: Charset, images: list[np.ndarray], tex
             hyps[i] = charset.decode(greedy(lp).labels)
     model.train(was_training)
     return {"cer": cer(texts, hyps), "wer": wer(texts, hyps), "lines": len(texts)}
-
-
-def as_float(arr: np.ndarray) -> np.ndarray:
-    """Stored uint8 lines → the float 0..1 scale the model is trained on."""
-    return arr.astype(np.float32) / 255.0 if arr.dtype == np.uint8 else arr.astype(np.float32)
 
 
 def _lr_at(step: int, cfg: TrainConfig, elapsed_s: float = 0.0) -> float:
@@ -195,13 +193,16 @@ def fit(model: CRNN, charset: Charset, train_set: LineSet, val_set: LineSet, tcf
     device = "cuda" if torch.cuda.is_available() else "cpu"
     if tcfg.threads:
         torch.set_num_threads(tcfg.threads)
-    use_amp = device == "cuda"
-    if use_amp:
+    if tcfg.amp not in ("fp16", "bf16", "off") or tcfg.keep not in ("best", "last"):
+        raise ValueError(f"amp must be fp16, bf16 or off and keep best or last (got {tcfg.amp!r}, {tcfg.keep!r})")
+    use_amp = device == "cuda" and tcfg.amp != "off"
+    amp_dtype = torch.bfloat16 if tcfg.amp == "bf16" else torch.float16
+    if device == "cuda":
         torch.backends.cudnn.benchmark = True
     seed_everything(tcfg.seed)
     model.to(device).train()
     opt = torch.optim.AdamW(model.parameters(), lr=tcfg.lr, weight_decay=tcfg.weight_decay)
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
     rng = np.random.default_rng(tcfg.seed)
     step, epoch, best, bad_evals, trained_s, lines_seen = 0, 0, float("inf"), 0, 0.0, 0
@@ -220,7 +221,8 @@ def fit(model: CRNN, charset: Charset, train_set: LineSet, val_set: LineSet, tcf
     card.setdefault("training", {})
     card["training"].update({"device": device, "cpu_threads": torch.get_num_threads(),
                              "host": platform.machine(), "cpus": os.cpu_count(),
-                             "parameters": count_parameters(model)})
+                             "parameters": count_parameters(model), "workers": tcfg.workers,
+                             **({"gpu": torch.cuda.get_device_name(0), "amp": tcfg.amp} if device == "cuda" else {})})
     (run_dir / "card.base.json").write_text(json.dumps(card, indent=2))
 
     def save(name: str, metrics: dict | None = None) -> None:
@@ -245,18 +247,14 @@ def fit(model: CRNN, charset: Charset, train_set: LineSet, val_set: LineSet, tcf
             train_set.load_shards(pool_dir)
         drawn = train_set.epoch_indices()
         widths = [train_set.images[i].shape[1] for i in drawn]
-        for positions in bucket_batches(widths, tcfg.batch_size, rng):
-            batch = [drawn[p] for p in positions]
-            arrays = [augment_line(train_set.images[i], rng) if tcfg.augment else as_float(train_set.images[i])
-                      for i in batch]
-            targets = [charset.encode(train_set.texts[i]) for i in batch]
-            x, w = collate(arrays)
-            x_t, w_t = torch.from_numpy(x).to(device), torch.from_numpy(w).to(device)
-            tgt = torch.tensor([c for t in targets for c in t], dtype=torch.long)
-            tlen = torch.tensor([len(t) for t in targets], dtype=torch.long)
+        batches = [[drawn[p] for p in positions] for positions in bucket_batches(widths, tcfg.batch_size, rng)]
+        dataset = EpochBatches(train_set.images, train_set.texts, charset, batches, tcfg.augment,
+                               tcfg.seed, epoch)
+        for batch in epoch_batches(dataset, tcfg.workers):
+            x_t, w_t, tgt, tlen = to_device(batch, device)
             for g in opt.param_groups:
                 g["lr"] = _lr_at(step, tcfg, trained_s)
-            with torch.autocast(device_type="cuda", dtype=torch.float16, enabled=use_amp):
+            with torch.autocast(device_type="cuda", dtype=amp_dtype, enabled=use_amp):
                 lp, lengths = model(x_t, w_t)
             loss = ctc(lp.float(), tgt, lengths.cpu(), tlen)
             opt.zero_grad(set_to_none=True)
@@ -266,7 +264,7 @@ def fit(model: CRNN, charset: Charset, train_set: LineSet, val_set: LineSet, tcf
             scaler.step(opt)
             scaler.update()
             step += 1
-            lines_seen += len(batch)
+            lines_seen += len(tlen)
             trained_s = time.time() - t_start
             lv = float(loss.item())
             loss_ema = lv if loss_ema is None else 0.98 * loss_ema + 0.02 * lv
@@ -278,6 +276,8 @@ def fit(model: CRNN, charset: Charset, train_set: LineSet, val_set: LineSet, tcf
                      "elapsed_s": round(trained_s, 1)})
             if step % tcfg.checkpoint_every == 0:
                 save("last.pt")
+                if export_dir is not None and tcfg.keep == "last":
+                    export_best(run_dir, export_dir, card, checkpoint="last.pt")
             if step % tcfg.eval_every == 0 and len(val_set):
                 ev = evaluate_arrays(model, charset, val_set.images, val_set.texts, device)
                 log({"kind": "eval", "step": step, "epoch": epoch, "val_cer": ev["cer"], "val_wer": ev["wer"],
@@ -285,7 +285,7 @@ def fit(model: CRNN, charset: Charset, train_set: LineSet, val_set: LineSet, tcf
                 if ev["cer"] < best:
                     best, bad_evals = ev["cer"], 0
                     save("best.pt", {"validation_heldout": {**ev, "step": step}})
-                    if export_dir is not None:
+                    if export_dir is not None and tcfg.keep == "best":
                         export_best(run_dir, export_dir, card)
                 else:
                     bad_evals += 1
@@ -304,9 +304,11 @@ def fit(model: CRNN, charset: Charset, train_set: LineSet, val_set: LineSet, tcf
             stop = True
     bar.close()
     save("last.pt")
+    if export_dir is not None and tcfg.keep == "last":
+        export_best(run_dir, export_dir, card, checkpoint="last.pt")
     if not (run_dir / "best.pt").exists() or not len(val_set):
         save("best.pt", {})
-        if export_dir is not None:
+        if export_dir is not None and tcfg.keep == "best":
             export_best(run_dir, export_dir, card)
     return {"best_val_cer": best if best < float("inf") else None, "steps": step, "epochs": epoch,
             "train_minutes": round(trained_s / 60, 2), "lines_seen": lines_seen}

@@ -51,7 +51,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     import torch
 
     from models_ml.htr.api import load_model
-    from models_ml.htr.data import LineSet
+    from models_ml.htr.data import LineSet, read_folder
     from models_ml.htr.groundtruth import grown_charset
     from models_ml.htr.model import count_parameters
     from models_ml.htr.train import TrainConfig, base_card, default_data_description, fit, grow_charset, new_model
@@ -66,31 +66,36 @@ def cmd_train(args: argparse.Namespace) -> int:
     parent = base = None
     gt = _ground_truth_lines(args.ground_truth, not args.allow_validation_wills)
     gt_texts = [t for _, t in gt.pairs] if gt else []
+    for d in args.data or []:
+        if not Path(d).is_dir():
+            raise CliError(f"data folder not found: {d}")
+    # every character the training lines write joins the charset (or a new model would never learn '^' or '&')
+    folder_texts = [t for d in dict.fromkeys(args.data or []) for _, t in read_folder(Path(d))]
     if args.init_from:
         try:
             model, charset, base = load_model(args.init_from)
         except ModelError as exc:
             raise CliError(str(exc)) from exc
         parent = {k: base.get(k) for k in ("name", "version", "sha256")}
-        extra = gt_texts + ([LATIN_CHARSET] if args.script == "latin" and args.pool else [])
+        extra = gt_texts + folder_texts + ([LATIN_CHARSET] if args.script == "latin" and args.pool else [])
         charset = grow_charset(model, charset, grown_charset(charset.chars, extra))
     else:
-        model, charset = new_model(args.height, grown_charset(LATIN_CHARSET, gt_texts), lstm_hidden=args.hidden,
+        model, charset = new_model(args.height, grown_charset(LATIN_CHARSET, gt_texts + folder_texts),
+                                   lstm_hidden=args.hidden,
                                    lstm_layers=args.layers, channels=[int(c) for c in args.channels.split(",")],
                                    pools=[[int(v) for v in p.split("x")] for p in args.pools.split(",")],
                                    dropout=args.dropout)
     tcfg = TrainConfig(batch_size=args.batch_size, lr=args.lr, max_steps=args.max_steps, epochs=args.epochs,
                        time_budget_min=args.time_budget, eval_every=args.eval_every,
                        checkpoint_every=args.checkpoint_every, patience=args.patience, seed=args.seed,
-                       threads=args.threads, warmup_steps=min(300, max(10, args.max_steps // 20)))
+                       threads=args.threads, warmup_steps=min(300, max(10, args.max_steps // 20)),
+                       workers=args.workers, amp=args.amp, keep=args.keep)
     try:  # --width-norm TARGET [MIN MAX], else the parent's
         width_norm = WidthNorm(*args.width_norm) if args.width_norm else WidthNorm.from_card(base or {})
     except (TypeError, ValueError) as exc:
         raise CliError(f"--width-norm: {exc}") from exc
     train_set = LineSet(model.cfg.height, width_norm)
     for d in args.data or []:
-        if not Path(d).is_dir():
-            raise CliError(f"data folder not found: {d}")
         if train_set.load_folder(Path(d)) == 0:
             raise CliError(f"no NAME.png + NAME.gt.txt pairs in {d}")
     if gt:
@@ -150,7 +155,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         result = fit(model, charset, train_set, val_set, tcfg, run_dir, card,
                      export_dir=Path(args.export) if args.export else None,
-                     pool_dir=pool if renderer else None, resume=args.resume)
+                     pool_dir=pool, resume=args.resume)  # shards that renderers add join each epoch
     finally:
         if renderer is not None and renderer.poll() is None:
             renderer.terminate()
@@ -310,6 +315,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--checkpoint-every", type=int, default=500)
     p.add_argument("--patience", type=int, default=8)
     p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--workers", type=int, default=0,
+                   help="processes that augment and collate batches (keeps a GPU fed); 0: the training loop does")
+    p.add_argument("--amp", choices=["fp16", "bf16", "off"], default="fp16", help="mixed precision on CUDA")
+    p.add_argument("--keep", choices=["best", "last"], default="best",
+                   help="--export holds the best checkpoint on the validation lines, or the last (chosen on nothing)")
     p.add_argument("--lm-order", type=int, default=5, help="character LM order built after training (0: none)")
     p.add_argument("--lm-chars", type=int, default=3_000_000)
     p.set_defaults(func=cmd_train)
