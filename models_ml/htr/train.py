@@ -197,8 +197,7 @@ def fit(model: CRNN, charset: Charset, train_set: LineSet, val_set: LineSet, tcf
         raise ValueError(f"amp must be fp16, bf16 or off and keep best or last (got {tcfg.amp!r}, {tcfg.keep!r})")
     use_amp = device == "cuda" and tcfg.amp != "off"
     amp_dtype = torch.bfloat16 if tcfg.amp == "bf16" else torch.float16
-    if device == "cuda":
-        torch.backends.cudnn.benchmark = True
+    # no cudnn.benchmark: every batch has another width, and benchmarking each new shape costs seconds a step
     seed_everything(tcfg.seed)
     model.to(device).train()
     opt = torch.optim.AdamW(model.parameters(), lr=tcfg.lr, weight_decay=tcfg.weight_decay)
