@@ -7,7 +7,7 @@
 # (train --workers) and keeps its LAST checkpoint (--keep last): nothing is chosen on the
 # validation wills; they are only watched in the metrics.
 #
-# Inputs (prepared on the CPU machine, carried in .gpu/, see docs/model-card-htr.md):
+# Inputs (python scripts/prepare_gpu_lease.py builds them on the CPU machine; carried in .gpu/):
 #   .gpu/real-poly   training wills' lines, polygon crops at height 64 (NAME.png + NAME.gt.txt)
 #   .gpu/val-wills   validation wills' lines, the same way (watched, never trained on)
 #   .gpu/data        fonts, a slice of the training texts, MNIST training digits (PALIMPSEST_SHARED_DATA)
