@@ -5,7 +5,7 @@ The real lines travel as polygon crops at height 64 in 16 grey levels (a third o
 PNGs; augmentation adds noise on top anyway), the synthetic lines as the fonts and a slice of the
 training texts that render them there, the digits as MNIST training digits only.
 
-    python scripts/prepare_gpu_lease.py [--segmenter-crops] [--text-share 0.08]
+    python scripts/prepare_gpu_lease.py [--segmenter-crops [--seg-levels 8]] [--text-share 0.08] [--digits 20000]
 
 then, on the lease: ``bash scripts/train_htr_gpu.sh`` with ``carry: [".gpu"]`` (the rapidfuzz wheel for the
 lease's Python goes in ``.gpu/whl``; see the device tool's README). Credit for the real lines: Testaments
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -28,29 +29,32 @@ from models_ml.paths import shared_data  # noqa: E402
 from models_ml.synth.sources import MNIST_HOLDOUT_FROM  # noqa: E402
 
 HEIGHT = 64
+LEASE_MIB = 64  # the working tree and carried paths of one device call
+WHEEL_MB = 3.5  # the rapidfuzz wheel for the lease's Python, kept room for until .gpu/whl holds it
 
 
-def write_lines(pairs: list, out: Path, prefix: str) -> int:
-    """Each (image, text) as NAME.png (height 64, 16 grey levels) + NAME.gt.txt; returns bytes written."""
+def write_lines(pairs: list, out: Path, prefix: str, levels: int = 16) -> int:
+    """Each (image, text) as NAME.png (height 64, ``levels`` grey levels) + NAME.gt.txt; returns bytes written."""
     out.mkdir(parents=True, exist_ok=True)
+    step = 256 // levels
     written = 0
     for k, (img, text) in enumerate(pairs):
         grey = img.convert("L")
         grey = grey.resize((max(4, round(grey.width * HEIGHT / grey.height)), HEIGHT), Image.BILINEAR)
         png = out / f"{prefix}{k:05d}.png"
-        Image.fromarray((np.asarray(grey) // 16 * 16 + 8).astype(np.uint8)).save(png, optimize=True)
+        Image.fromarray((np.asarray(grey) // step * step + step // 2).astype(np.uint8)).save(png, optimize=True)
         (out / f"{prefix}{k:05d}.gt.txt").write_text(text + "\n", encoding="utf-8")
         written += png.stat().st_size
     return written
 
 
 def slice_texts(src: Path, dst: Path, share: float) -> int:
-    """The head of every text file (whole lines, at least 4 kB): enough prose for a few thousand lines."""
+    """The head of every text file (whole lines, at least 1.5 kB): enough prose for a few thousand lines."""
     total = 0
     for path in sorted(p for p in src.rglob("*") if p.is_file()):
         data = path.read_bytes()
-        if path.name != "SOURCES.tsv" and len(data) > 4000:
-            data = data[: max(4000, int(len(data) * share))]
+        if path.name != "SOURCES.tsv" and len(data) > 1500:
+            data = data[: max(1500, int(len(data) * share))]
             data = data[: data.rfind(b"\n") + 1]
         target = dst / path.relative_to(src)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -66,8 +70,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(REPO / ".gpu"))
     ap.add_argument("--segmenter-crops", action="store_true", help="also the training pages' lines as the segmenter cuts them")
-    ap.add_argument("--text-share", type=float, default=0.08)
-    ap.add_argument("--digits", type=int, default=20000, help="MNIST training digits to carry")
+    ap.add_argument("--seg-levels", type=int, default=8, choices=[4, 8, 16], help="grey levels of the segmenter's crops")
+    ap.add_argument("--text-share", type=float, default=0.03)
+    ap.add_argument("--digits", type=int, default=5000, help="MNIST training digits to carry")
     args = ap.parse_args()
     out, data = Path(args.out), shared_data()
     if not (data / "real").is_dir():
@@ -79,7 +84,7 @@ def main() -> int:
         from models_ml.htr.segcrops import segmenter_crops
 
         sizes["real-seg"] = write_lines(segmenter_crops(ground_truth_files("train"), exclude_validation=True).pairs,
-                                        out / "real-seg", "s")
+                                        out / "real-seg", "s", args.seg_levels)
     shutil.copytree(data / "fonts", out / "data" / "fonts", dirs_exist_ok=True)
     sizes["texts"] = slice_texts(data / "texts", out / "data" / "texts", args.text_share)
     with np.load(data / "digits" / "mnist-train.npz") as z:
@@ -90,7 +95,16 @@ def main() -> int:
                             labels=z["labels"][keep], source_indices=source[keep])
     for name, size in sizes.items():
         print(f"{name:10s} {size / 1e6:6.1f} MB")
-    print(f"total {sum(f.stat().st_size for f in out.rglob('*') if f.is_file()) / 1e6:.1f} MB in {out}")
+    packed = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+    packed += 0 if any(out.glob("whl/*.whl")) else int(WHEEL_MB * 1e6)
+    tracked = sum((REPO / f).stat().st_size for f in subprocess.run(
+        ["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout.splitlines()
+        if (REPO / f).is_file())
+    print(f"total {packed / 1e6:.1f} MB in {out}; with the tracked tree {(packed + tracked) / 2**20:.1f} MiB "
+          f"of the {LEASE_MIB} MiB a lease carries")
+    if packed + tracked > LEASE_MIB * 2**20:
+        print("too much for one lease: pass a smaller --text-share or --digits, or fewer --seg-levels", file=sys.stderr)
+        return 2
     return 0
 
 

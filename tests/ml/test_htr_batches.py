@@ -76,3 +76,24 @@ def test_fit_refuses_an_unknown_precision_or_keep(tmp_path: Path, tiny) -> None:
     with pytest.raises(ValueError, match="amp must be"):
         fit(model, charset, _line_set(2, seed=1), LineSet(32), TrainConfig(amp="fp8", max_steps=1),
             tmp_path / "run", {}, show_bar=False)
+
+
+def test_train_cli_grows_a_new_models_charset_from_data_folders(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from tests.ml.test_cli_htr import run_cli
+
+    folder = tmp_path / "lines"
+    folder.mkdir()
+    for k, text in enumerate(["le 3 m^e", "Pâques & Noël", "n° 12"]):  # ^ and & are in no synthetic charset
+        Image.new("L", (120, 32), 255).save(folder / f"l{k}.png")
+        (folder / f"l{k}.gt.txt").write_text(text + "\n", encoding="utf-8")
+    proc = run_cli("train", "--out", str(tmp_path / "run"), "--data", str(folder), "--export", str(tmp_path / "model"),
+                   "--height", "32", "--channels", "8,16", "--pools", "2x2,2x2", "--hidden", "16", "--max-steps", "3",
+                   "--checkpoint-every", "1", "--batch-size", "2", "--lm-order", "0", "--threads", "1",
+                   "--keep", "last", "--workers", "1")
+    assert proc.returncode == 0, proc.stderr
+    card = registry.read_card(tmp_path / "model")
+    assert {"^", "&", "â", "ë", "°"} <= set(card["charset"])
+    assert card["architecture"]["config"]["num_classes"] == len(card["charset"]) + 1
+    assert card["training"]["steps"] == 3 and card["hyperparameters"]["keep"] == "last"
