@@ -5,7 +5,7 @@ The real lines travel as polygon crops at height 64 in 16 grey levels (a third o
 PNGs; augmentation adds noise on top anyway), the synthetic lines as the fonts and a slice of the
 training texts that render them there, the digits as MNIST training digits only.
 
-    python scripts/prepare_gpu_lease.py [--segmenter-crops [--seg-levels 8]] [--text-share 0.08] [--digits 20000]
+    python scripts/prepare_gpu_lease.py [--segmenter-crops [--seg-levels 8]] [--text-share 0.03] [--digits 5000]
 
 then, on the lease: ``bash scripts/train_htr_gpu.sh`` with ``carry: [".gpu"]`` (the rapidfuzz wheel for the
 lease's Python goes in ``.gpu/whl``; see the device tool's README). Credit for the real lines: Testaments
